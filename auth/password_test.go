@@ -1,0 +1,80 @@
+package auth
+
+import (
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+func TestHashPasswordRoundTrip(t *testing.T) {
+	hash, err := HashPassword("s3cret pässword")
+	if err != nil {
+		t.Fatalf("HashPassword: %v", err)
+	}
+	if !strings.HasPrefix(hash, "$2a$") && !strings.HasPrefix(hash, "$2b$") {
+		t.Fatalf("hash %q is not bcrypt", hash)
+	}
+	cost, err := bcrypt.Cost([]byte(hash))
+	if err != nil || cost < 10 {
+		t.Fatalf("bcrypt cost = %d, %v; want >= 10", cost, err)
+	}
+	ok, upgrade, err := VerifyPassword(hash, "s3cret pässword")
+	if !ok || upgrade || err != nil {
+		t.Fatalf("VerifyPassword(right) = %v, %v, %v; want true, false, nil", ok, upgrade, err)
+	}
+	ok, upgrade, err = VerifyPassword(hash, "s3cret password")
+	if ok || upgrade || err != nil {
+		t.Fatalf("VerifyPassword(wrong) = %v, %v, %v; want false, false, nil", ok, upgrade, err)
+	}
+}
+
+func TestHashPasswordSaltsEachHash(t *testing.T) {
+	a, errA := HashPassword("same")
+	b, errB := HashPassword("same")
+	if errA != nil || errB != nil {
+		t.Fatalf("HashPassword: %v, %v", errA, errB)
+	}
+	if a == b {
+		t.Fatal("two hashes of the same password are equal; salt missing")
+	}
+}
+
+func TestHashPasswordRefusesOverlongPassword(t *testing.T) {
+	if _, err := HashPassword(strings.Repeat("x", 73)); err == nil {
+		t.Fatal("HashPassword accepted a 73-byte password that bcrypt would truncate")
+	}
+}
+
+func TestVerifyPasswordBcryptVariants(t *testing.T) {
+	hash, err := HashPassword("pw")
+	if err != nil {
+		t.Fatalf("HashPassword: %v", err)
+	}
+	// PHP's $2y$ and OpenBSD's $2b$ are the same algorithm as $2a$.
+	for _, prefix := range []string{"$2a$", "$2b$", "$2y$"} {
+		variant := prefix + hash[4:]
+		ok, upgrade, err := VerifyPassword(variant, "pw")
+		if !ok || upgrade || err != nil {
+			t.Errorf("VerifyPassword(%s...) = %v, %v, %v; want true, false, nil", prefix, ok, upgrade, err)
+		}
+	}
+}
+
+func TestVerifyPasswordMalformedBcrypt(t *testing.T) {
+	for _, stored := range []string{"$2a$", "$2a$10$short", "$2b$99$" + strings.Repeat("a", 53)} {
+		ok, _, err := VerifyPassword(stored, "pw")
+		if ok || err == nil {
+			t.Errorf("VerifyPassword(%q) = %v, %v; want false and an error", stored, ok, err)
+		}
+	}
+}
+
+func TestVerifyPasswordUnknownFormat(t *testing.T) {
+	for _, stored := range []string{"", "plain", "sha256$salt$abcd", "md5:x$y$z", "$1$abc$def", "argon2id$x"} {
+		ok, upgrade, err := VerifyPassword(stored, "plain")
+		if ok || upgrade || err == nil {
+			t.Errorf("VerifyPassword(%q) = %v, %v, %v; want false, false, error", stored, ok, upgrade, err)
+		}
+	}
+}

@@ -1,0 +1,120 @@
+package chat
+
+import (
+	"context"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/izpochat/server/models"
+)
+
+// HistoryQuery pages through a room's messages. Zero values mean "not set".
+type HistoryQuery struct {
+	Limit    int
+	BeforeID int64
+	AfterID  int64
+	Skip     int
+}
+
+const (
+	defaultHistoryLimit = 100
+	maxHistoryLimit     = 500
+)
+
+// History returns a room's messages oldest first: the newest Limit when no cursor,
+// those after AfterID, or those before BeforeID.
+func (s *Service) History(ctx context.Context, a Actor, roomID int64, q HistoryQuery) ([]Message, error) {
+	if q.Limit < 0 || q.Skip < 0 || q.BeforeID < 0 || q.AfterID < 0 {
+		return nil, Invalid("limit, skip, before_id and after_id must not be negative")
+	}
+	if q.Limit == 0 {
+		q.Limit = defaultHistoryLimit
+	}
+	if q.Limit > maxHistoryLimit {
+		q.Limit = maxHistoryLimit
+	}
+	r, err := s.readableRoom(ctx, a, roomID)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.store.History(ctx, r.ID, models.HistoryQuery(q))
+	if err != nil {
+		return nil, internal("history", err)
+	}
+	out := make([]Message, 0, len(rows))
+	for i := range rows {
+		out = append(out, messageView(&rows[i].Message, rows[i].Username, rows[i].SenderFullName))
+	}
+	return out, nil
+}
+
+// PostInput is a message to store.
+type PostInput struct {
+	Content string
+	FileID  *int64
+}
+
+// normalizeContent trims content and checks it: valid UTF-8, no NUL, at most max
+// characters, and not empty unless a file is attached.
+func normalizeContent(content string, max int, hasFile bool) (string, error) {
+	if !utf8.ValidString(content) {
+		return "", Invalid("content must be valid UTF-8")
+	}
+	if strings.ContainsRune(content, 0) {
+		return "", Invalid("content must not contain NUL characters")
+	}
+	content = strings.TrimSpace(content)
+	if content == "" && !hasFile {
+		return "", Invalid("content is required")
+	}
+	if n := utf8.RuneCountInString(content); n > max {
+		return "", Invalid("content is too long (%d characters, at most %d)", n, max)
+	}
+	return content, nil
+}
+
+// PostMessage stores a message from the actor in a room they may post in, then
+// hands it to the fan-out for every door. This is the one path every door uses.
+func (s *Service) PostMessage(ctx context.Context, a Actor, roomID int64, in PostInput) (Message, error) {
+	content, err := normalizeContent(in.Content, s.limits.MaxMessageLength, in.FileID != nil)
+	if err != nil {
+		return Message{}, err
+	}
+	r, err := s.readableRoom(ctx, a, roomID)
+	if err != nil {
+		return Message{}, err
+	}
+	m := &models.Message{Content: content, UserID: a.ID, RoomID: r.ID, CreatedAt: Now()}
+	var file *models.FileUpload
+	if in.FileID != nil {
+		file, err = s.attachableFile(ctx, a, r.ID, *in.FileID)
+		if err != nil {
+			return Message{}, err
+		}
+		m.FileID = &file.ID
+		m.FileURL = &file.FileURL
+		if m.Content == "" {
+			m.Content = fileMessageContent(file.OriginalFilename)
+		}
+	}
+	if err := s.store.InsertMessage(ctx, m); err != nil {
+		return Message{}, internal("store message", err)
+	}
+	if file != nil && file.RoomID == nil {
+		if err := s.store.AttachFile(ctx, file.ID, r.ID); err != nil {
+			s.log.WarnContext(ctx, "attach file to room", "file_id", file.ID, "room_id", r.ID, "err", err)
+		}
+		file.RoomID = &r.ID
+	}
+	view := messageView(m, a.Username, &a.FullName)
+	if file != nil {
+		fv := fileView(file)
+		view.File = &fv
+	}
+	s.publish(ctx, Event{Type: EventMessage, RoomID: r.ID, User: a.Ref(), At: m.CreatedAt, Message: &view})
+	return view, nil
+}
+
+// fileMessageContent is the text of a message that only carries a file, as the
+// Flask backend wrote it.
+func fileMessageContent(name string) string { return "📎 Archivo: " + name }

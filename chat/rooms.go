@@ -1,0 +1,283 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/izpochat/server/models"
+)
+
+// RoomInput creates or updates a room (nil: unchanged on update).
+type RoomInput struct {
+	Name        *string
+	Description *string
+	IsPrivate   *bool
+}
+
+// loadRoom finds a room, as a NotFound error when it does not exist.
+func (s *Service) loadRoom(ctx context.Context, roomID int64) (*models.Room, error) {
+	if roomID <= 0 {
+		return nil, NotFound("room not found")
+	}
+	r, err := s.store.RoomByID(ctx, roomID)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, NotFound("room not found")
+	}
+	if err != nil {
+		return nil, internal("load room", err)
+	}
+	return r, nil
+}
+
+// readableRoom loads a room the actor may read: public, or private with the actor
+// a member. This is the one rule for reading and posting on every door.
+func (s *Service) readableRoom(ctx context.Context, a Actor, roomID int64) (*models.Room, error) {
+	r, err := s.loadRoom(ctx, roomID)
+	if err != nil {
+		return nil, err
+	}
+	if !r.IsPrivate {
+		return r, nil
+	}
+	member, err := s.store.IsMember(ctx, r.ID, a.ID)
+	if err != nil {
+		return nil, internal("check membership", err)
+	}
+	if !member {
+		return nil, Forbidden("you are not a member of this private room")
+	}
+	return r, nil
+}
+
+// CanRead reports whether the actor may read and post in roomID (nil when it may).
+func (s *Service) CanRead(ctx context.Context, a Actor, roomID int64) error {
+	_, err := s.readableRoom(ctx, a, roomID)
+	return err
+}
+
+// roomViews builds Room objects with creator and members, in two queries whatever
+// the number of rooms.
+func (s *Service) roomViews(ctx context.Context, rooms []models.Room) ([]Room, error) {
+	ids := make([]int64, len(rooms))
+	for i := range rooms {
+		ids[i] = rooms[i].ID
+	}
+	memberships, err := s.store.MembersOfRooms(ctx, ids)
+	if err != nil {
+		return nil, internal("room members", err)
+	}
+	members := make(map[int64][]UserPublic, len(rooms))
+	counts := make(map[int64]int, len(rooms))
+	for i := range memberships {
+		m := &memberships[i]
+		counts[m.RoomID]++
+		if len(members[m.RoomID]) < s.limits.MaxMembersListed {
+			members[m.RoomID] = append(members[m.RoomID], publicView(&m.User))
+		}
+	}
+	out := make([]Room, 0, len(rooms))
+	for i := range rooms {
+		r := &rooms[i]
+		list := members[r.ID]
+		if list == nil {
+			list = []UserPublic{}
+		}
+		out = append(out, Room{
+			ID: r.ID, Name: r.Name, Description: deref(r.Description), IsPrivate: r.IsPrivate,
+			CreatedAt: Time(r.CreatedAt), CreatedBy: r.CreatedBy, Creator: refView(r.Creator),
+			MemberCount: counts[r.ID], Members: list,
+		})
+	}
+	return out, nil
+}
+
+func (s *Service) roomView(ctx context.Context, r *models.Room) (Room, error) {
+	views, err := s.roomViews(ctx, []models.Room{*r})
+	if err != nil {
+		return Room{}, err
+	}
+	return views[0], nil
+}
+
+// Rooms lists public rooms plus the caller's private rooms (a nil actor: public only).
+func (s *Service) Rooms(ctx context.Context, a *Actor) ([]Room, error) {
+	var uid int64
+	if a != nil {
+		uid = a.ID
+	}
+	rooms, err := s.store.VisibleRooms(ctx, uid)
+	if err != nil {
+		return nil, internal("list rooms", err)
+	}
+	return s.roomViews(ctx, rooms)
+}
+
+// MyRooms lists the rooms the caller belongs to.
+func (s *Service) MyRooms(ctx context.Context, a Actor) ([]Room, error) {
+	rooms, err := s.store.RoomsOfMember(ctx, a.ID)
+	if err != nil {
+		return nil, internal("my rooms", err)
+	}
+	return s.roomViews(ctx, rooms)
+}
+
+func validateRoomName(name string) (string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || !utf8.ValidString(name) || utf8.RuneCountInString(name) > 150 || strings.ContainsRune(name, 0) {
+		return "", Invalid("name is required and must be at most 150 characters")
+	}
+	return name, nil
+}
+
+func validateDescription(d string) (string, error) {
+	d = strings.TrimSpace(d)
+	if !utf8.ValidString(d) || utf8.RuneCountInString(d) > 2000 || strings.ContainsRune(d, 0) {
+		return "", Invalid("description must be at most 2000 characters")
+	}
+	return d, nil
+}
+
+// CreateRoom creates a room; its creator becomes a member.
+func (s *Service) CreateRoom(ctx context.Context, a Actor, in RoomInput) (Room, error) {
+	if in.Name == nil {
+		return Room{}, Invalid("name is required")
+	}
+	name, err := validateRoomName(*in.Name)
+	if err != nil {
+		return Room{}, err
+	}
+	r := &models.Room{Name: name, CreatedBy: a.ID, CreatedAt: Now()}
+	if in.Description != nil {
+		d, err := validateDescription(*in.Description)
+		if err != nil {
+			return Room{}, err
+		}
+		r.Description = &d
+	}
+	if in.IsPrivate != nil {
+		r.IsPrivate = *in.IsPrivate
+	}
+	if err := s.store.CreateRoom(ctx, r, a.ID); err != nil {
+		return Room{}, internal("create room", err)
+	}
+	return s.Room(ctx, a, r.ID)
+}
+
+// Room shows one room to a reader.
+func (s *Service) Room(ctx context.Context, a Actor, roomID int64) (Room, error) {
+	r, err := s.readableRoom(ctx, a, roomID)
+	if err != nil {
+		return Room{}, err
+	}
+	return s.roomView(ctx, r)
+}
+
+// ownRoom loads a room the actor created (the rule for update and delete). A private
+// room's existence is not revealed to outsiders.
+func (s *Service) ownRoom(ctx context.Context, a Actor, roomID int64) (*models.Room, error) {
+	r, err := s.readableRoom(ctx, a, roomID)
+	if err != nil {
+		return nil, err
+	}
+	if r.CreatedBy != a.ID {
+		return nil, Forbidden("only the room's creator may change it")
+	}
+	return r, nil
+}
+
+// UpdateRoom changes a room; creator only.
+func (s *Service) UpdateRoom(ctx context.Context, a Actor, roomID int64, in RoomInput) (Room, error) {
+	r, err := s.ownRoom(ctx, a, roomID)
+	if err != nil {
+		return Room{}, err
+	}
+	cols := map[string]any{}
+	if in.Name != nil {
+		name, err := validateRoomName(*in.Name)
+		if err != nil {
+			return Room{}, err
+		}
+		cols["name"] = name
+	}
+	if in.Description != nil {
+		d, err := validateDescription(*in.Description)
+		if err != nil {
+			return Room{}, err
+		}
+		cols["description"] = d
+	}
+	if in.IsPrivate != nil {
+		cols["is_private"] = *in.IsPrivate
+	}
+	if err := s.store.UpdateRoom(ctx, r.ID, cols); err != nil {
+		return Room{}, internal("update room", err)
+	}
+	return s.Room(ctx, a, r.ID)
+}
+
+// DeleteRoom removes a room and its messages; creator only.
+func (s *Service) DeleteRoom(ctx context.Context, a Actor, roomID int64) error {
+	r, err := s.ownRoom(ctx, a, roomID)
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeleteRoom(ctx, r.ID); err != nil {
+		if errors.Is(err, models.ErrNotFound) {
+			return NotFound("room not found")
+		}
+		return internal("delete room", err)
+	}
+	return nil
+}
+
+// JoinRoom makes the caller a member of a public room (or a no-op for a member).
+func (s *Service) JoinRoom(ctx context.Context, a Actor, roomID int64) error {
+	r, err := s.readableRoom(ctx, a, roomID)
+	if err != nil {
+		if KindOf(err) == KindForbidden {
+			return Forbidden("a private room cannot be joined without an invitation")
+		}
+		return err
+	}
+	if err := s.store.AddMember(ctx, r.ID, a.ID); err != nil {
+		return internal("join room", err)
+	}
+	return nil
+}
+
+// LeaveRoom takes the caller out of a room; the creator cannot leave.
+func (s *Service) LeaveRoom(ctx context.Context, a Actor, roomID int64) error {
+	r, err := s.readableRoom(ctx, a, roomID)
+	if err != nil {
+		return err
+	}
+	if r.CreatedBy == a.ID {
+		return Invalid("the creator cannot leave the room")
+	}
+	member, err := s.store.IsMember(ctx, r.ID, a.ID)
+	if err != nil {
+		return internal("leave room", err)
+	}
+	if !member {
+		return Invalid("you are not a member of this room")
+	}
+	if err := s.store.RemoveMember(ctx, r.ID, a.ID); err != nil {
+		return internal("leave room", err)
+	}
+	return nil
+}
+
+// Members lists a room's members to a reader.
+func (s *Service) Members(ctx context.Context, a Actor, roomID int64) ([]UserPublic, error) {
+	r, err := s.readableRoom(ctx, a, roomID)
+	if err != nil {
+		return nil, err
+	}
+	users, err := s.store.Members(ctx, r.ID, 0)
+	if err != nil {
+		return nil, internal("members", err)
+	}
+	return publicViews(users), nil
+}

@@ -1,0 +1,72 @@
+package chat
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/izpochat/server/auth"
+	"github.com/izpochat/server/models"
+)
+
+// Limits bounds what clients may send.
+type Limits struct {
+	MaxMessageLength int // characters, after trimming
+	MaxMembersListed int // members listed inside a Room object (member_count stays exact)
+}
+
+// Service is the domain core. Every door calls it; it is safe for concurrent use.
+type Service struct {
+	store    *models.Store
+	tokens   *auth.Tokens
+	hub      *Hub
+	presence Presence
+	limits   Limits
+	log      *slog.Logger
+}
+
+// Deps are what the domain needs from the outside.
+type Deps struct {
+	Store    *models.Store
+	Tokens   *auth.Tokens
+	Hub      *Hub
+	Presence Presence
+	Limits   Limits
+	Logger   *slog.Logger
+}
+
+// New builds the domain core.
+func New(d Deps) *Service {
+	if d.Limits.MaxMessageLength <= 0 {
+		d.Limits.MaxMessageLength = 5000
+	}
+	if d.Limits.MaxMembersListed <= 0 {
+		d.Limits.MaxMembersListed = 100
+	}
+	if d.Presence == nil {
+		d.Presence = NewLocalPresence()
+	}
+	if d.Hub == nil {
+		d.Hub = NewHub("local", nil)
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Service{store: d.Store, tokens: d.Tokens, hub: d.Hub, presence: d.Presence, limits: d.Limits, log: d.Logger}
+}
+
+// Hub is the fan-out the doors listen to.
+func (s *Service) Hub() *Hub { return s.hub }
+
+// Limits reports the configured limits.
+func (s *Service) Limits() Limits { return s.limits }
+
+// publish hands ev to the fan-out; a broker failure is logged, never returned to
+// the client: the event is stored and delivered locally already.
+func (s *Service) publish(ctx context.Context, ev Event) {
+	if ev.At.IsZero() {
+		ev.At = Now()
+	}
+	if err := s.hub.Publish(ctx, ev); err != nil {
+		s.log.WarnContext(ctx, "fan-out to other instances failed", "type", ev.Type, "room_id", ev.RoomID, "err", err)
+	}
+}

@@ -1,0 +1,101 @@
+package chat
+
+import (
+	"time"
+)
+
+// Time marshals as RFC 3339 in UTC with microseconds and a Z, which JavaScript's
+// Date and Python's fromisoformat both parse.
+type Time time.Time
+
+const timeLayout = "2006-01-02T15:04:05.000000Z"
+
+func (t Time) MarshalJSON() ([]byte, error) {
+	return []byte(`"` + time.Time(t).UTC().Format(timeLayout) + `"`), nil
+}
+
+func (t Time) String() string { return time.Time(t).UTC().Format(timeLayout) }
+
+// Now is the current time at the precision the databases keep.
+func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// UserSelf is the caller's own account.
+type UserSelf struct {
+	ID        int64  `json:"id"`
+	Username  string `json:"username"`
+	Email     string `json:"email"`
+	FullName  string `json:"full_name"`
+	CreatedAt Time   `json:"created_at"`
+}
+
+// UserPublic is another user as anyone may see them: never their email.
+type UserPublic struct {
+	ID        int64  `json:"id"`
+	Username  string `json:"username"`
+	FullName  string `json:"full_name"`
+	CreatedAt Time   `json:"created_at"`
+}
+
+// UserRef names a user inside another object.
+type UserRef struct {
+	ID       int64  `json:"id"`
+	Username string `json:"username"`
+	FullName string `json:"full_name"`
+}
+
+// Room is a room as every door shows it.
+type Room struct {
+	ID          int64        `json:"id"`
+	Name        string       `json:"name"`
+	Description string       `json:"description"`
+	IsPrivate   bool         `json:"is_private"`
+	CreatedAt   Time         `json:"created_at"`
+	CreatedBy   int64        `json:"created_by"`
+	Creator     *UserRef     `json:"creator"`
+	MemberCount int          `json:"member_count"`
+	Members     []UserPublic `json:"members"`
+}
+
+// Message is a stored message as every door delivers it: the superset of the
+// fields both client generations read.
+type Message struct {
+	ID        int64   `json:"id"`
+	Type      string  `json:"type"`
+	Content   string  `json:"content"`
+	UserID    int64   `json:"user_id"`
+	Username  string  `json:"username"`
+	RoomID    int64   `json:"room_id"`
+	CreatedAt Time    `json:"created_at"`
+	Timestamp Time    `json:"timestamp"`
+	FileURL   *string `json:"file_url"`
+	FileID    *int64  `json:"file_id"`
+	File      *File   `json:"file,omitempty"`
+	Sender    UserRef `json:"sender"`
+}
+
+// File is an uploaded file.
+type File struct {
+	ID               int64  `json:"id"`
+	Filename         string `json:"filename"`
+	OriginalFilename string `json:"original_filename"`
+	FileSize         int64  `json:"file_size"`
+	ContentType      string `json:"content_type"`
+	FileURL          string `json:"file_url"`
+	PublicURL        string `json:"public_url"`
+	UserID           int64  `json:"user_id"`
+	RoomID           *int64 `json:"room_id"`
+	CreatedAt        Time   `json:"created_at"`
+}
+
+// Conversation is one entry of a user's one-to-one conversations.
+type Conversation struct {
+	RoomID      int64        `json:"room_id"`
+	OtherUser   *UserRef     `json:"other_user"`
+	LastMessage *LastMessage `json:"last_message"`
+}
+
+// LastMessage summarises a conversation's newest message.
+type LastMessage struct {
+	Content   string `json:"content"`
+	CreatedAt Time   `json:"created_at"`
+}

@@ -1,0 +1,93 @@
+package config
+
+import (
+	"net/url"
+	"slices"
+	"strings"
+)
+
+// Redacted returns the configuration for a start-up log line, with passwords,
+// keys and tokens masked.
+func (c Config) Redacted() map[string]any {
+	origins := any("*")
+	if c.AllowedOrigins != nil {
+		origins = slices.Clone(c.AllowedOrigins)
+	}
+	return map[string]any{
+		"port":               c.Port,
+		"production":         c.Production,
+		"version":            c.Version,
+		"data_dir":           c.DataDir,
+		"instance_id":        c.InstanceID,
+		"log_level":          c.LogLevel.String(),
+		"log_json":           c.LogJSON,
+		"jwt_secret":         mask(string(c.JWTSecret)),
+		"jwt_secret_source":  c.JWTSecretSource,
+		"token_ttl":          c.TokenTTL.String(),
+		"allowed_origins":    origins,
+		"max_file_bytes":     c.MaxFileBytes,
+		"max_files":          c.MaxFiles,
+		"max_message_length": c.MaxMessageLength,
+		"metrics_token":      mask(c.MetricsToken),
+		"shutdown_timeout":   c.ShutdownTimeout.String(),
+		"redis_url":          redactURL(c.RedisURL),
+		"database": map[string]any{
+			"driver":            c.Database.Driver,
+			"dsn":               redactURL(c.Database.DSN),
+			"path":              c.Database.Path,
+			"max_open_conns":    c.Database.MaxOpenConns,
+			"max_idle_conns":    c.Database.MaxIdleConns,
+			"conn_max_lifetime": c.Database.ConnMaxLifetime.String(),
+			"simple_protocol":   c.Database.SimpleProtocol,
+		},
+		"supabase": map[string]any{
+			"url":     c.Supabase.URL,
+			"key":     mask(c.Supabase.Key),
+			"bucket":  c.Supabase.Bucket,
+			"timeout": c.Supabase.Timeout.String(),
+		},
+		"socketio": map[string]any{
+			"ping_interval":   c.SocketIO.PingInterval.String(),
+			"ping_timeout":    c.SocketIO.PingTimeout.String(),
+			"max_payload":     c.SocketIO.MaxPayload,
+			"recovery_window": c.SocketIO.RecoveryWindow.String(),
+			"send_queue":      c.SocketIO.SendQueue,
+		},
+		"rate_limit": map[string]any{
+			"events_per_second": c.RateLimit.EventsPerSecond,
+			"burst":             c.RateLimit.Burst,
+		},
+	}
+}
+
+// mask says whether a secret is set without revealing any of it.
+func mask(secret string) string {
+	if secret == "" {
+		return ""
+	}
+	return "***"
+}
+
+// redactURL masks the password of a URL; strings that are not URLs with a
+// scheme (sqlite paths) are returned unchanged, since they hold no secrets.
+func redactURL(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		if strings.Contains(raw, "://") {
+			return "[unparseable URL redacted]"
+		}
+		return raw
+	}
+	if u.Scheme == "" {
+		return raw
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
+}

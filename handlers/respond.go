@@ -1,0 +1,67 @@
+package handlers
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/izpochat/server/chat"
+)
+
+// errorBody is the contract's error shape: Flask clients read error, FastAPI clients detail.
+type errorBody struct {
+	Error  string `json:"error"`
+	Detail string `json:"detail"`
+}
+
+func abortWith(c *gin.Context, status int, msg string) {
+	c.AbortWithStatusJSON(status, errorBody{Error: msg, Detail: msg})
+}
+
+// statusOf maps a domain error kind to its HTTP status.
+func statusOf(k chat.Kind) int {
+	switch k {
+	case chat.KindInvalid:
+		return http.StatusBadRequest
+	case chat.KindUnauthorized:
+		return http.StatusUnauthorized
+	case chat.KindForbidden:
+		return http.StatusForbidden
+	case chat.KindNotFound:
+		return http.StatusNotFound
+	case chat.KindConflict:
+		return http.StatusConflict
+	case chat.KindTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case chat.KindUnsupported:
+		return http.StatusUnsupportedMediaType
+	case chat.KindRateLimited:
+		return http.StatusTooManyRequests
+	case chat.KindUnavailable:
+		return http.StatusServiceUnavailable
+	case chat.KindBadGateway:
+		return http.StatusBadGateway
+	case chat.KindTimeout:
+		return http.StatusGatewayTimeout
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// fail answers err in the contract's shape; unexpected errors are logged with the
+// request id and never shown.
+func fail(c *gin.Context, log *slog.Logger, err error) {
+	status := statusOf(chat.KindOf(err))
+	if status >= 500 {
+		log.ErrorContext(c.Request.Context(), "request failed",
+			"request_id", c.GetString(requestIDKey), "method", c.Request.Method, "path", c.Request.URL.Path, "err", err)
+	}
+	var ce *chat.Error
+	if !errors.As(err, &ce) && status == http.StatusInternalServerError {
+		abortWith(c, status, "internal error")
+		return
+	}
+	abortWith(c, status, chat.PublicMessage(err))
+}

@@ -1,0 +1,63 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+)
+
+// addRoutes is the one place that lists every route of the service.
+func addRoutes(r *gin.Engine, s *server) {
+	if s.deps.SocketIO != nil {
+		// Socket.IO answers its own CORS from the same configuration.
+		r.Any("/socket.io/*any", gin.WrapH(s.deps.SocketIO))
+	}
+
+	r.NoRoute(func(c *gin.Context) { abortWith(c, http.StatusNotFound, "not found") })
+	r.NoMethod(func(c *gin.Context) { abortWith(c, http.StatusMethodNotAllowed, "method not allowed") })
+
+	api := r.Group("")
+
+	api.GET("/health", s.health)
+	api.GET("/api/status", s.status)
+
+	api.POST("/api/users/register", s.register)
+	api.POST("/api/register", s.register)
+	api.POST("/api/users/login", s.login)
+	api.POST("/api/login", s.login)
+
+	authed := api.Group("", s.requireActor)
+	authed.GET("/api/users/me", s.me)
+	authed.PUT("/api/users/me", s.updateMe)
+	authed.GET("/api/users/me/rooms", s.myRooms)
+	authed.GET("/api/users", s.users)
+	authed.GET("/api/users/search", s.searchUsers)
+	authed.GET("/api/users/username/:username", s.userByUsername)
+	authed.GET("/api/users/:id", s.userByID)
+
+	api.GET("/api/rooms", s.optionalActor, s.rooms)
+	authed.POST("/api/rooms", s.createRoom)
+	authed.GET("/api/rooms/:id", s.room)
+	authed.PUT("/api/rooms/:id", s.updateRoom)
+	authed.DELETE("/api/rooms/:id", s.deleteRoom)
+	authed.POST("/api/rooms/:id/join", s.joinRoom)
+	authed.POST("/api/rooms/:id/leave", s.leaveRoom)
+	authed.GET("/api/rooms/:id/members", s.members)
+	authed.GET("/api/rooms/:id/messages", s.messages)
+	authed.POST("/api/rooms/:id/messages", s.postMessage)
+
+	authed.POST("/api/conversations", s.startConversation)
+	authed.POST("/api/conversations/initiate", s.initiateConversation)
+	authed.GET("/api/conversations", s.conversations)
+	authed.GET("/api/conversations/:id/messages", s.messages)
+
+	authed.GET("/api/ws/rooms/:id/online", s.online)
+	if s.deps.RawWS != nil {
+		// The raw WebSocket authenticates from its own query token.
+		r.GET("/api/ws/:room_id", gin.WrapH(s.deps.RawWS))
+	}
+
+	for _, add := range s.deps.Extra {
+		add(api)
+	}
+}

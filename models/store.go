@@ -1,0 +1,45 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"gorm.io/gorm"
+)
+
+// Errors the domain maps to client answers.
+var (
+	ErrNotFound  = errors.New("not found")
+	ErrDuplicate = errors.New("duplicate")
+)
+
+// Store runs the queries of the domain. It is safe for concurrent use.
+type Store struct {
+	db *gorm.DB
+}
+
+// NewStore wraps an open database.
+func NewStore(db *gorm.DB) *Store { return &Store{db: db} }
+
+// DB exposes the handle for health checks and metrics.
+func (s *Store) DB() *gorm.DB { return s.db }
+
+// Dialect names the database ("sqlite" or "postgres").
+func (s *Store) Dialect() string { return s.db.Dialector.Name() }
+
+func (s *Store) with(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
+
+// translate turns GORM's sentinel errors into ours and adds context.
+func translate(err error, what string) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return fmt.Errorf("%s: %w", what, ErrNotFound)
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		return fmt.Errorf("%s: %w", what, ErrDuplicate)
+	default:
+		return fmt.Errorf("%s: %w", what, err)
+	}
+}

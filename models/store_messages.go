@@ -1,0 +1,87 @@
+package models
+
+import (
+	"context"
+
+	"gorm.io/gorm/clause"
+)
+
+// MessageRow is a message with its sender's public fields, read in one query.
+type MessageRow struct {
+	Message
+	Username       string
+	SenderFullName *string
+}
+
+// HistoryQuery selects a window of a room's messages. Zero values mean "not set".
+type HistoryQuery struct {
+	Limit    int
+	BeforeID int64
+	AfterID  int64
+	Skip     int
+}
+
+// InsertMessage stores m and fills its id.
+func (s *Store) InsertMessage(ctx context.Context, m *Message) error {
+	return translate(s.with(ctx).Omit(clause.Associations).Create(m).Error, "insert message")
+}
+
+// History returns messages of roomID, oldest first. With AfterID it reads forward
+// from the cursor; otherwise it reads the newest Limit (before BeforeID when set,
+// skipping Skip from the newest end). Every form walks the (room_id, id) index.
+func (s *Store) History(ctx context.Context, roomID int64, q HistoryQuery) ([]MessageRow, error) {
+	var rows []MessageRow
+	db := s.with(ctx).Table("messages").
+		Select("messages.*, users.username AS username, users.full_name AS sender_full_name").
+		Joins("JOIN users ON users.id = messages.user_id").
+		Where("messages.room_id = ?", roomID)
+	if q.BeforeID > 0 {
+		db = db.Where("messages.id < ?", q.BeforeID)
+	}
+	forward := q.AfterID > 0
+	if forward {
+		db = db.Where("messages.id > ?", q.AfterID).Order("messages.id ASC")
+	} else {
+		db = db.Order("messages.id DESC")
+	}
+	if q.Skip > 0 {
+		db = db.Offset(q.Skip)
+	}
+	if err := db.Limit(q.Limit).Scan(&rows).Error; err != nil {
+		return nil, translate(err, "history")
+	}
+	if !forward {
+		for i, j := 0, len(rows)-1; i < j; i, j = i+1, j-1 {
+			rows[i], rows[j] = rows[j], rows[i]
+		}
+	}
+	return rows, nil
+}
+
+// LastMessages returns the newest message of each room in roomIDs, by room id.
+func (s *Store) LastMessages(ctx context.Context, roomIDs []int64) (map[int64]Message, error) {
+	out := make(map[int64]Message, len(roomIDs))
+	if len(roomIDs) == 0 {
+		return out, nil
+	}
+	var msgs []Message
+	err := s.with(ctx).Where("id IN (?)",
+		s.db.Model(&Message{}).Select("MAX(id)").Where("room_id IN ?", roomIDs).Group("room_id")).
+		Find(&msgs).Error
+	if err != nil {
+		return nil, translate(err, "last messages")
+	}
+	for _, m := range msgs {
+		out[m.RoomID] = m
+	}
+	return out, nil
+}
+
+// DMRoomsOf lists the one-to-one rooms userID belongs to.
+func (s *Store) DMRoomsOf(ctx context.Context, userID int64) ([]Room, error) {
+	var rooms []Room
+	err := s.with(ctx).Preload("Creator").
+		Where("dm_key IS NOT NULL AND id IN (?)", s.db.Model(&RoomMember{}).Select("room_id").Where("user_id = ?", userID)).
+		Find(&rooms).Error
+	return rooms, translate(err, "conversations")
+}

@@ -1,0 +1,159 @@
+package models
+
+import (
+	"context"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// CreateRoom inserts room and its first members in one transaction.
+func (s *Store) CreateRoom(ctx context.Context, room *Room, memberIDs ...int64) error {
+	return translate(s.with(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Omit(clause.Associations).Create(room).Error; err != nil {
+			return err
+		}
+		return addMembers(tx, room.ID, memberIDs)
+	}), "create room")
+}
+
+// FindOrCreateDM returns the room whose dm_key is room.DMKey, creating it with the
+// members when it does not exist. The unique dm_key decides a race: the loser's insert
+// does nothing and it reads the winner's room.
+func (s *Store) FindOrCreateDM(ctx context.Context, room *Room, memberIDs ...int64) (created bool, err error) {
+	err = s.with(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Omit(clause.Associations).
+			Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "dm_key"}}, DoNothing: true}).
+			Create(room)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 1 {
+			created = true
+			return addMembers(tx, room.ID, memberIDs)
+		}
+		return tx.Where("dm_key = ?", *room.DMKey).Take(room).Error
+	})
+	return created, translate(err, "find or create conversation")
+}
+
+func addMembers(tx *gorm.DB, roomID int64, userIDs []int64) error {
+	if len(userIDs) == 0 {
+		return nil
+	}
+	rows := make([]RoomMember, 0, len(userIDs))
+	for _, id := range userIDs {
+		rows = append(rows, RoomMember{UserID: id, RoomID: roomID})
+	}
+	return tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&rows).Error
+}
+
+// RoomByID loads a room with its creator.
+func (s *Store) RoomByID(ctx context.Context, id int64) (*Room, error) {
+	var r Room
+	err := s.with(ctx).Preload("Creator").Where("id = ?", id).Take(&r).Error
+	return &r, translate(err, "room by id")
+}
+
+// VisibleRooms lists public rooms plus the private rooms userID belongs to
+// (userID 0: public rooms only), oldest first.
+func (s *Store) VisibleRooms(ctx context.Context, userID int64) ([]Room, error) {
+	var rooms []Room
+	q := s.with(ctx).Preload("Creator").Order("id")
+	if userID == 0 {
+		q = q.Where("is_private = ?", false)
+	} else {
+		q = q.Where("is_private = ? OR id IN (?)", false,
+			s.db.Model(&RoomMember{}).Select("room_id").Where("user_id = ?", userID))
+	}
+	err := q.Find(&rooms).Error
+	return rooms, translate(err, "visible rooms")
+}
+
+// RoomsOfMember lists the rooms userID belongs to, oldest first.
+func (s *Store) RoomsOfMember(ctx context.Context, userID int64) ([]Room, error) {
+	var rooms []Room
+	err := s.with(ctx).Preload("Creator").
+		Where("id IN (?)", s.db.Model(&RoomMember{}).Select("room_id").Where("user_id = ?", userID)).
+		Order("id").Find(&rooms).Error
+	return rooms, translate(err, "rooms of member")
+}
+
+// UpdateRoom writes the given columns of room id.
+func (s *Store) UpdateRoom(ctx context.Context, id int64, columns map[string]any) error {
+	if len(columns) == 0 {
+		return nil
+	}
+	return translate(s.with(ctx).Model(&Room{}).Where("id = ?", id).Updates(columns).Error, "update room")
+}
+
+// DeleteRoom removes a room with its messages and memberships; its files stay with
+// their uploaders, detached. Done by hand because the Flask schema has no cascades
+// on messages.
+func (s *Store) DeleteRoom(ctx context.Context, id int64) error {
+	return translate(s.with(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Where("room_id = ?", id).Delete(&Message{}).Error; err != nil {
+			return err
+		}
+		if err := tx.Model(&FileUpload{}).Where("room_id = ?", id).Update("room_id", nil).Error; err != nil {
+			return err
+		}
+		if err := tx.Where("room_id = ?", id).Delete(&RoomMember{}).Error; err != nil {
+			return err
+		}
+		res := tx.Where("id = ?", id).Delete(&Room{})
+		if res.Error == nil && res.RowsAffected == 0 {
+			return gorm.ErrRecordNotFound
+		}
+		return res.Error
+	}), "delete room")
+}
+
+// IsMember tells whether userID belongs to roomID.
+func (s *Store) IsMember(ctx context.Context, roomID, userID int64) (bool, error) {
+	var n int64
+	err := s.with(ctx).Model(&RoomMember{}).Where("room_id = ? AND user_id = ?", roomID, userID).Count(&n).Error
+	return n > 0, translate(err, "is member")
+}
+
+// AddMember joins userID to roomID; joining twice is not an error.
+func (s *Store) AddMember(ctx context.Context, roomID, userID int64) error {
+	return translate(addMembers(s.with(ctx), roomID, []int64{userID}), "add member")
+}
+
+// RemoveMember takes userID out of roomID.
+func (s *Store) RemoveMember(ctx context.Context, roomID, userID int64) error {
+	return translate(s.with(ctx).Where("room_id = ? AND user_id = ?", roomID, userID).Delete(&RoomMember{}).Error, "remove member")
+}
+
+// Members lists up to limit members of roomID (limit <= 0: all), by user id.
+func (s *Store) Members(ctx context.Context, roomID int64, limit int) ([]User, error) {
+	var users []User
+	q := s.with(ctx).Where("id IN (?)", s.db.Model(&RoomMember{}).Select("user_id").Where("room_id = ?", roomID)).Order("id")
+	if limit > 0 {
+		q = q.Limit(limit)
+	}
+	err := q.Find(&users).Error
+	return users, translate(err, "members")
+}
+
+// RoomMembership is one member of one room, for building several rooms at once.
+type RoomMembership struct {
+	RoomID int64
+	User
+}
+
+// MembersOfRooms loads, in one query, the members of every room in roomIDs.
+func (s *Store) MembersOfRooms(ctx context.Context, roomIDs []int64) ([]RoomMembership, error) {
+	var rows []RoomMembership
+	if len(roomIDs) == 0 {
+		return rows, nil
+	}
+	err := s.with(ctx).Table("room_members").
+		Select("room_members.room_id, users.*").
+		Joins("JOIN users ON users.id = room_members.user_id").
+		Where("room_members.room_id IN ?", roomIDs).
+		Order("room_members.room_id, users.id").
+		Scan(&rows).Error
+	return rows, translate(err, "members of rooms")
+}

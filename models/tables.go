@@ -1,0 +1,85 @@
+// Package models is the database door: the GORM models of the tables the Flask backend
+// created (same names and columns, so an existing database is taken over in place) and
+// the queries the domain needs. Nothing here decides policy.
+package models
+
+import "time"
+
+// User is a row of users. FullName is nullable in the Flask schema.
+type User struct {
+	ID           int64     `gorm:"primaryKey;autoIncrement"`
+	Username     string    `gorm:"size:50;not null;uniqueIndex:users_username_key"`
+	Email        string    `gorm:"size:120;not null;uniqueIndex:users_email_key"`
+	PasswordHash string    `gorm:"column:password_hash;size:255;not null"`
+	FullName     *string   `gorm:"size:100"`
+	CreatedAt    time.Time `gorm:"autoCreateTime:false"`
+}
+
+func (User) TableName() string { return "users" }
+
+// Room is a row of rooms. DMKey is our addition: the ordered user pair ("3:7") of a
+// one-to-one conversation, unique so that two simultaneous requests create one room.
+type Room struct {
+	ID          int64     `gorm:"primaryKey;autoIncrement"`
+	Name        string    `gorm:"size:150;not null"`
+	Description *string   `gorm:"type:text"`
+	IsPrivate   bool      `gorm:"not null;default:false"`
+	CreatedBy   int64     `gorm:"not null;index"`
+	CreatedAt   time.Time `gorm:"autoCreateTime:false"`
+	DMKey       *string   `gorm:"column:dm_key;size:64;uniqueIndex:rooms_dm_key_key"`
+
+	Creator *User `gorm:"foreignKey:CreatedBy;constraint:OnDelete:CASCADE"`
+}
+
+func (Room) TableName() string { return "rooms" }
+
+// RoomMember is the association table of the Flask schema.
+type RoomMember struct {
+	UserID int64 `gorm:"primaryKey;autoIncrement:false;index:room_members_user_idx"`
+	RoomID int64 `gorm:"primaryKey;autoIncrement:false;index:room_members_room_idx"`
+
+	User *User `gorm:"foreignKey:UserID;constraint:OnDelete:CASCADE"`
+	Room *Room `gorm:"foreignKey:RoomID;constraint:OnDelete:CASCADE"`
+}
+
+func (RoomMember) TableName() string { return "room_members" }
+
+// Message is a row of messages. FileID is our addition (nullable).
+// The (room_id, id) index serves every history cursor.
+type Message struct {
+	ID        int64     `gorm:"primaryKey;autoIncrement;index:messages_room_id_id_idx,priority:2"`
+	Content   string    `gorm:"type:text;not null"`
+	UserID    int64     `gorm:"not null;index"`
+	RoomID    int64     `gorm:"not null;index:messages_room_id_id_idx,priority:1"`
+	FileURL   *string   `gorm:"column:file_url;size:512"`
+	FileID    *int64    `gorm:"column:file_id"`
+	CreatedAt time.Time `gorm:"autoCreateTime:false;index:ix_messages_created_at"`
+
+	User *User `gorm:"foreignKey:UserID;constraint:OnDelete:CASCADE"`
+	Room *Room `gorm:"foreignKey:RoomID;constraint:OnDelete:CASCADE"`
+}
+
+func (Message) TableName() string { return "messages" }
+
+// FileUpload is a row of file_uploads.
+type FileUpload struct {
+	ID               int64     `gorm:"primaryKey;autoIncrement"`
+	Filename         string    `gorm:"size:255;not null"`
+	OriginalFilename string    `gorm:"size:255;not null"`
+	FileSize         int64     `gorm:"not null"`
+	ContentType      string    `gorm:"size:100"`
+	FileURL          string    `gorm:"column:file_url;size:512"`
+	UserID           int64     `gorm:"not null;index"`
+	RoomID           *int64    `gorm:"index"`
+	CreatedAt        time.Time `gorm:"autoCreateTime:false"`
+
+	User *User `gorm:"foreignKey:UserID;constraint:OnDelete:CASCADE"`
+	Room *Room `gorm:"foreignKey:RoomID;constraint:OnDelete:SET NULL"`
+}
+
+func (FileUpload) TableName() string { return "file_uploads" }
+
+// All lists the models in creation order (referenced tables first).
+func All() []any {
+	return []any{&User{}, &Room{}, &RoomMember{}, &Message{}, &FileUpload{}}
+}

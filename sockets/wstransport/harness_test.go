@@ -1,0 +1,237 @@
+package wstransport
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	ws "github.com/gorilla/websocket"
+	"github.com/zishang520/engine.io/v2/transports"
+	"github.com/zishang520/socket.io/v2/socket"
+)
+
+// useTransport installs ctor as the engine's websocket builder for one test
+// and restores the previous one afterwards. The registry is process-wide, so
+// tests using it must not run in parallel.
+func useTransport(t testing.TB, ctor transports.TransportCtor) {
+	t.Helper()
+	registry := transports.Transports()
+	previous := registry[transports.WEBSOCKET]
+	registry[transports.WEBSOCKET] = ctor
+	t.Cleanup(func() { registry[transports.WEBSOCKET] = previous })
+}
+
+// testServer is a socket.io server on an httptest server.
+type testServer struct {
+	io   *socket.Server
+	http *httptest.Server
+}
+
+// startServer starts socket.io with onConnect run for every connecting socket.
+func startServer(t testing.TB, configure func(*socket.ServerOptions), onConnect func(*socket.Socket)) *testServer {
+	t.Helper()
+	opts := socket.DefaultServerOptions()
+	if configure != nil {
+		configure(opts)
+	}
+	io := socket.NewServer(nil, opts)
+	io.On("connection", func(args ...any) {
+		onConnect(args[0].(*socket.Socket))
+	})
+	mux := http.NewServeMux()
+	mux.Handle("/socket.io/", io.ServeHandler(opts))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(func() {
+		io.Close(nil)
+		srv.Close()
+	})
+	return &testServer{io: io, http: srv}
+}
+
+func (s *testServer) wsURL(query string) string {
+	return "ws" + strings.TrimPrefix(s.http.URL, "http") + "/socket.io/?" + query
+}
+
+// event is one socket.io event received by a raw client.
+type event struct {
+	Name string
+	Args []json.RawMessage
+}
+
+// rawClient speaks Engine.IO v4 / Socket.IO v5 by hand over gorilla.
+type rawClient struct {
+	conn    *ws.Conn
+	writeMu sync.Mutex
+	events  chan event
+	closed  chan struct{}
+	// protocolErr records the first unexpected frame seen by the read loop.
+	protocolErr chan error
+}
+
+// dialRaw opens a websocket; readBuffer > 0 shrinks the client's kernel
+// receive buffer so a client that does not read fills up quickly.
+func dialRaw(t testing.TB, url string, readBuffer int) *ws.Conn {
+	t.Helper()
+	dialer := ws.Dialer{HandshakeTimeout: 5 * time.Second}
+	if readBuffer > 0 {
+		dialer.NetDial = func(network, addr string) (net.Conn, error) {
+			c, err := net.Dial(network, addr)
+			if err != nil {
+				return nil, err
+			}
+			if err := c.(*net.TCPConn).SetReadBuffer(readBuffer); err != nil {
+				return nil, err
+			}
+			return c, nil
+		}
+	}
+	conn, _, err := dialer.Dial(url, nil)
+	if err != nil {
+		t.Fatalf("dial %s: %v", url, err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// connectV4 performs the Engine.IO open and Socket.IO connect handshakes and
+// returns the engine session id. The client does not read afterwards unless
+// startReading is called.
+func connectV4(t testing.TB, srv *testServer, readBuffer int) (*rawClient, string) {
+	t.Helper()
+	conn := dialRaw(t, srv.wsURL("EIO=4&transport=websocket"), readBuffer)
+	open := readText(t, conn)
+	if !strings.HasPrefix(open, "0{") {
+		t.Fatalf("open packet = %q, want 0{...}", open)
+	}
+	var handshake struct {
+		Sid string `json:"sid"`
+	}
+	if err := json.Unmarshal([]byte(open[1:]), &handshake); err != nil || handshake.Sid == "" {
+		t.Fatalf("open packet %q: sid missing (%v)", open, err)
+	}
+	c := newRawClient(conn)
+	c.send(t, "40")
+	if connected := readText(t, conn); !strings.HasPrefix(connected, "40{") {
+		t.Fatalf("connect reply = %q, want 40{...}", connected)
+	}
+	return c, handshake.Sid
+}
+
+func newRawClient(conn *ws.Conn) *rawClient {
+	return &rawClient{
+		conn:        conn,
+		events:      make(chan event, 1<<16),
+		closed:      make(chan struct{}),
+		protocolErr: make(chan error, 1),
+	}
+}
+
+func readText(t testing.TB, conn *ws.Conn) string {
+	t.Helper()
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	defer conn.SetReadDeadline(time.Time{})
+	kind, data, err := conn.ReadMessage()
+	if err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	if kind != ws.TextMessage {
+		t.Fatalf("frame type = %d, want text", kind)
+	}
+	return string(data)
+}
+
+func (c *rawClient) send(t testing.TB, frame string) {
+	t.Helper()
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	if err := c.conn.WriteMessage(ws.TextMessage, []byte(frame)); err != nil {
+		t.Errorf("write %q: %v", frame, err)
+	}
+}
+
+// emit sends a socket.io event with JSON-encodable args.
+func (c *rawClient) emit(t testing.TB, name string, args ...any) {
+	t.Helper()
+	payload, err := json.Marshal(append([]any{name}, args...))
+	if err != nil {
+		t.Fatalf("marshal event: %v", err)
+	}
+	c.send(t, "42"+string(payload))
+}
+
+// startReading answers pings and decodes events until the connection ends.
+// pong is the engine ping reply ("3" for EIO4 where the server pings).
+func (c *rawClient) startReading() {
+	go func() {
+		defer close(c.closed)
+		for {
+			_, r, err := c.conn.NextReader()
+			if err != nil {
+				return
+			}
+			data, err := io.ReadAll(r)
+			if err != nil {
+				return
+			}
+			frame := string(data)
+			switch {
+			case frame == "2":
+				c.writeMu.Lock()
+				c.conn.WriteMessage(ws.TextMessage, []byte("3"))
+				c.writeMu.Unlock()
+			case strings.HasPrefix(frame, "42"):
+				var raw []json.RawMessage
+				if err := json.Unmarshal(data[2:], &raw); err != nil || len(raw) == 0 {
+					c.reportProtocolErr(fmt.Errorf("bad event frame %q: %v", frame, err))
+					continue
+				}
+				var name string
+				json.Unmarshal(raw[0], &name)
+				c.events <- event{Name: name, Args: raw[1:]}
+			case frame == "3" || frame == "6":
+			default:
+				c.reportProtocolErr(fmt.Errorf("unexpected frame %q", frame))
+			}
+		}
+	}()
+}
+
+func (c *rawClient) reportProtocolErr(err error) {
+	select {
+	case c.protocolErr <- err:
+	default:
+	}
+}
+
+// nextEvent waits for the next event or fails the test after timeout.
+func (c *rawClient) nextEvent(t testing.TB, timeout time.Duration) (event, bool) {
+	t.Helper()
+	select {
+	case ev := <-c.events:
+		return ev, true
+	case err := <-c.protocolErr:
+		t.Fatalf("protocol error: %v", err)
+	case <-time.After(timeout):
+	}
+	return event{}, false
+}
+
+// argString decodes the event's i-th argument as a string.
+func argString(t testing.TB, ev event, i int) string {
+	t.Helper()
+	if i >= len(ev.Args) {
+		t.Fatalf("event %q has %d args, want > %d", ev.Name, len(ev.Args), i)
+	}
+	var s string
+	if err := json.Unmarshal(ev.Args[i], &s); err != nil {
+		t.Fatalf("event %q arg %d = %s: %v", ev.Name, i, ev.Args[i], err)
+	}
+	return s
+}

@@ -1,0 +1,143 @@
+package wstransport
+
+import (
+	"bytes"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/zishang520/socket.io/v2/socket"
+)
+
+// lockedBuffer is an io.Writer safe for the concurrent slog handler.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func TestStuckClientIsDroppedWhileOthersKeepReceiving(t *testing.T) {
+	const goodClients, messages, queueSize = 5, 3000, 256
+	var logs lockedBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	useTransport(t, NewBuilder(Options{QueueSize: queueSize, WriteTimeout: 30 * time.Second, Logger: logger}))
+
+	var mu sync.Mutex
+	disconnectReasons := map[string]string{} // engine sid -> reason
+	srv := startServer(t, nil, func(s *socket.Socket) {
+		s.Join("r")
+		sid := s.Conn().Id()
+		s.On("disconnect", func(args ...any) {
+			mu.Lock()
+			defer mu.Unlock()
+			disconnectReasons[sid], _ = args[0].(string)
+		})
+	})
+
+	good := make([]*rawClient, goodClients)
+	for i := range good {
+		good[i], _ = connectV4(t, srv, 0)
+		good[i].startReading()
+	}
+	stuck, stuckSid := connectV4(t, srv, 4096) // never reads from here on
+
+	payload := strings.Repeat("x", 8<<10)
+	// Paced like a busy chat (bursts of 20), so readers that keep up never
+	// approach the queue bound while the stuck one must exceed it.
+	start := time.Now()
+	for i := 0; i < messages; i++ {
+		srv.io.To("r").Emit("m", payload)
+		if i%20 == 19 {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	if elapsed := time.Since(start); elapsed > 10*time.Second {
+		t.Fatalf("broadcasting took %v: a stuck client stalled the sender", elapsed)
+	}
+
+	var wg sync.WaitGroup
+	for ci, c := range good {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			deadline := time.After(10 * time.Second)
+			for i := 0; i < messages; i++ {
+				select {
+				case ev := <-c.events:
+					if len(ev.Args) != 1 || len(ev.Args[0]) != len(payload)+2 {
+						t.Errorf("client %d: message %d has wrong payload", ci, i)
+						return
+					}
+				case <-deadline:
+					t.Errorf("client %d: got %d of %d messages", ci, i, messages)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+
+	waitFor(t, 5*time.Second, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return disconnectReasons[stuckSid] != ""
+	})
+	mu.Lock()
+	reason := disconnectReasons[stuckSid]
+	for sid, r := range disconnectReasons {
+		if sid != stuckSid {
+			t.Errorf("good client %s disconnected: %s", sid, r)
+		}
+	}
+	mu.Unlock()
+	if reason != "transport error" {
+		t.Errorf("stuck client disconnect reason = %q, want transport error", reason)
+	}
+	logged := logs.String()
+	if !strings.Contains(logged, "level=WARN") || !strings.Contains(logged, "sid="+stuckSid) || !strings.Contains(logged, "remote_addr=") {
+		t.Errorf("overflow warning not logged with sid and remote addr; log:\n%s", logged)
+	}
+
+	// The stuck client, reading at last, sees fewer messages and then the close.
+	stuck.startReading()
+	received := 0
+	for {
+		select {
+		case <-stuck.events:
+			received++
+			continue
+		case <-stuck.closed:
+		case <-time.After(10 * time.Second):
+			t.Fatal("stuck client's connection was not closed")
+		}
+		break
+	}
+	if received >= messages {
+		t.Errorf("stuck client received all %d messages; expected it to be dropped", received)
+	}
+}
+
+// waitFor polls cond until it holds or fails the test after timeout.
+func waitFor(t testing.TB, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met in time")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

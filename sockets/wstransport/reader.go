@@ -1,0 +1,47 @@
+package wstransport
+
+import (
+	"errors"
+	"fmt"
+	"net"
+
+	ws "github.com/gorilla/websocket"
+	"github.com/zishang520/engine.io/v2/types"
+)
+
+// readLoop hands every received text or binary message to the engine until the
+// connection ends. gorilla answers pings and close frames itself.
+func (t *transport) readLoop() {
+	for {
+		kind, r, err := t.conn.NextReader()
+		if err != nil {
+			t.endRead(err)
+			return
+		}
+		var data types.BufferInterface
+		switch kind {
+		case ws.TextMessage:
+			data = types.NewStringBuffer(nil)
+		case ws.BinaryMessage:
+			data = types.NewBytesBuffer(nil)
+		default:
+			continue
+		}
+		if _, err := data.ReadFrom(r); err != nil {
+			t.endRead(fmt.Errorf("read websocket message: %w", err))
+			return
+		}
+		t.OnData(data)
+	}
+}
+
+// endRead closes the transport. A close frame, an abrupt disconnect (gorilla
+// reports it as close code 1006) or our own close are ordinary ends; anything
+// else is reported as a transport error first.
+func (t *transport) endRead(err error) {
+	var closeErr *ws.CloseError
+	if !errors.As(err, &closeErr) && !errors.Is(err, net.ErrClosed) {
+		t.OnError("websocket read error", err)
+	}
+	t.conn.Close()
+}

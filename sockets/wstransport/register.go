@@ -1,0 +1,39 @@
+package wstransport
+
+import (
+	"github.com/zishang520/engine.io/v2/transports"
+	"github.com/zishang520/engine.io/v2/types"
+)
+
+// Builder creates websocket transports with fixed options. It satisfies the
+// engine's transports.TransportCtor registry interface.
+type Builder struct {
+	opts    Options
+	buffers *bufferPool
+}
+
+// NewBuilder returns a builder whose transports use opts (defaults filled in).
+func NewBuilder(opts Options) *Builder {
+	return &Builder{opts: opts.withDefaults(), buffers: newBufferPool()}
+}
+
+// New is called by the engine for every websocket connection (handshake or upgrade).
+func (b *Builder) New(ctx *types.HttpContext) transports.Transport {
+	return newTransport(ctx, b.opts, b.buffers)
+}
+
+// Name is the transport name advertised to clients.
+func (b *Builder) Name() string { return transports.WEBSOCKET }
+
+// HandlesUpgrades reports that the engine may hand upgraded requests to this transport.
+func (b *Builder) HandlesUpgrades() bool { return true }
+
+// UpgradesTo is empty: websocket is the final transport.
+func (b *Builder) UpgradesTo() *types.Set[string] { return types.NewSet[string]() }
+
+// Register installs our websocket transport in the engine's registry. Call once
+// before the socket.io server is created; the registry is a plain map shared by
+// the process, so it must not be changed while servers are handling requests.
+func Register(opts Options) {
+	transports.Transports()[transports.WEBSOCKET] = NewBuilder(opts)
+}
