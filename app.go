@@ -6,12 +6,14 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/gin-gonic/gin"
+	"gorm.io/gorm"
+
 	"github.com/izpochat/server/auth"
 	"github.com/izpochat/server/chat"
 	"github.com/izpochat/server/config"
 	"github.com/izpochat/server/handlers"
 	"github.com/izpochat/server/models"
-	"gorm.io/gorm"
 )
 
 // app is everything run wires together, with what must be closed on the way out.
@@ -24,36 +26,74 @@ type app struct {
 	closers  []func() error
 }
 
-func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error) {
+// part is what one concern (cluster, storage, sockets, metrics) adds to the app.
+type part struct {
+	checks []handlers.Check
+	routes []func(gin.IRouter)
+	drain  func(context.Context)
+	close  func() error
+}
+
+func (a *app) add(p part, d *handlers.Deps) {
+	d.Checks = append(d.Checks, p.checks...)
+	d.Extra = append(d.Extra, p.routes...)
+	if p.drain != nil {
+		a.drainers = append(a.drainers, p.drain)
+	}
+	if p.close != nil {
+		a.closers = append(a.closers, p.close)
+	}
+}
+
+func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, err error) {
 	db, err := models.Open(ctx, cfg.Database, log)
 	if err != nil {
 		return nil, err
 	}
 	a := &app{db: db, log: log}
 	a.closers = append(a.closers, func() error { return models.Close(db) })
+	defer func() {
+		if err != nil {
+			a.close()
+		}
+	}()
 	if err := models.Migrate(ctx, db); err != nil {
-		a.close()
 		return nil, err
 	}
 	store := models.NewStore(db)
-	hub := chat.NewHub(cfg.InstanceID, nil)
-	service := chat.New(chat.Deps{
-		Store:  store,
-		Tokens: auth.NewTokens(cfg.JWTSecret, cfg.TokenTTL),
-		Hub:    hub,
-		Limits: chat.Limits{MaxMessageLength: cfg.MaxMessageLength},
-		Logger: log,
-	})
-	if err := hub.Start(ctx); err != nil {
-		a.close()
-		return nil, fmt.Errorf("start fan-out: %w", err)
-	}
-	a.handler = handlers.NewServer(handlers.Deps{
+	deps := handlers.Deps{
 		Config: cfg,
-		Chat:   service,
 		Logger: log,
 		Checks: []handlers.Check{{Name: "database", Critical: true, Probe: func(ctx context.Context) error { return models.Ping(ctx, db) }}},
+	}
+
+	cluster, err := wireCluster(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	a.add(cluster.part, &deps)
+	hub := chat.NewHub(cfg.InstanceID, cluster.broker)
+	service := chat.New(chat.Deps{
+		Store:    store,
+		Tokens:   auth.NewTokens(cfg.JWTSecret, cfg.TokenTTL),
+		Hub:      hub,
+		Presence: cluster.presence,
+		Limits:   chat.Limits{MaxMessageLength: cfg.MaxMessageLength},
+		Logger:   log,
 	})
+	deps.Chat = service
+
+	sockets, err := wireSockets(ctx, cfg, log, service)
+	if err != nil {
+		return nil, err
+	}
+	a.add(sockets.part, &deps)
+	deps.SocketIO, deps.RawWS = sockets.socketIO, sockets.rawWS
+
+	if err := hub.Start(ctx); err != nil {
+		return nil, fmt.Errorf("start fan-out: %w", err)
+	}
+	a.handler = handlers.NewServer(deps)
 	return a, nil
 }
 
