@@ -82,6 +82,8 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 		Logger:   log,
 	})
 	deps.Chat = service
+	// Closed before the database: it stores what is still queued first.
+	a.closers = append(a.closers, func() error { service.Close(); return nil })
 
 	sockets, err := wireSockets(ctx, cfg, log, service)
 	if err != nil {

@@ -97,21 +97,27 @@ func (s *Service) PostMessage(ctx context.Context, a Actor, roomID int64, in Pos
 			m.Content = fileMessageContent(file.OriginalFilename)
 		}
 	}
-	if err := s.store.InsertMessage(ctx, m); err != nil {
+	var view Message
+	err = s.writer.submit(ctx, m, func(m *models.Message) Event {
+		view = messageView(m, a.Username, &a.FullName)
+		if file != nil {
+			fv := fileView(file)
+			fv.RoomID = &r.ID
+			view.File = &fv
+		}
+		return Event{Type: EventMessage, RoomID: r.ID, User: a.Ref(), At: m.CreatedAt, Message: &view}
+	})
+	if err != nil {
+		if KindOf(err) == KindUnavailable {
+			return Message{}, err
+		}
 		return Message{}, internal("store message", err)
 	}
 	if file != nil && file.RoomID == nil {
 		if err := s.store.AttachFile(ctx, file.ID, r.ID); err != nil {
 			s.log.WarnContext(ctx, "attach file to room", "file_id", file.ID, "room_id", r.ID, "err", err)
 		}
-		file.RoomID = &r.ID
 	}
-	view := messageView(m, a.Username, &a.FullName)
-	if file != nil {
-		fv := fileView(file)
-		view.File = &fv
-	}
-	s.publish(ctx, Event{Type: EventMessage, RoomID: r.ID, User: a.Ref(), At: m.CreatedAt, Message: &view})
 	return view, nil
 }
 

@@ -22,6 +22,7 @@ type Service struct {
 	presence Presence
 	limits   Limits
 	log      *slog.Logger
+	writer   *sequencer
 }
 
 // Deps are what the domain needs from the outside.
@@ -51,8 +52,13 @@ func New(d Deps) *Service {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: d.Store, tokens: d.Tokens, hub: d.Hub, presence: d.Presence, limits: d.Limits, log: d.Logger}
+	s := &Service{store: d.Store, tokens: d.Tokens, hub: d.Hub, presence: d.Presence, limits: d.Limits, log: d.Logger}
+	s.writer = newSequencer(d.Store, s.publish)
+	return s
 }
+
+// Close stops the message writer once it has stored and published what was queued.
+func (s *Service) Close() { s.writer.close() }
 
 // Hub is the fan-out the doors listen to.
 func (s *Service) Hub() *Hub { return s.hub }
