@@ -9,23 +9,42 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	ws "github.com/gorilla/websocket"
 	"github.com/zishang520/engine.io/v2/transports"
+	"github.com/zishang520/engine.io/v2/types"
 	"github.com/zishang520/socket.io/v2/socket"
 )
 
-// useTransport installs ctor as the engine's websocket builder for one test
-// and restores the previous one afterwards. The registry is process-wide, so
-// tests using it must not run in parallel.
+// switchingBuilder is registered once for the whole test binary and forwards
+// to the builder chosen by the running test. Writing the engine's registry map
+// per test would race with connection goroutines of the previous test.
+type switchingBuilder struct {
+	current atomic.Pointer[transports.TransportCtor]
+}
+
+func (s *switchingBuilder) ctor() transports.TransportCtor { return *s.current.Load() }
+
+func (s *switchingBuilder) New(ctx *types.HttpContext) transports.Transport { return s.ctor().New(ctx) }
+func (s *switchingBuilder) HandlesUpgrades() bool                           { return true }
+func (s *switchingBuilder) UpgradesTo() *types.Set[string]                  { return types.NewSet[string]() }
+
+var (
+	registerSwitch sync.Once
+	testBuilder    = &switchingBuilder{}
+)
+
+// useTransport makes ctor build the websocket transports of one test. Tests
+// using it must not run in parallel.
 func useTransport(t testing.TB, ctor transports.TransportCtor) {
 	t.Helper()
-	registry := transports.Transports()
-	previous := registry[transports.WEBSOCKET]
-	registry[transports.WEBSOCKET] = ctor
-	t.Cleanup(func() { registry[transports.WEBSOCKET] = previous })
+	testBuilder.current.Store(&ctor)
+	registerSwitch.Do(func() {
+		transports.Transports()[transports.WEBSOCKET] = testBuilder
+	})
 }
 
 // testServer is a socket.io server on an httptest server.
@@ -106,7 +125,7 @@ func dialRaw(t testing.TB, url string, readBuffer int) *ws.Conn {
 func connectV4(t testing.TB, srv *testServer, readBuffer int) (*rawClient, string) {
 	t.Helper()
 	conn := dialRaw(t, srv.wsURL("EIO=4&transport=websocket"), readBuffer)
-	open := readText(t, conn)
+	open := readText(t, conn, "open packet")
 	if !strings.HasPrefix(open, "0{") {
 		t.Fatalf("open packet = %q, want 0{...}", open)
 	}
@@ -118,7 +137,7 @@ func connectV4(t testing.TB, srv *testServer, readBuffer int) (*rawClient, strin
 	}
 	c := newRawClient(conn)
 	c.send(t, "40")
-	if connected := readText(t, conn); !strings.HasPrefix(connected, "40{") {
+	if connected := readText(t, conn, "connect reply"); !strings.HasPrefix(connected, "40{") {
 		t.Fatalf("connect reply = %q, want 40{...}", connected)
 	}
 	return c, handshake.Sid
@@ -133,13 +152,13 @@ func newRawClient(conn *ws.Conn) *rawClient {
 	}
 }
 
-func readText(t testing.TB, conn *ws.Conn) string {
+func readText(t testing.TB, conn *ws.Conn, what string) string {
 	t.Helper()
 	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
 	defer conn.SetReadDeadline(time.Time{})
 	kind, data, err := conn.ReadMessage()
 	if err != nil {
-		t.Fatalf("read: %v", err)
+		t.Fatalf("read %s: %v", what, err)
 	}
 	if kind != ws.TextMessage {
 		t.Fatalf("frame type = %d, want text", kind)
@@ -234,4 +253,33 @@ func argString(t testing.TB, ev event, i int) string {
 		t.Fatalf("event %q arg %d = %s: %v", ev.Name, i, ev.Args[i], err)
 	}
 	return s
+}
+
+// startCounting is a cheap reader for load tests: it answers pings and counts
+// event frames of exactly frameLen bytes into count, and others into bad.
+func (c *rawClient) startCounting(frameLen int, count, bad *atomic.Int64) {
+	go func() {
+		defer close(c.closed)
+		buf := make([]byte, frameLen+64)
+		for {
+			_, r, err := c.conn.NextReader()
+			if err != nil {
+				return
+			}
+			n, err := io.ReadFull(r, buf)
+			if err != nil && err != io.ErrUnexpectedEOF {
+				return
+			}
+			switch {
+			case n == 1 && buf[0] == '2':
+				c.writeMu.Lock()
+				c.conn.WriteMessage(ws.TextMessage, []byte("3"))
+				c.writeMu.Unlock()
+			case n == frameLen && string(buf[:2]) == "42":
+				count.Add(1)
+			default:
+				bad.Add(1)
+			}
+		}
+	}()
 }

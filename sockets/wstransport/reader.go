@@ -4,14 +4,32 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"time"
 
 	ws "github.com/gorilla/websocket"
 	"github.com/zishang520/engine.io/v2/types"
 )
 
+// handshakeWait bounds how long reading waits for the upgrade request's
+// handler to return (see readLoop).
+const handshakeWait = 2 * time.Second
+
 // readLoop hands every received text or binary message to the engine until the
 // connection ends. gorilla answers pings and close frames itself.
-func (t *transport) readLoop() {
+//
+// It starts reading only once the HTTP handler that created the transport has
+// returned (net/http cancels the request context then, hijacked or not): the
+// engine sends the open packet before socket.io attaches its "data" listener,
+// and during an upgrade it attaches the probe listener after creating us, so a
+// fast client's first packet ("40" or "2probe") could otherwise be dropped.
+func (t *transport) readLoop(handlerDone <-chan struct{}) {
+	wait := time.NewTimer(handshakeWait)
+	select {
+	case <-handlerDone:
+	case <-wait.C:
+	}
+	wait.Stop()
+
 	for {
 		kind, r, err := t.conn.NextReader()
 		if err != nil {

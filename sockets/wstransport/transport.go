@@ -70,7 +70,7 @@ func (t *transport) Construct(ctx *types.HttpContext) {
 		t.OnClose()
 	})
 
-	go t.readLoop()
+	go t.readLoop(ctx.Request().Context().Done())
 
 	// Always writable: our own queue absorbs bursts, so the engine never has to
 	// hold packets back and flush them later in a batch.
