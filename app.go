@@ -82,8 +82,21 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 		Logger:   log,
 	})
 	deps.Chat = service
+
+	storagePart, err := wireStorage(ctx, cfg, log, service)
+	if err != nil {
+		return nil, err
+	}
+	a.add(storagePart, &deps)
 	// Closed before the database: it stores what is still queued first.
 	a.closers = append(a.closers, func() error { service.Close(); return nil })
+
+	metrics, err := wireMetrics(cfg, log, db, service)
+	if err != nil {
+		return nil, err
+	}
+	a.add(metrics.part, &deps)
+	deps.Metrics, deps.HTTPMetrics = metrics.handler, metrics.http
 
 	sockets, err := wireSockets(ctx, cfg, log, service)
 	if err != nil {

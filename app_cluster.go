@@ -2,10 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 
 	"github.com/izpochat/server/chat"
+	"github.com/izpochat/server/cluster"
 	"github.com/izpochat/server/config"
+	"github.com/izpochat/server/handlers"
 )
 
 // clusterPart joins this instance to the others when REDIS_URL is set.
@@ -13,12 +17,35 @@ type clusterPart struct {
 	part
 	broker   chat.Broker   // nil: one instance
 	presence chat.Presence // nil: in-memory presence
+	// socketIOAdapter is the Socket.IO Redis adapter for the sockets door
+	// (socket.ServerOptions.SetAdapter); nil: one instance.
+	socketIOAdapter *cluster.SocketIOAdapter
 }
 
 func wireCluster(ctx context.Context, cfg config.Config, log *slog.Logger) (clusterPart, error) {
 	if cfg.RedisURL == "" {
 		return clusterPart{}, nil
 	}
-	log.Warn("REDIS_URL is set but the cluster door is not built yet; running as a single instance")
-	return clusterPart{}, nil
+	rdb, err := cluster.NewClient(cfg.RedisURL, cluster.ClientOptions{})
+	if err != nil {
+		return clusterPart{}, fmt.Errorf("cluster: %w", err)
+	}
+	log = log.With("instance", cfg.InstanceID)
+	broker := cluster.NewBroker(rdb, cfg.InstanceID, cluster.BrokerOptions{Logger: log})
+	presence := cluster.NewPresence(rdb, cfg.InstanceID, cluster.PresenceOptions{Logger: log})
+	presence.Start(ctx)
+	adapter := cluster.NewSocketIOAdapter(ctx, rdb, cluster.SocketIOAdapterOptions{Logger: log})
+	log.Info("cluster mode: joined through Redis")
+	return clusterPart{
+		part: part{
+			// Redis is optional: when it is down each instance serves its own clients.
+			checks: []handlers.Check{{Name: "redis", Critical: false, Probe: cluster.Ping(rdb)}},
+			close: func() error {
+				return errors.Join(adapter.Close(), presence.Close(), broker.Close(), rdb.Close())
+			},
+		},
+		broker:          broker,
+		presence:        presence,
+		socketIOAdapter: adapter,
+	}, nil
 }

@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 
 	"github.com/izpochat/server/chat"
 	"github.com/izpochat/server/config"
+	"github.com/izpochat/server/sockets"
 )
 
 // socketsPart is the real-time doors: Socket.IO and the raw WebSocket.
@@ -17,5 +19,23 @@ type socketsPart struct {
 }
 
 func wireSockets(ctx context.Context, cfg config.Config, log *slog.Logger, service *chat.Service) (socketsPart, error) {
-	return socketsPart{}, nil
+	srv, err := sockets.New(ctx, sockets.Options{
+		Service:        service,
+		Logger:         log,
+		AllowedOrigins: cfg.AllowedOrigins,
+		SocketIO:       cfg.SocketIO,
+		RateLimit:      cfg.RateLimit,
+	})
+	if err != nil {
+		return socketsPart{}, fmt.Errorf("build real-time doors: %w", err)
+	}
+	return socketsPart{
+		part: part{
+			// Live clients are told to reconnect (to another instance) on shutdown.
+			drain: srv.Drain,
+			close: srv.Close,
+		},
+		socketIO: srv.SocketIO(),
+		rawWS:    srv.RawWS(),
+	}, nil
 }

@@ -87,6 +87,9 @@ func (s *Service) PostMessage(ctx context.Context, a Actor, roomID int64, in Pos
 	m := &models.Message{Content: content, UserID: a.ID, RoomID: r.ID, CreatedAt: Now()}
 	var file *models.FileUpload
 	if in.FileID != nil {
+		if *in.FileID > models.MaxID {
+			return Message{}, NotFound("file not found")
+		}
 		file, err = s.attachableFile(ctx, a, r.ID, *in.FileID)
 		if err != nil {
 			return Message{}, err

@@ -12,6 +12,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -42,6 +43,11 @@ func bindJSON(c *gin.Context, dst any, allowForm bool) error {
 			return chat.TooLarge("request body is larger than 1 MiB")
 		}
 		return chat.Invalid("request body could not be read")
+	}
+	// encoding/json would quietly turn invalid UTF-8 into U+FFFD; the contract
+	// refuses it instead.
+	if !utf8.Valid(raw) {
+		return chat.Invalid("request body must be valid UTF-8")
 	}
 	if isForm && !bytes.HasPrefix(bytes.TrimSpace(raw), []byte("{")) {
 		if !allowForm {

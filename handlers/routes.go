@@ -18,8 +18,15 @@ func addRoutes(r *gin.Engine, s *server) {
 
 	api := r.Group("")
 
+	api.GET("/", s.index)
 	api.GET("/health", s.health)
 	api.GET("/api/status", s.status)
+	api.GET("/openapi.json", s.openAPIHandler())
+	api.GET("/docs", s.docs)
+	api.GET("/docs/redoc.standalone.js", s.redocBundle())
+	if s.deps.Metrics != nil {
+		api.GET("/metrics", gin.WrapH(s.deps.Metrics))
+	}
 
 	api.POST("/api/users/register", s.register)
 	api.POST("/api/register", s.register)

@@ -32,6 +32,10 @@ type Deps struct {
 	RawWS    http.Handler // serves /api/ws/{room_id} upgrades (nil: not mounted)
 	// Extra lets other doors add routes in routes.go's one place (uploads, metrics, docs).
 	Extra []func(r gin.IRouter)
+	// Metrics serves GET /metrics (nil: not mounted); it guards itself with METRICS_TOKEN.
+	Metrics http.Handler
+	// HTTPMetrics times every request (nil: not timed).
+	HTTPMetrics HTTPObserver
 }
 
 type server struct {
@@ -58,7 +62,8 @@ func NewServer(d Deps) http.Handler {
 	engine.ContextWithFallback = true
 	// Global middleware also runs for unmatched routes, so CORS preflights are
 	// answered for every path.
-	engine.Use(recoverer(s.log), requestID(), accessLog(s.log), cors(s.cfg.AllowedOrigins))
+	// httpMetrics is outermost so it sees the 500 recoverer writes after a panic.
+	engine.Use(httpMetrics(d.HTTPMetrics), recoverer(s.log), requestID(), accessLog(s.log), cors(s.cfg.AllowedOrigins))
 	addRoutes(engine, s)
 	return withoutTrailingSlash(engine)
 }

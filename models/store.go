@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 
 	"gorm.io/gorm"
 )
@@ -13,6 +14,14 @@ var (
 	ErrNotFound  = errors.New("not found")
 	ErrDuplicate = errors.New("duplicate")
 )
+
+// MaxID is the largest id a row can have: the Flask schema's ids are INTEGER
+// (SERIAL), and PostgreSQL drivers refuse to send a larger value for such a
+// column, so larger ids are answered as missing before they reach the database.
+const MaxID = math.MaxInt32
+
+// validID tells whether id can name a row.
+func validID(id int64) bool { return id > 0 && id <= MaxID }
 
 // Store runs the queries of the domain. It is safe for concurrent use.
 type Store struct {

@@ -1,6 +1,10 @@
 package models
 
-import "context"
+import (
+	"context"
+
+	"gorm.io/gorm"
+)
 
 // FileByID loads one upload.
 func (s *Store) FileByID(ctx context.Context, id int64) (*FileUpload, error) {
@@ -12,4 +16,45 @@ func (s *Store) FileByID(ctx context.Context, id int64) (*FileUpload, error) {
 // AttachFile records that a file now belongs to roomID.
 func (s *Store) AttachFile(ctx context.Context, fileID, roomID int64) error {
 	return translate(s.with(ctx).Model(&FileUpload{}).Where("id = ?", fileID).Update("room_id", roomID).Error, "attach file")
+}
+
+// InsertFiles stores uploads all or none, filling their ids.
+func (s *Store) InsertFiles(ctx context.Context, files []*FileUpload) error {
+	if len(files) == 0 {
+		return nil
+	}
+	return translate(s.with(ctx).Transaction(func(tx *gorm.DB) error {
+		return tx.Create(files).Error
+	}), "insert files")
+}
+
+// DeleteFile removes an upload's row (the caller removes its object).
+func (s *Store) DeleteFile(ctx context.Context, id int64) error {
+	res := s.with(ctx).Where("id = ?", id).Delete(&FileUpload{})
+	if res.Error == nil && res.RowsAffected == 0 {
+		return translate(gorm.ErrRecordNotFound, "delete file")
+	}
+	return translate(res.Error, "delete file")
+}
+
+// DeleteFiles removes several uploads' rows (undoing InsertFiles).
+func (s *Store) DeleteFiles(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return translate(s.with(ctx).Where("id IN ?", ids).Delete(&FileUpload{}).Error, "delete files")
+}
+
+// FilesOfUser lists a user's uploads, newest first.
+func (s *Store) FilesOfUser(ctx context.Context, userID int64, skip, limit int) ([]FileUpload, error) {
+	var out []FileUpload
+	err := s.with(ctx).Where("user_id = ?", userID).Order("created_at DESC, id DESC").Offset(skip).Limit(limit).Find(&out).Error
+	return out, translate(err, "files of user")
+}
+
+// FilesOfRoom lists the uploads attached to a room, newest first.
+func (s *Store) FilesOfRoom(ctx context.Context, roomID int64, skip, limit int) ([]FileUpload, error) {
+	var out []FileUpload
+	err := s.with(ctx).Where("room_id = ?", roomID).Order("created_at DESC, id DESC").Offset(skip).Limit(limit).Find(&out).Error
+	return out, translate(err, "files of room")
 }

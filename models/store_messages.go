@@ -31,6 +31,13 @@ func (s *Store) InsertMessage(ctx context.Context, m *Message) error {
 // skipping Skip from the newest end). Every form walks the (room_id, id) index.
 func (s *Store) History(ctx context.Context, roomID int64, q HistoryQuery) ([]MessageRow, error) {
 	var rows []MessageRow
+	// Cursors beyond the largest possible id: nothing comes after, everything before.
+	if q.AfterID >= MaxID {
+		return rows, nil
+	}
+	if q.BeforeID > MaxID {
+		q.BeforeID = 0
+	}
 	db := s.with(ctx).Table("messages").
 		Select("messages.*, users.username AS username, users.full_name AS sender_full_name").
 		Joins("JOIN users ON users.id = messages.user_id").

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"fmt"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -51,6 +52,9 @@ func addMembers(tx *gorm.DB, roomID int64, userIDs []int64) error {
 // RoomByID loads a room with its creator.
 func (s *Store) RoomByID(ctx context.Context, id int64) (*Room, error) {
 	var r Room
+	if !validID(id) {
+		return &r, fmt.Errorf("room by id: %w", ErrNotFound)
+	}
 	err := s.with(ctx).Preload("Creator").Where("id = ?", id).Take(&r).Error
 	return &r, translate(err, "room by id")
 }
@@ -60,10 +64,11 @@ func (s *Store) RoomByID(ctx context.Context, id int64) (*Room, error) {
 func (s *Store) VisibleRooms(ctx context.Context, userID int64) ([]Room, error) {
 	var rooms []Room
 	q := s.with(ctx).Preload("Creator").Order("id")
+	// The Flask schema lets is_private be NULL; such a room reads as public, so it is listed as public.
 	if userID == 0 {
-		q = q.Where("is_private = ?", false)
+		q = q.Where("is_private = ? OR is_private IS NULL", false)
 	} else {
-		q = q.Where("is_private = ? OR id IN (?)", false,
+		q = q.Where("is_private = ? OR is_private IS NULL OR id IN (?)", false,
 			s.db.Model(&RoomMember{}).Select("room_id").Where("user_id = ?", userID))
 	}
 	err := q.Find(&rooms).Error

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"fmt"
 	"strings"
 )
 
@@ -14,6 +15,9 @@ func (s *Store) CreateUser(ctx context.Context, u *User) error {
 // UserByID loads one user.
 func (s *Store) UserByID(ctx context.Context, id int64) (*User, error) {
 	var u User
+	if !validID(id) {
+		return &u, fmt.Errorf("user by id: %w", ErrNotFound)
+	}
 	err := s.with(ctx).Where("id = ?", id).Take(&u).Error
 	return &u, translate(err, "user by id")
 }

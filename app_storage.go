@@ -1,0 +1,48 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/izpochat/server/chat"
+	"github.com/izpochat/server/config"
+	"github.com/izpochat/server/handlers"
+	"github.com/izpochat/server/storage"
+)
+
+// wireStorage keeps uploaded files: in Supabase Storage when SUPABASE_URL is set,
+// else under DATA_DIR/uploads, served at /uploads/<key>.
+func wireStorage(_ context.Context, cfg config.Config, log *slog.Logger, service *chat.Service) (part, error) {
+	var (
+		objects storage.Store
+		serve   http.Handler
+		p       part
+	)
+	if cfg.Supabase.URL != "" {
+		s, err := storage.NewSupabase(storage.SupabaseConfig{
+			URL: cfg.Supabase.URL, Key: cfg.Supabase.Key, Bucket: cfg.Supabase.Bucket, Timeout: cfg.Supabase.Timeout,
+		})
+		if err != nil {
+			return part{}, fmt.Errorf("file storage: %w", err)
+		}
+		objects = s
+		log.Info("file storage: Supabase", "bucket", cfg.Supabase.Bucket)
+	} else {
+		local, err := storage.NewLocal(filepath.Join(cfg.DataDir, "uploads"), "/uploads", chat.ContentTypeOf)
+		if err != nil {
+			return part{}, fmt.Errorf("file storage: %w", err)
+		}
+		objects, serve = local, local
+		p.close = local.Close
+		p.checks = []handlers.Check{{Name: "storage", Probe: local.Check}}
+		log.Info("file storage: local disk", "dir", local.Dir())
+	}
+	uploads := chat.NewUploads(service, objects, chat.UploadLimits{MaxFileBytes: cfg.MaxFileBytes, MaxFiles: cfg.MaxFiles})
+	p.routes = []func(gin.IRouter){handlers.UploadRoutes(service, uploads, serve, log)}
+	return p, nil
+}

@@ -1,0 +1,383 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// client is one Engine.IO v4 / Socket.IO v5 connection over a bare WebSocket.
+// It owns one goroutine (its reader); writers share the connection under wmu.
+type client struct {
+	idx  int
+	room int // index of the room it joins
+	ws   *websocket.Conn
+	run  *runState
+	recv *receiver // nil when the run does not count deliveries
+
+	wmu    sync.Mutex
+	joined chan error // join_room answered (ack, users_online or error)
+	done   chan struct{}
+}
+
+// runState is what every connection of a run shares.
+type runState struct {
+	packets     atomic.Int64 // every packet read, for "is it quiet yet"
+	errors      atomic.Int64 // `error` events received
+	closed      atomic.Int64 // connections that ended while the run needed them
+	messageSent atomic.Int64 // message_sent events (the sender's confirmation)
+	unique      atomic.Int64 // unique measured deliveries of the current step
+	step        atomic.Int64 // current step number
+	stopping    atomic.Bool  // closing on purpose: a read error is not a failure
+	lastError   atomic.Value // string: the last `error` event or close reason
+	senderRoom  []int        // client index -> room index (for misrouting checks)
+}
+
+var (
+	pktPing        = []byte("3")
+	joinAckPrefix  = []byte("43" + joinAckID + "[")
+	errorPrefix    = []byte(`42["error",`)
+	onlinePrefix   = []byte(`42["users_online",`)
+	sentPrefix     = []byte(`42["message_sent",`)
+	statusErrorKey = []byte(`"status":"error"`)
+)
+
+const joinAckID = "1"
+
+// socketURL turns http://host:port into the Engine.IO websocket endpoint.
+func socketURL(base string) (string, error) {
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", fmt.Errorf("server url: %w", err)
+	}
+	switch u.Scheme {
+	case "http", "ws":
+		u.Scheme = "ws"
+	case "https", "wss":
+		u.Scheme = "wss"
+	default:
+		return "", fmt.Errorf("server url: scheme %q (want http or https)", u.Scheme)
+	}
+	u.Path = "/socket.io/"
+	u.RawQuery = "EIO=4&transport=websocket"
+	return u.String(), nil
+}
+
+// dial opens the websocket, reads the Engine.IO open packet, connects the main
+// namespace with {token} and waits for its CONNECT. It returns before starting
+// the reader so the caller decides what the reader counts.
+func dial(ctx context.Context, d *websocket.Dialer, wsURL, token string) (*websocket.Conn, error) {
+	ws, _, err := d.DialContext(ctx, wsURL, nil)
+	if err != nil {
+		return nil, fmt.Errorf("dial: %w", err)
+	}
+	fail := func(err error) (*websocket.Conn, error) {
+		ws.Close()
+		return nil, err
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		ws.SetReadDeadline(dl)
+	}
+	_, p, err := ws.ReadMessage()
+	if err != nil {
+		return fail(fmt.Errorf("read open packet: %w", err))
+	}
+	if len(p) == 0 || p[0] != '0' {
+		return fail(fmt.Errorf("want Engine.IO open packet, got %.60q", p))
+	}
+	auth := `40{"token":` + strconv.Quote(token) + `}`
+	if err := ws.WriteMessage(websocket.TextMessage, []byte(auth)); err != nil {
+		return fail(fmt.Errorf("write namespace connect: %w", err))
+	}
+	for {
+		_, p, err := ws.ReadMessage()
+		if err != nil {
+			return fail(fmt.Errorf("read namespace connect: %w", err))
+		}
+		switch {
+		case bytes.Equal(p, []byte("2")):
+			if err := ws.WriteMessage(websocket.TextMessage, pktPing); err != nil {
+				return fail(fmt.Errorf("pong: %w", err))
+			}
+		case bytes.HasPrefix(p, []byte("40")):
+			ws.SetReadDeadline(time.Time{})
+			return ws, nil
+		case bytes.HasPrefix(p, []byte("44")):
+			return fail(fmt.Errorf("connect refused: %.200s", p[2:]))
+		}
+	}
+}
+
+func (c *client) write(p []byte) error {
+	c.wmu.Lock()
+	err := c.ws.WriteMessage(websocket.TextMessage, p)
+	c.wmu.Unlock()
+	return err
+}
+
+// readLoop handles every packet until the connection ends. It answers pings,
+// counts deliveries and signals join answers; everything else is skipped
+// after a prefix check.
+func (c *client) readLoop() {
+	defer close(c.done)
+	buf := make([]byte, 0, 1024)
+	for {
+		_, r, err := c.ws.NextReader()
+		if err != nil {
+			c.ended(err)
+			return
+		}
+		if buf, err = readAll(r, buf[:0]); err != nil {
+			c.ended(err)
+			return
+		}
+		c.run.packets.Add(1)
+		c.handle(buf)
+	}
+}
+
+func (c *client) ended(err error) {
+	if c.run.stopping.Load() {
+		return
+	}
+	c.run.closed.Add(1)
+	c.run.lastError.Store("connection ended: " + err.Error())
+	select {
+	case c.joined <- err:
+	default:
+	}
+}
+
+func (c *client) handle(p []byte) {
+	switch {
+	case len(p) == 1 && p[0] == '2':
+		if err := c.write(pktPing); err != nil {
+			c.ws.Close()
+		}
+	case bytes.HasPrefix(p, newMessagePrefix):
+		if c.recv != nil {
+			c.recv.deliver(p, c.run)
+		}
+	case bytes.HasPrefix(p, sentPrefix):
+		c.run.messageSent.Add(1)
+	case bytes.HasPrefix(p, joinAckPrefix):
+		var err error
+		if bytes.Contains(p, statusErrorKey) {
+			err = fmt.Errorf("join_room refused: %.200s", p)
+		}
+		c.signalJoin(err)
+	case bytes.HasPrefix(p, onlinePrefix):
+		c.signalJoin(nil)
+	case bytes.HasPrefix(p, errorPrefix):
+		c.run.errors.Add(1)
+		c.run.lastError.Store(string(p))
+	case len(p) > 0 && p[0] == '1', bytes.HasPrefix(p, []byte("41")):
+		c.ws.Close() // server closed the session or the namespace
+	}
+}
+
+func (c *client) signalJoin(err error) {
+	select {
+	case c.joined <- err:
+	default:
+	}
+}
+
+// join emits join_room with an ack id and waits for the ack or users_online.
+func (c *client) join(ctx context.Context, roomID int64) error {
+	pkt := `42` + joinAckID + `["join_room",{"room_id":` + strconv.FormatInt(roomID, 10) + `}]`
+	if err := c.write([]byte(pkt)); err != nil {
+		return fmt.Errorf("join_room %d: %w", roomID, err)
+	}
+	select {
+	case err := <-c.joined:
+		if err != nil {
+			return fmt.Errorf("join_room %d: %w", roomID, err)
+		}
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("join_room %d: no answer: %w", roomID, ctx.Err())
+	}
+}
+
+// readAll reads a whole frame into buf, growing it only when a frame is larger
+// than any before on this connection.
+func readAll(r io.Reader, buf []byte) ([]byte, error) {
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if errors.Is(err, io.EOF) {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+}
+
+// ConnectStats summarises how connections were opened.
+type ConnectStats struct {
+	Attempted  int     `json:"attempted"`
+	Failed     int     `json:"failed"`
+	FirstError string  `json:"first_error,omitempty"`
+	Seconds    float64 `json:"seconds"`
+	PerSecond  float64 `json:"per_second"`
+	Latency    Latency `json:"latency"`
+}
+
+// connectAll opens clients[from:to] (concurrency at a time) and starts their readers.
+func connectAll(ctx context.Context, clients []*client, from, to int, wsURL string, tokens []string, concurrency, readBuf int, run *runState) ConnectStats {
+	dialer := &websocket.Dialer{
+		HandshakeTimeout: 30 * time.Second,
+		ReadBufferSize:   readBuf,
+		WriteBufferSize:  512,
+		WriteBufferPool:  &sync.Pool{},
+	}
+	var (
+		mu    sync.Mutex
+		hist  histogram
+		stats = ConnectStats{Attempted: to - from}
+		wg    sync.WaitGroup
+		sem   = make(chan struct{}, concurrency)
+	)
+	start := time.Now()
+	for i := from; i < to; i++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			defer cancel()
+			t0 := time.Now()
+			ws, err := dial(cctx, dialer, wsURL, tokens[i%len(tokens)])
+			took := time.Since(t0)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				stats.Failed++
+				if stats.FirstError == "" {
+					stats.FirstError = err.Error()
+				}
+				return
+			}
+			hist.record(took)
+			c := clients[i]
+			c.ws = ws
+			go c.readLoop()
+		}()
+	}
+	wg.Wait()
+	stats.Seconds = time.Since(start).Seconds()
+	if stats.Seconds > 0 {
+		stats.PerSecond = float64(stats.Attempted-stats.Failed) / stats.Seconds
+	}
+	stats.Latency = hist.summary()
+	return stats
+}
+
+// newClients prepares n clients (not connected) in rooms of roomSize.
+func newClients(n, roomSize int, run *runState, counting bool) []*client {
+	clients := make([]*client, n)
+	run.senderRoom = make([]int, n)
+	for i := range clients {
+		room := i / roomSize
+		c := &client{idx: i, room: room, run: run, joined: make(chan error, 1), done: make(chan struct{})}
+		if counting {
+			c.recv = newReceiver(room)
+		}
+		clients[i] = c
+		run.senderRoom[i] = room
+	}
+	return clients
+}
+
+// joinAll joins clients[from:to] to their rooms, concurrency at a time.
+func joinAll(ctx context.Context, clients []*client, from, to int, roomIDs []int64, concurrency int) error {
+	var (
+		wg    sync.WaitGroup
+		sem   = make(chan struct{}, concurrency)
+		mu    sync.Mutex
+		first error
+		fails int
+	)
+	for i := from; i < to; i++ {
+		c := clients[i]
+		if c.ws == nil {
+			continue // failed to connect; already counted
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			jctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+			defer cancel()
+			if err := c.join(jctx, roomIDs[c.room]); err != nil {
+				mu.Lock()
+				fails++
+				if first == nil {
+					first = err
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if first != nil {
+		return fmt.Errorf("%d joins failed, first: %w", fails, first)
+	}
+	return nil
+}
+
+// waitQuiet returns once no packet has arrived for quiet (or after max), so
+// join announcements do not leak into the first measured step.
+func waitQuiet(run *runState, quiet, max time.Duration) {
+	deadline := time.Now().Add(max)
+	last := run.packets.Load()
+	lastChange := time.Now()
+	for time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+		if n := run.packets.Load(); n != last {
+			last, lastChange = n, time.Now()
+		} else if time.Since(lastChange) >= quiet {
+			return
+		}
+	}
+}
+
+// closeAll closes every connection and waits for the readers to end.
+func closeAll(clients []*client, run *runState) {
+	run.stopping.Store(true)
+	for _, c := range clients {
+		if c.ws != nil {
+			c.wmu.Lock()
+			c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
+			c.wmu.Unlock()
+			c.ws.Close()
+		}
+	}
+	for _, c := range clients {
+		if c.ws != nil {
+			<-c.done
+		}
+	}
+}
+
+func lastError(run *runState) string {
+	s, _ := run.lastError.Load().(string)
+	return strings.TrimSpace(s)
+}

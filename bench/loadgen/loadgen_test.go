@@ -1,0 +1,256 @@
+package main
+
+import (
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestHistogramQuantilesWithinResolution(t *testing.T) {
+	var h histogram
+	for i := 1; i <= 10000; i++ {
+		h.record(time.Duration(i) * time.Microsecond)
+	}
+	for _, tc := range []struct {
+		q    float64
+		want float64 // µs
+	}{{0.5, 5000}, {0.9, 9000}, {0.99, 9900}} {
+		got := float64(h.quantile(tc.q))
+		if got < tc.want || got > tc.want*1.04 {
+			t.Errorf("quantile(%v) = %v µs, want %v µs within 4%%", tc.q, got, tc.want)
+		}
+	}
+	if h.max != 10000 || h.total != 10000 {
+		t.Errorf("max %d total %d, want 10000 and 10000", h.max, h.total)
+	}
+}
+
+func TestHistogramBucketsAreOrderedAndContainTheirValues(t *testing.T) {
+	prev := -1
+	for _, us := range []uint64{0, 1, 63, 64, 65, 100, 1000, 123456, 1 << 30, 1<<62 + 12345} {
+		b := bucketOf(us)
+		if b < prev {
+			t.Fatalf("bucketOf(%d) = %d, not after %d", us, b, prev)
+		}
+		if b >= histBuckets {
+			t.Fatalf("bucketOf(%d) = %d out of range", us, b)
+		}
+		if up := bucketUpper(b); up < us {
+			t.Fatalf("bucketUpper(%d) = %d < value %d", b, up, us)
+		}
+		if b > 0 && bucketUpper(b-1) >= us {
+			t.Fatalf("value %d also fits bucket %d", us, b-1)
+		}
+		prev = b
+	}
+}
+
+func TestHistogramNegativeAndEmpty(t *testing.T) {
+	var h histogram
+	if h.quantile(0.99) != 0 {
+		t.Fatal("empty histogram must report 0")
+	}
+	h.record(-time.Second) // clock skew must not wrap around
+	if h.max != 0 || h.counts[0] != 1 {
+		t.Fatalf("negative latency recorded as max %d", h.max)
+	}
+}
+
+func TestMarkerRoundTripInsideAPacket(t *testing.T) {
+	m := marker{step: 7, phase: phaseMeasure, sender: 1234, seq: 98765, sentNS: 1764000000123456789}
+	content := appendContent(nil, m, 64)
+	if len(content) != 64 {
+		t.Fatalf("content is %d bytes, want 64", len(content))
+	}
+	packet := `42["new_message",{"id":5,"content":"` + string(content) + `","user_id":3,"type":"message"}]`
+	got, err := parseMarker([]byte(packet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != m {
+		t.Fatalf("parsed %+v, want %+v", got, m)
+	}
+}
+
+func TestMarkerLongerThanPayloadIsNotTruncated(t *testing.T) {
+	m := marker{step: 1, phase: phaseWarmup, sender: 1, seq: 2, sentNS: 3}
+	if got := string(appendContent(nil, m, 4)); got != "B1.w.1.2.3." {
+		t.Fatalf("content %q", got)
+	}
+}
+
+func TestParseMarkerRejectsForeignContent(t *testing.T) {
+	for _, p := range []string{
+		`42["new_message",{"content":"hello"}]`,
+		`42["new_message",{"content":"B1.m.2"}]`,
+		`42["new_message",{"content":"Bx.m.1.2.3."}]`,
+		`42["new_message",{"content":"B1.m.1.2.3"}]`,
+		`42["new_message",{"content":"B1.mm1.2.3."}]`,
+		`42["new_message",{}]`,
+	} {
+		if _, err := parseMarker([]byte(p)); err == nil {
+			t.Errorf("parseMarker(%s) accepted", p)
+		}
+	}
+}
+
+func TestReceiverCountsUniqueDuplicateStaleForeign(t *testing.T) {
+	run := &runState{senderRoom: []int{0, 0, 1}}
+	run.step.Store(2)
+	r := newReceiver(0)
+	pkt := func(step int, phase byte, sender, seq int) []byte {
+		c := appendContent(nil, marker{step: step, phase: phase, sender: sender, seq: seq, sentNS: time.Now().UnixNano()}, 64)
+		return []byte(`42["new_message",{"content":"` + string(c) + `"}]`)
+	}
+	r.deliver(pkt(2, phaseMeasure, 0, 0), run)
+	r.deliver(pkt(2, phaseMeasure, 0, 500), run) // grows the bitset
+	r.deliver(pkt(2, phaseMeasure, 1, 0), run)
+	r.deliver(pkt(2, phaseMeasure, 0, 0), run) // duplicate
+	r.deliver(pkt(1, phaseMeasure, 0, 1), run) // earlier step
+	r.deliver(pkt(2, phaseWarmup, 0, 1), run)
+	r.deliver(pkt(2, phaseMeasure, 2, 0), run) // sender of room 1
+	r.deliver(pkt(2, phaseMeasure, 9, 0), run) // unknown sender
+	r.deliver([]byte(`42["new_message",{"content":"plain"}]`), run)
+	var h histogram
+	var c recvCounts
+	r.collect(&h, &c)
+	want := recvCounts{Received: 3, Duplicates: 1, Stale: 1, Foreign: 2, Warmup: 1, Malformed: 1}
+	if c != want {
+		t.Fatalf("counts %+v, want %+v", c, want)
+	}
+	if h.total != 3 || run.unique.Load() != 3 {
+		t.Fatalf("histogram %d, unique %d; want 3 and 3", h.total, run.unique.Load())
+	}
+	// collect resets: the same message counts again in the next step.
+	r.deliver(pkt(2, phaseMeasure, 0, 0), run)
+	c = recvCounts{}
+	r.collect(&h, &c)
+	if c.Received != 1 || c.Duplicates != 0 {
+		t.Fatalf("after reset: %+v", c)
+	}
+}
+
+func TestReceiverRandomOrderNoFalseDuplicates(t *testing.T) {
+	run := &runState{senderRoom: []int{0}}
+	run.step.Store(1)
+	r := newReceiver(0)
+	seqs := rand.Perm(3000)
+	for _, s := range seqs {
+		c := appendContent(nil, marker{step: 1, phase: phaseMeasure, sender: 0, seq: s}, 0)
+		r.deliver([]byte(`42["new_message",{"content":"`+string(c)+`"}]`), run)
+	}
+	if r.Received != 3000 || r.Duplicates != 0 {
+		t.Fatalf("received %d duplicates %d, want 3000 and 0", r.Received, r.Duplicates)
+	}
+}
+
+func TestParseProcFiles(t *testing.T) {
+	stat := []byte("1234 (my (odd) name) S 1 2 3 4 5 6 7 8 9 10 250 150 0 0 20 0 8 0 100 200 300")
+	cpu, err := parseStatCPU(stat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cpu != 4.0 {
+		t.Fatalf("cpu %v s, want 4 (400 ticks)", cpu)
+	}
+	if _, err := parseStatCPU([]byte("garbage")); err == nil {
+		t.Fatal("garbage stat accepted")
+	}
+	status := []byte("Name:\tx\nVmPeak:\t 999 kB\nVmRSS:\t   5120 kB\nThreads:\t7\n")
+	rss, threads, err := parseStatus(status)
+	if err != nil || rss != 5120 || threads != 7 {
+		t.Fatalf("rss %d threads %d err %v", rss, threads, err)
+	}
+	if _, _, err := parseStatus([]byte("Name:\tx\n")); err == nil {
+		t.Fatal("status without VmRSS accepted")
+	}
+}
+
+func TestSampleProcSelf(t *testing.T) {
+	s, err := sampleProc(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.RSSBytes <= 0 || s.Threads <= 0 {
+		t.Fatalf("own process sample %+v", s)
+	}
+	if s, err := sampleProc(0); err != nil || s != (ProcSample{}) {
+		t.Fatalf("pid 0 must be a zero sample, got %+v %v", s, err)
+	}
+}
+
+func TestSocketURL(t *testing.T) {
+	got, err := socketURL("http://127.0.0.1:5000/")
+	if err != nil || got != "ws://127.0.0.1:5000/socket.io/?EIO=4&transport=websocket" {
+		t.Fatalf("%q %v", got, err)
+	}
+	if _, err := socketURL("ftp://x"); err == nil {
+		t.Fatal("ftp accepted")
+	}
+}
+
+func TestJudge(t *testing.T) {
+	ok := StepResult{Sent: 100, Expected: 2000, TargetSentPerSec: 10, SentPerSec: 10, Latency: Latency{P99: 20}}
+	if pass, why := judge(ok, 100*time.Millisecond); !pass {
+		t.Fatalf("good step failed: %s", why)
+	}
+	for name, mod := range map[string]func(*StepResult){
+		"lost":   func(s *StepResult) { s.Lost = 1 },
+		"dup":    func(s *StepResult) { s.Duplicates = 1 },
+		"slow":   func(s *StepResult) { s.Latency.P99 = 150 },
+		"error":  func(s *StepResult) { s.ErrorEvents = 1 },
+		"closed": func(s *StepResult) { s.Closed = 1 },
+		"rate":   func(s *StepResult) { s.SentPerSec = 5 },
+	} {
+		s := ok
+		mod(&s)
+		if pass, _ := judge(s, 100*time.Millisecond); pass {
+			t.Errorf("%s: step passed", name)
+		}
+	}
+}
+
+func TestParseFlagsRejectsBadLists(t *testing.T) {
+	for _, args := range [][]string{{"-rates", "10,x"}, {"-rates", "-5"}, {"-idle", "0"}, {"-users", "0"}} {
+		if _, err := parseFlags(args, io.Discard); err == nil {
+			t.Errorf("parseFlags(%v) accepted", args)
+		}
+	}
+	o, err := parseFlags([]string{"-rates", "10, 20,40", "-idle", "5,1"}, io.Discard)
+	if err != nil || len(o.traffic.Rates) != 3 || o.traffic.Rates[1] != 20 || len(o.idle.Counts) != 2 {
+		t.Fatalf("%+v %v", o.traffic.Rates, err)
+	}
+}
+
+func TestTableComparesNodeAndGo(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, rep *Report) {
+		if err := writeJSON(filepath.Join(dir, name), rep); err != nil {
+			t.Fatal(err)
+		}
+	}
+	nodeBest := StepResult{RoomRate: 40, DeliveriesPerSec: 40000, Pass: true, Latency: Latency{P99: 27}}
+	goStep := StepResult{RoomRate: 40, DeliveriesPerSec: 40000, Pass: true, Latency: Latency{P99: 6}}
+	goBest := StepResult{RoomRate: 160, DeliveriesPerSec: 160000, Pass: true, Latency: Latency{P99: 30}}
+	write("node-fanout.json", &Report{Steps: []StepResult{nodeBest}, Best: &nodeBest})
+	write("go-fanout.json", &Report{Steps: []StepResult{goStep, goBest}, Best: &goBest})
+	write("node-idle.json", &Report{IdlePoints: []IdlePoint{{Conns: 5000, PerConnKiB: 17.6}, {Conns: 10000, RSSBytes: 200 << 20}}})
+	write("go-idle.json", &Report{IdlePoints: []IdlePoint{{Conns: 5000, PerConnKiB: 40}, {Conns: 10000, RSSBytes: 300 << 20}}})
+	var out strings.Builder
+	if err := printTable(&out, dir); err != nil {
+		t.Fatal(err)
+	}
+	s := out.String()
+	for _, want := range []string{"4.00×", "0.22×", "40.0 KiB | 2.27× | ≤ 32 KiB | **no**", "300 MiB", "big room 1×500: highest sustainable deliveries/s | — | —"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("table lacks %q:\n%s", want, s)
+		}
+	}
+	if err := printTable(io.Discard, t.TempDir()); err == nil {
+		t.Fatal("empty directory accepted")
+	}
+}

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// clockTicks is USER_HZ, the unit of utime/stime in /proc/<pid>/stat; 100 on
+// every Linux architecture Go supports in practice.
+const clockTicks = 100
+
+// ProcSample is one look at the server process.
+type ProcSample struct {
+	CPUSeconds float64 `json:"cpu_s"`
+	RSSBytes   int64   `json:"rss_bytes"`
+	Threads    int     `json:"threads"`
+}
+
+// sampleProc reads the CPU time and resident memory of pid. pid 0 means "not
+// watched" and returns a zero sample.
+func sampleProc(pid int) (ProcSample, error) {
+	if pid == 0 {
+		return ProcSample{}, nil
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return ProcSample{}, fmt.Errorf("read server stat: %w", err)
+	}
+	cpu, err := parseStatCPU(stat)
+	if err != nil {
+		return ProcSample{}, err
+	}
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return ProcSample{}, fmt.Errorf("read server status: %w", err)
+	}
+	rssKB, threads, err := parseStatus(status)
+	if err != nil {
+		return ProcSample{}, err
+	}
+	return ProcSample{CPUSeconds: cpu, RSSBytes: rssKB * 1024, Threads: threads}, nil
+}
+
+// parseStatCPU returns utime+stime in seconds. The command name (field 2) may
+// hold spaces and parentheses, so fields are counted after the last ')'.
+func parseStatCPU(stat []byte) (float64, error) {
+	i := bytes.LastIndexByte(stat, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("parse /proc stat: no command name")
+	}
+	f := bytes.Fields(stat[i+1:])
+	// f[0] is field 3 (state); utime is field 14, stime field 15.
+	if len(f) < 13 {
+		return 0, fmt.Errorf("parse /proc stat: %d fields", len(f))
+	}
+	utime, err1 := strconv.ParseUint(string(f[11]), 10, 64)
+	stime, err2 := strconv.ParseUint(string(f[12]), 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("parse /proc stat: bad utime/stime")
+	}
+	return float64(utime+stime) / clockTicks, nil
+}
+
+// parseStatus returns VmRSS (kB) and Threads from /proc/<pid>/status.
+func parseStatus(status []byte) (rssKB int64, threads int, err error) {
+	found := 0
+	for _, line := range bytes.Split(status, []byte{'\n'}) {
+		key, val, ok := bytes.Cut(line, []byte{':'})
+		if !ok {
+			continue
+		}
+		fields := bytes.Fields(val)
+		if len(fields) == 0 {
+			continue
+		}
+		switch string(key) {
+		case "VmRSS":
+			rssKB, err = strconv.ParseInt(string(fields[0]), 10, 64)
+			found++
+		case "Threads":
+			threads, err = strconv.Atoi(string(fields[0]))
+			found++
+		}
+		if err != nil {
+			return 0, 0, fmt.Errorf("parse /proc status %s: %w", key, err)
+		}
+	}
+	if found < 2 {
+		return 0, 0, fmt.Errorf("parse /proc status: VmRSS or Threads missing")
+	}
+	return rssKB, threads, nil
+}
+
+// selfCPU is this process's user+system CPU time.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}

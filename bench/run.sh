@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Runs the Node reference server and our Go server through the same scenarios in
+# one run: each server pinned to one core, the load generator to the other, a
+# fresh SQLite data directory per scenario. Prints the comparison table.
+#
+#   bench/run.sh                      # everything (~15-25 minutes)
+#   SERVERS=go SCENARIOS=fanout bench/run.sh
+#   QUICK=1 bench/run.sh              # short steps, small idle counts: a smoke run
+#
+# Results: bench/results/<UTC time>/<server>-<scenario>.{json,txt,log} and table.md.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(dirname "$HERE")
+BIN=$HERE/.bin
+
+SERVERS=${SERVERS:-"node go"}
+SCENARIOS=${SCENARIOS:-"idle fanout bigroom history"}
+PORT=${BENCH_PORT:-5700}
+SERVER_CPU=${SERVER_CPU:-0}
+GEN_CPU=${GEN_CPU:-1}
+OUT=${OUT:-$HERE/results/$(date -u +%Y%m%dT%H%M%SZ)}
+SECRET=${JWT_SECRET_KEY:-bench-secret-0123456789-0123456789-abcdef}
+
+# Per-room message rates, stepped up until a step loses a message or p99 > 100 ms.
+# fan-out: 50 rooms x 20 members, so deliveries/s = rate x 1000.
+FANOUT_RATES=${FANOUT_RATES:-10,20,30,40,50,60,80,100,120,140,160,200,240,280,320}
+# big room: 1 x 500, deliveries/s = rate x 500.
+BIGROOM_RATES=${BIGROOM_RATES:-20,40,60,80,100,120,160,200,240,280,320,400,480,560,640,800}
+IDLE_COUNTS=${IDLE_COUNTS:-1000,5000,10000}
+STEP=${STEP:-6s}
+WARMUP=${WARMUP:-2s}
+if [[ ${QUICK:-0} == 1 ]]; then
+	STEP=2s WARMUP=1s IDLE_COUNTS=500,1000
+	FANOUT_RATES=10,40 BIGROOM_RATES=20,80
+fi
+
+log() { printf '\n### %s\n' "$*" >&2; }
+
+# Every connection is a descriptor, on both sides.
+ulimit -n "$(ulimit -Hn)"
+if (($(ulimit -n) < 21000)); then
+	echo "note: open-file limit is $(ulimit -n); 10k idle connections need ~10k per process" >&2
+fi
+
+mkdir -p "$BIN" "$OUT"
+log "building (results in $OUT)"
+(cd "$ROOT" && CGO_ENABLED=0 go build -o "$BIN/izpochat" . && go build -o "$BIN/loadgen" ./bench/loadgen)
+if [[ " $SERVERS " == *" node "* ]]; then
+	(
+		cd "$HERE/reference-node"
+		if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+			npm ci --no-audit --no-fund
+		fi
+	)
+fi
+
+SERVER_PID=
+DATA_DIR=
+start_server() { # server scenario
+	local server=$1 scenario=$2
+	DATA_DIR=$(mktemp -d /tmp/izpo-bench.XXXXXX)
+	local logf=$OUT/$server-$scenario.log
+	case $server in
+	node)
+		(cd "$HERE/reference-node" && exec env DATA_DIR="$DATA_DIR" PORT="$PORT" JWT_SECRET_KEY="$SECRET" \
+			taskset -c "$SERVER_CPU" node server.js) >"$logf" 2>&1 &
+		;;
+	go)
+		# Run from the data directory so no stray .env is read; warn-level logs
+		# keep logging out of the measurement.
+		(cd "$DATA_DIR" && exec env DATA_DIR="$DATA_DIR" PORT="$PORT" JWT_SECRET_KEY="$SECRET" LOG_LEVEL=warn \
+			${GO_SERVER_ENV:-} taskset -c "$SERVER_CPU" "$BIN/izpochat" -env-file "$DATA_DIR/none.env") >"$logf" 2>&1 &
+		;;
+	*)
+		echo "unknown server $server" >&2
+		exit 2
+		;;
+	esac
+	SERVER_PID=$!
+	for _ in $(seq 1 100); do
+		if curl -sf "http://127.0.0.1:$PORT/health" >/dev/null 2>&1; then
+			return 0
+		fi
+		if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+			echo "$server exited at startup; log:" >&2
+			cat "$logf" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+	echo "$server did not become healthy on :$PORT" >&2
+	return 1
+}
+
+stop_server() {
+	if [[ -n $SERVER_PID ]]; then
+		kill "$SERVER_PID" 2>/dev/null || true
+		wait "$SERVER_PID" 2>/dev/null || true
+		SERVER_PID=
+	fi
+	if [[ -n $DATA_DIR ]]; then
+		rm -rf "$DATA_DIR"
+		DATA_DIR=
+	fi
+}
+trap stop_server EXIT
+
+scenario_args() {
+	case $1 in
+	idle) echo "-mode idle -idle $IDLE_COUNTS -room-size 50 -users 50 -settle 3s" ;;
+	fanout) echo "-mode traffic -conns 1000 -room-size 20 -senders 20 -users 20 -payload 64 -rates $FANOUT_RATES -warmup $WARMUP -duration $STEP" ;;
+	bigroom) echo "-mode traffic -conns 500 -room-size 500 -senders 50 -users 50 -payload 64 -rates $BIGROOM_RATES -warmup $WARMUP -duration $STEP" ;;
+	history) echo "-mode history -workers 16 -seed 200 -limit 100 -warmup 2s -duration 8s" ;;
+	*)
+		echo "unknown scenario $1" >&2
+		exit 2
+		;;
+	esac
+}
+
+start=$(date +%s)
+for scenario in $SCENARIOS; do
+	for server in $SERVERS; do
+		log "$server: $scenario"
+		start_server "$server" "$scenario"
+		# shellcheck disable=SC2046 # word splitting of the argument list is intended
+		taskset -c "$GEN_CPU" "$BIN/loadgen" $(scenario_args "$scenario") \
+			-url "http://127.0.0.1:$PORT" -label "$server" -server-pid "$SERVER_PID" \
+			-out "$OUT/$server-$scenario.json" 2>>"$OUT/$server-$scenario.gen.log" | tee "$OUT/$server-$scenario.txt" ||
+			echo "($server $scenario: generator reported an error, see $OUT/$server-$scenario.gen.log)" >&2
+		stop_server
+	done
+done
+
+log "comparison ($(($(date +%s) - start)) s)"
+"$BIN/loadgen" -mode table -dir "$OUT" | tee "$OUT/table.md"

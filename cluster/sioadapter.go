@@ -1,0 +1,207 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/zishang520/socket.io/v2/socket"
+)
+
+// SocketIOAdapterOptions tunes the adapter; zero values take the defaults.
+type SocketIOAdapterOptions struct {
+	// Key prefixes every channel; default "socket.io", as in the Node adapter.
+	// Servers only see each other when they use the same key.
+	Key string
+	// RequestsTimeout bounds fetchSockets and serverSideEmit with ack; default 5s.
+	RequestsTimeout time.Duration
+	Logger          *slog.Logger
+}
+
+// SocketIOAdapter builds the Redis adapter of every namespace of one Socket.IO
+// server (it is a socket.AdapterConstructor: pass it to ServerOptions.SetAdapter).
+// It speaks the protocol of Node's @socket.io/redis-adapter createAdapter():
+//
+//	<key>#<nsp>#[<room>#]          broadcasts, MessagePack [uid, packet, opts]
+//	<key>-request#<nsp>#           requests (join/leave/disconnect/fetch/serverSideEmit/...)
+//	<key>-response#<nsp>#[<uid>#]  responses
+//
+// and the number of servers is the number of subscribers of the request channel.
+// All namespaces share one Redis subscriber connection.
+type SocketIOAdapter struct {
+	rdb     redis.UniversalClient
+	key     string
+	timeout time.Duration
+	log     *slog.Logger
+	health  breaker
+	// publishTimeout bounds one publish, so an emit never waits long on Redis.
+	publishTimeout time.Duration
+	ps             *redis.PubSub
+	ctx            context.Context
+	cancel         context.CancelFunc
+	done           chan struct{}
+
+	mu         sync.RWMutex
+	byChannel  map[string]*redisAdapter // request and response channels
+	byPattern  map[string]*redisAdapter // broadcast channel patterns
+	namespaces map[*redisAdapter]struct{}
+}
+
+var _ socket.AdapterConstructor = (*SocketIOAdapter)(nil)
+
+// NewSocketIOAdapter starts the shared subscriber; it runs until ctx ends or Close.
+func NewSocketIOAdapter(ctx context.Context, rdb redis.UniversalClient, opts SocketIOAdapterOptions) *SocketIOAdapter {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	f := &SocketIOAdapter{
+		rdb:            rdb,
+		key:            orDefault(opts.Key, "socket.io"),
+		timeout:        orDefault(opts.RequestsTimeout, 5*time.Second),
+		log:            log.With("component", "cluster.socketio"),
+		health:         breaker{cooldown: time.Second},
+		publishTimeout: 500 * time.Millisecond,
+		ps:             rdb.Subscribe(ctx),
+		ctx:            ctx,
+		cancel:         cancel,
+		done:           make(chan struct{}),
+		byChannel:      map[string]*redisAdapter{},
+		byPattern:      map[string]*redisAdapter{},
+		namespaces:     map[*redisAdapter]struct{}{},
+	}
+	go func() {
+		defer close(f.done)
+		receiveLoop(ctx, f.ps, f.log, "socket.io", f.route)
+	}()
+	return f
+}
+
+// New is called by the Socket.IO server for every namespace it creates.
+func (f *SocketIOAdapter) New(nsp socket.Namespace) socket.Adapter {
+	a := newRedisAdapter(f, nsp)
+	f.mu.Lock()
+	f.byPattern[a.pattern] = a
+	for _, ch := range a.subscribedChannels() {
+		f.byChannel[ch] = a
+	}
+	f.namespaces[a] = struct{}{}
+	f.mu.Unlock()
+	ctx, cancel := context.WithTimeout(f.ctx, f.timeout)
+	defer cancel()
+	// A failure here is recorded by go-redis and retried on reconnect.
+	if err := f.ps.PSubscribe(ctx, a.pattern); err != nil {
+		f.log.Warn("redis psubscribe failed; retrying in the background", "nsp", nsp.Name(), "err", err)
+	}
+	if err := f.ps.Subscribe(ctx, a.subscribedChannels()...); err != nil {
+		f.log.Warn("redis subscribe failed; retrying in the background", "nsp", nsp.Name(), "err", err)
+	}
+	return a
+}
+
+func (f *SocketIOAdapter) forget(a *redisAdapter) {
+	f.mu.Lock()
+	_, known := f.namespaces[a]
+	delete(f.namespaces, a)
+	delete(f.byPattern, a.pattern)
+	for _, ch := range a.subscribedChannels() {
+		delete(f.byChannel, ch)
+	}
+	f.mu.Unlock()
+	if !known || f.ctx.Err() != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(f.ctx, f.timeout)
+	defer cancel()
+	_ = f.ps.PUnsubscribe(ctx, a.pattern)
+	_ = f.ps.Unsubscribe(ctx, a.subscribedChannels()...)
+}
+
+// route hands a pub/sub message to the namespace it belongs to.
+func (f *SocketIOAdapter) route(m *redis.Message) {
+	f.mu.RLock()
+	var a *redisAdapter
+	if m.Pattern != "" {
+		a = f.byPattern[m.Pattern]
+	} else {
+		a = f.byChannel[m.Channel]
+	}
+	f.mu.RUnlock()
+	if a == nil {
+		return
+	}
+	body := []byte(m.Payload)
+	switch {
+	case m.Pattern != "":
+		a.onBroadcast(m.Channel, body)
+	case strings.HasPrefix(m.Channel, a.responseChannel):
+		a.onResponse(body)
+	default:
+		a.onRequest(body)
+	}
+}
+
+// publish sends one message; failures are logged (the local part of every
+// operation already happened) and returned.
+func (f *SocketIOAdapter) publish(channel string, body []byte) error {
+	if !f.health.allow() {
+		return fmt.Errorf("publish to %s: %w", channel, errRedisDown)
+	}
+	ctx, cancel := context.WithTimeout(f.ctx, f.publishTimeout)
+	defer cancel()
+	err := f.rdb.Publish(ctx, channel, body).Err()
+	if f.health.record(err) {
+		if err != nil {
+			f.log.Warn("redis publish failing; Socket.IO broadcasts reach this server's clients only", "err", err)
+		} else {
+			f.log.Info("redis publish restored")
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("publish to %s: %w", channel, err)
+	}
+	return nil
+}
+
+// serverCount is the number of Socket.IO servers subscribed to a request channel.
+func (f *SocketIOAdapter) serverCount(requestChannel string) int64 {
+	if !f.health.allow() {
+		return 1 // Redis is down: only this server can answer
+	}
+	ctx, cancel := context.WithTimeout(f.ctx, time.Second)
+	defer cancel()
+	res, err := f.rdb.PubSubNumSub(ctx, requestChannel).Result()
+	if err != nil || res[requestChannel] < 1 {
+		return 1
+	}
+	return res[requestChannel]
+}
+
+// Close stops the subscriber. The Socket.IO server closes the namespaces' adapters itself.
+func (f *SocketIOAdapter) Close() error {
+	f.cancel()
+	err := f.ps.Close()
+	<-f.done
+	if err != nil && !errors.Is(err, redis.ErrClosed) {
+		return fmt.Errorf("close socket.io subscription: %w", err)
+	}
+	return nil
+}
+
+// globEscape quotes the pattern characters of a namespace name for PSUBSCRIBE.
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`*?[]\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

@@ -1,0 +1,296 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"debug/elf"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	ws "github.com/gorilla/websocket"
+)
+
+func TestBuildScriptSyntax(t *testing.T) {
+	if out, err := exec.Command("bash", "-n", "build.sh").CombinedOutput(); err != nil {
+		t.Fatalf("bash -n build.sh: %v\n%s", err, out)
+	}
+	if st, err := os.Stat("build.sh"); err != nil || st.Mode()&0o111 == 0 {
+		t.Fatalf("build.sh must be executable (Render runs ./build.sh): %v", err)
+	}
+}
+
+// TestBuiltBinary builds the server exactly as Render does (build.sh) once, then
+// checks the binary and runs it as a real process.
+func TestBuiltBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary; skipped with -short")
+	}
+	bin := filepath.Join(t.TempDir(), "izpochat")
+	build := exec.Command("./build.sh")
+	build.Env = append(os.Environ(), "OUT="+bin, "RENDER_GIT_COMMIT=abc1234def5678")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build.sh: %v\n%s", err, out)
+	}
+
+	t.Run("static and stamped", func(t *testing.T) { checkStaticBinary(t, bin) })
+	t.Run("graceful restart", func(t *testing.T) { checkGracefulRestart(t, bin) })
+}
+
+func checkStaticBinary(t *testing.T, bin string) {
+	f, err := elf.Open(bin)
+	if err != nil {
+		t.Fatalf("not an ELF binary: %v", err)
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			t.Error("binary has a dynamic loader (PT_INTERP): not static")
+		}
+	}
+	if libs, _ := f.ImportedLibraries(); len(libs) > 0 {
+		t.Errorf("binary links %v: not static", libs)
+	}
+
+	info, err := exec.Command("go", "version", "-m", bin).Output()
+	if err != nil {
+		t.Fatalf("go version -m: %v", err)
+	}
+	for _, want := range []string{"CGO_ENABLED=0", "-trimpath=true", "main.version=abc1234"} {
+		if !bytes.Contains(info, []byte(want)) {
+			t.Errorf("build info lacks %q:\n%s", want, info)
+		}
+	}
+	out, err := exec.Command(bin, "--version").Output()
+	if err != nil || strings.TrimSpace(string(out)) != "abc1234" {
+		t.Errorf("--version = %q (%v), want abc1234 (RENDER_GIT_COMMIT, short)", out, err)
+	}
+}
+
+// server is the binary running as a child process.
+type serverProcess struct {
+	cmd  *exec.Cmd
+	base string
+	logs *lockedBuffer
+	done chan error
+}
+
+func startBinary(t *testing.T, bin string, env map[string]string) *serverProcess {
+	t.Helper()
+	port := freePort(t)
+	cmd := exec.Command(bin, "-env-file", "")
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), fmt.Sprintf("PORT=%d", port), "DATA_DIR=" + t.TempDir()}
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	p := &serverProcess{cmd: cmd, base: fmt.Sprintf("http://127.0.0.1:%d", port), logs: &lockedBuffer{}, done: make(chan error, 1)}
+	cmd.Stdout, cmd.Stderr = p.logs, p.logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			<-p.done
+		}
+	})
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get(p.base + "/health")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return p
+			}
+		}
+		select {
+		case err := <-p.done:
+			t.Fatalf("server exited before serving: %v\n%s", err, p.logs)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server did not become healthy\n%s", p.logs)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// socketClient is a Socket.IO v5 / Engine.IO v4 client over a raw websocket,
+// spoken by hand: enough to connect and notice being disconnected.
+type socketClient struct {
+	conn   *ws.Conn
+	closed chan string // why the server ended the session
+}
+
+func dialSocketIO(t *testing.T, base, token string) *socketClient {
+	t.Helper()
+	url := "ws" + strings.TrimPrefix(base, "http") + "/socket.io/?EIO=4&transport=websocket"
+	conn, resp, err := ws.DefaultDialer.Dial(url, nil)
+	if err != nil {
+		status := 0
+		if resp != nil {
+			status = resp.StatusCode
+		}
+		t.Fatalf("websocket dial (status %d): %v", status, err)
+	}
+	read := func() string {
+		_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		_, msg, err := conn.ReadMessage()
+		if err != nil {
+			t.Fatalf("socket read: %v", err)
+		}
+		return string(msg)
+	}
+	if open := read(); !strings.HasPrefix(open, "0{") {
+		t.Fatalf("want Engine.IO open packet, got %q", open)
+	}
+	auth, _ := json.Marshal(map[string]string{"token": token})
+	if err := conn.WriteMessage(ws.TextMessage, append([]byte("40"), auth...)); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		msg := read()
+		if strings.HasPrefix(msg, "44") {
+			t.Fatalf("connect refused: %s", msg)
+		}
+		if strings.HasPrefix(msg, "40") {
+			break
+		}
+	}
+	c := &socketClient{conn: conn, closed: make(chan string, 1)}
+	go c.watch()
+	return c
+}
+
+// watch answers pings and reports how the session ended: a Socket.IO
+// DISCONNECT ("41"), an Engine.IO CLOSE ("1"), a close frame, or a cut connection.
+func (c *socketClient) watch() {
+	for {
+		_ = c.conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+		_, msg, err := c.conn.ReadMessage()
+		if err != nil {
+			var ce *ws.CloseError
+			if errors.As(err, &ce) {
+				c.closed <- fmt.Sprintf("close frame %d", ce.Code)
+			} else {
+				c.closed <- "connection cut: " + err.Error()
+			}
+			return
+		}
+		switch s := string(msg); {
+		case s == "2":
+			_ = c.conn.WriteMessage(ws.TextMessage, []byte("3"))
+		case strings.HasPrefix(s, "41"):
+			c.closed <- "socket.io disconnect packet"
+			return
+		case s == "1":
+			c.closed <- "engine.io close packet"
+			return
+		}
+	}
+}
+
+func checkGracefulRestart(t *testing.T, bin string) {
+	p := startBinary(t, bin, map[string]string{"SHUTDOWN_TIMEOUT": "5", "LOG_FORMAT": "json"})
+
+	code, reg := postJSON(t, p.base+"/api/users/register", "", map[string]any{
+		"username": "drainer", "email": "drainer@example.com", "password": "secret123"})
+	if code != http.StatusCreated {
+		t.Fatalf("register: %d %v", code, reg)
+	}
+	token, _ := reg["access_token"].(string)
+
+	var client *socketClient
+	resp, err := http.Get(p.base + "/socket.io/?EIO=4&transport=polling")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound {
+		t.Log("Socket.IO is not mounted in this build (/socket.io/ answers 404): checking HTTP draining only")
+	} else {
+		client = dialSocketIO(t, p.base, token)
+	}
+
+	// An in-flight request: headers and half the body sent before the signal,
+	// the rest after it.
+	body := `{"username":"inflight","email":"inflight@example.com","password":"secret123"}`
+	conn, err := net.Dial("tcp", strings.TrimPrefix(p.base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /api/users/register HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+		len(body), body[:20])
+	time.Sleep(300 * time.Millisecond) // the handler is now waiting for the body
+
+	signalled := time.Now()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+
+	// New connections are refused while the old ones drain.
+	refused := false
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		c, err := net.DialTimeout("tcp", strings.TrimPrefix(p.base, "http://"), 200*time.Millisecond)
+		if err != nil {
+			refused = true
+			break
+		}
+		c.Close()
+	}
+	if !refused {
+		t.Error("the server still accepts connections after SIGTERM")
+	}
+
+	if _, err := io.WriteString(conn, body[20:]); err != nil {
+		t.Fatalf("finishing the in-flight request: %v", err)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	inflight, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("in-flight request got no answer: %v\n%s", err, p.logs)
+	}
+	inflight.Body.Close()
+	if inflight.StatusCode != http.StatusCreated {
+		t.Errorf("in-flight request answered %d, want 201", inflight.StatusCode)
+	}
+
+	if client != nil {
+		select {
+		case how := <-client.closed:
+			t.Logf("socket client: %s", how)
+			if strings.HasPrefix(how, "connection cut") {
+				t.Errorf("socket client was cut off without being told (%s); want a disconnect packet or close frame", how)
+			}
+		case <-time.After(6 * time.Second):
+			t.Error("socket client was not disconnected")
+		}
+	}
+
+	select {
+	case err := <-p.done:
+		if err != nil {
+			t.Errorf("exit: %v, want status 0\n%s", err, p.logs)
+		}
+		if took := time.Since(signalled); took > 6*time.Second {
+			t.Errorf("exit took %v, longer than SHUTDOWN_TIMEOUT", took)
+		}
+	case <-time.After(8 * time.Second):
+		t.Fatalf("process still running 8s after SIGTERM\n%s", p.logs)
+	}
+	if !strings.Contains(p.logs.String(), `"msg":"stopped"`) {
+		t.Errorf("no JSON \"stopped\" log line:\n%s", p.logs)
+	}
+}

@@ -1,0 +1,156 @@
+package handlers
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/izpochat/server/internal/testdb"
+	"github.com/izpochat/server/storage"
+)
+
+// supabaseStub answers the Storage API's upload: status (0 = 200), or hangs.
+type supabaseStub struct {
+	status int
+	hang   chan struct{}
+
+	mu    sync.Mutex
+	types map[string]string // object path -> content type received
+	sizes map[string]int
+}
+
+func (s *supabaseStub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	if s.hang != nil {
+		select {
+		case <-s.hang:
+		case <-r.Context().Done():
+		}
+		return
+	}
+	if s.status != 0 {
+		w.WriteHeader(s.status)
+		fmt.Fprintf(w, `{"statusCode":"%d","error":"x","message":"stub refuses"}`, s.status)
+		return
+	}
+	s.mu.Lock()
+	s.types[r.URL.Path] = r.Header.Get("Content-Type")
+	s.sizes[r.URL.Path] = len(body)
+	s.mu.Unlock()
+	fmt.Fprint(w, `{"Key":"x"}`)
+}
+
+func newSupabaseEnv(t *testing.T, stub *supabaseStub, timeout time.Duration) *uploadEnv {
+	t.Helper()
+	stub.types, stub.sizes = map[string]string{}, map[string]int{}
+	srv := httptest.NewServer(stub)
+	t.Cleanup(srv.Close)
+	objects, err := storage.NewSupabase(storage.SupabaseConfig{URL: srv.URL, Key: "k", Bucket: "izpochat-bucket", Timeout: timeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newUploadEnv(t, testdb.Open(t, "sqlite"), uploadEnvOptions{objects: objects})
+}
+
+func TestUploadSupabaseFailuresAre502(t *testing.T) {
+	for _, status := range []int{400, 403, 500, 503} {
+		stub := &supabaseStub{status: status}
+		env := newSupabaseEnv(t, stub, 5*time.Second)
+		ann := env.user("ann")
+		code, raw := env.upload("/api/upload", ann.token, fileP("file", "a.png", pngBytes))
+		if code != http.StatusBadGateway || !strings.Contains(string(raw), "file storage failed") {
+			t.Errorf("Supabase %d: answer %d %s", status, code, raw)
+		}
+		if env.fileRows() != 0 {
+			t.Errorf("Supabase %d: a row was recorded", status)
+		}
+	}
+}
+
+func TestUploadSupabaseHangIs504WithinTheTimeout(t *testing.T) {
+	stub := &supabaseStub{hang: make(chan struct{})}
+	defer close(stub.hang)
+	env := newSupabaseEnv(t, stub, 400*time.Millisecond)
+	ann := env.user("ann")
+	env.upload("/api/uploads/types/allowed", "") // warm up connections
+	time.Sleep(50 * time.Millisecond)
+	before := runtime.NumGoroutine()
+	start := time.Now()
+	code, raw := env.upload("/api/upload", ann.token, fileP("file", "a.png", pngBytes))
+	took := time.Since(start)
+	if code != http.StatusGatewayTimeout || !strings.Contains(string(raw), "did not answer in time") {
+		t.Fatalf("answer %d %s", code, raw)
+	}
+	if took > 2*time.Second {
+		t.Fatalf("answered after %s, timeout is 400ms", took)
+	}
+	if env.fileRows() != 0 {
+		t.Fatal("a row was recorded")
+	}
+	after := runtime.NumGoroutine()
+	for deadline := time.Now().Add(3 * time.Second); after > before && time.Now().Before(deadline); after = runtime.NumGoroutine() {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if after > before {
+		t.Fatalf("goroutines: %d before, %d after", before, after)
+	}
+	t.Logf("504 after %s; goroutines %d before, %d after", took, before, after)
+}
+
+func TestUploadSupabaseConcurrentUploadsKeepTheirTypes(t *testing.T) {
+	stub := &supabaseStub{}
+	env := newSupabaseEnv(t, stub, 10*time.Second)
+	ann := env.user("ann")
+	kinds := []struct {
+		name, ct string
+		body     []byte
+	}{
+		{"a.png", "image/png", pngBytes}, {"b.pdf", "application/pdf", pdfBytes},
+		{"c.mp3", "audio/mpeg", mp3Bytes}, {"d.txt", "text/plain; charset=utf-8", txtBytes},
+	}
+	var wg sync.WaitGroup
+	results := make([]fileJSON, 20)
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			k := kinds[i%len(kinds)]
+			body, ct := multipartBody(t, fileP("file", fmt.Sprintf("%d_%s", i, k.name), k.body))
+			req, _ := http.NewRequest(http.MethodPost, env.srv.URL+"/api/uploads", body)
+			req.Header.Set("Authorization", "Bearer "+ann.token)
+			req.Header.Set("Content-Type", ct)
+			resp, err := env.srv.Client().Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer resp.Body.Close()
+			raw, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != 201 {
+				t.Errorf("upload %d: %d %s", i, resp.StatusCode, raw)
+				return
+			}
+			results[i] = decode[fileJSON](t, raw)
+		}()
+	}
+	wg.Wait()
+	for i, f := range results {
+		k := kinds[i%len(kinds)]
+		path := "/storage/v1/object/izpochat-bucket/" + f.Filename
+		if got := stub.types[path]; got != k.ct || f.ContentType != k.ct || stub.sizes[path] != len(k.body) {
+			t.Errorf("upload %d (%s): arrived as %q with %d bytes, row says %q", i, k.name, got, stub.sizes[path], f.ContentType)
+		}
+		if !strings.HasSuffix(f.FileURL, "/storage/v1/object/public/izpochat-bucket/"+f.Filename) {
+			t.Errorf("public url %q", f.FileURL)
+		}
+	}
+	if env.fileRows() != 20 {
+		t.Fatalf("%d rows", env.fileRows())
+	}
+}

@@ -1,0 +1,6 @@
+// Package sockets holds the real-time doors: Socket.IO (main namespace "/", its
+// alias "/socket.io", and the per-room namespaces "/rooms/<id>") and the raw
+// WebSocket at /api/ws/{room_id}. Each door translates client frames into calls of
+// chat.Service and renders the hub's chat.Events for its own local clients; none
+// decides policy.
+package sockets

@@ -1,0 +1,259 @@
+package sockets
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	ws "github.com/gorilla/websocket"
+
+	"github.com/izpochat/server/chat"
+)
+
+// rawDoor is the FastAPI generation's raw WebSocket door, /api/ws/{room_id}?token=.
+type rawDoor struct {
+	opts     Options
+	service  *chat.Service
+	poster   *poster
+	log      *slog.Logger
+	ctx      context.Context
+	upgrader ws.Upgrader
+	nextID   atomic.Int64
+
+	mu       sync.RWMutex
+	rooms    map[int64]map[*rawConn]struct{}
+	draining bool
+}
+
+func newRawDoor(ctx context.Context, o Options, p *poster) *rawDoor {
+	d := &rawDoor{opts: o, service: o.Service, poster: p, log: o.Logger.With("door", "websocket"), ctx: ctx,
+		rooms: make(map[int64]map[*rawConn]struct{})}
+	d.upgrader = ws.Upgrader{
+		ReadBufferSize:  4096,
+		WriteBufferSize: 4096,
+		CheckOrigin:     func(r *http.Request) bool { return originAllowed(o.AllowedOrigins, r.Header.Get("Origin")) },
+	}
+	return d
+}
+
+// originAllowed accepts any origin when allowed is nil, and clients that send none.
+func originAllowed(allowed []string, origin string) bool {
+	return allowed == nil || origin == "" || slices.Contains(allowed, strings.TrimSuffix(origin, "/"))
+}
+
+// pathRoomID reads {room_id} from /api/ws/{room_id}.
+func pathRoomID(path string) (int64, bool) {
+	rest, ok := strings.CutPrefix(strings.TrimSuffix(path, "/"), "/api/ws/")
+	if !ok || rest == "" || strings.Contains(rest, "/") {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(rest, 10, 64)
+	return id, err == nil && id > 0
+}
+
+func (d *rawDoor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !ws.IsWebSocketUpgrade(r) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write([]byte(`{"error":"websocket upgrade required","detail":"websocket upgrade required"}`))
+		return
+	}
+	conn, err := d.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return // the upgrader has answered
+	}
+	token := r.URL.Query().Get("token")
+	if token == "" {
+		token = r.Header.Get("Authorization")
+	}
+	roomID, ok := pathRoomID(r.URL.Path)
+	ctx, cancel := context.WithTimeout(d.ctx, eventTimeout)
+	defer cancel()
+	actor, err := d.service.Authenticate(ctx, token)
+	switch {
+	case err != nil:
+		refuseRaw(conn, chat.PublicMessage(err))
+		return
+	case !ok:
+		refuseRaw(conn, "invalid room id")
+		return
+	}
+	c := &rawConn{
+		id: "ws:" + strconv.FormatInt(d.nextID.Add(1), 10), roomID: roomID, actor: actor, conn: conn,
+		limit: newBucket(d.opts.RateLimit.EventsPerSecond, d.opts.RateLimit.Burst), log: d.log,
+		writeTimeout: d.opts.WriteTimeout, out: make(chan []byte, d.opts.SocketIO.SendQueue), done: make(chan struct{}),
+	}
+	// Registered before entering so no event published from then on is missed.
+	if !d.register(c) {
+		refuseRaw(conn, "server restarting")
+		return
+	}
+	online, err := d.service.EnterRoom(ctx, actor, roomID, c.id)
+	if err != nil {
+		d.unregister(c)
+		refuseRaw(conn, chat.PublicMessage(err))
+		return
+	}
+	go c.writeLoop(d.opts.SocketIO.PingInterval)
+	c.sendJSON(welcomeView{Type: "welcome", Message: "Connected to room " + strconv.FormatInt(roomID, 10),
+		RoomID: roomID, UserID: actor.ID, Username: actor.Username, Timestamp: now()})
+	c.sendJSON(onlineOf("users_online", roomID, online))
+
+	d.readLoop(c)
+
+	d.unregister(c)
+	c.closeWith(ws.CloseNormalClosure, "")
+	exitCtx, exitCancel := context.WithTimeout(context.WithoutCancel(d.ctx), eventTimeout)
+	defer exitCancel()
+	d.service.ExitRoom(exitCtx, actor, roomID, c.id, false)
+}
+
+// refuseRaw closes a just-upgraded connection with 1008 and the reason.
+func refuseRaw(conn *ws.Conn, reason string) {
+	if len(reason) > 120 { // a close frame's reason must fit in 123 bytes
+		reason = reason[:120]
+	}
+	_ = conn.WriteControl(ws.CloseMessage, ws.FormatCloseMessage(ws.ClosePolicyViolation, reason), time.Now().Add(time.Second))
+	_ = conn.Close()
+}
+
+func (d *rawDoor) register(c *rawConn) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.draining {
+		return false
+	}
+	set := d.rooms[c.roomID]
+	if set == nil {
+		set = make(map[*rawConn]struct{})
+		d.rooms[c.roomID] = set
+	}
+	set[c] = struct{}{}
+	return true
+}
+
+func (d *rawDoor) unregister(c *rawConn) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if set := d.rooms[c.roomID]; set != nil {
+		delete(set, c)
+		if len(set) == 0 {
+			delete(d.rooms, c.roomID)
+		}
+	}
+}
+
+// readLoop handles the client's frames until it goes away or is dropped.
+func (d *rawDoor) readLoop(c *rawConn) {
+	c.conn.SetReadLimit(d.opts.SocketIO.MaxPayload)
+	deadline := d.opts.SocketIO.PingInterval + d.opts.SocketIO.PingTimeout
+	_ = c.conn.SetReadDeadline(time.Now().Add(deadline))
+	c.conn.SetPongHandler(func(string) error { return c.conn.SetReadDeadline(time.Now().Add(deadline)) })
+	go func() {
+		// A dropped client (queue overflow, drain) must stop the reader too.
+		<-c.done
+		_ = c.conn.SetReadDeadline(time.Now())
+	}()
+	for {
+		kind, data, err := c.conn.ReadMessage()
+		if err != nil {
+			if ce, ok := err.(*ws.CloseError); ok && ce.Code == ws.CloseMessageTooBig {
+				c.closeWith(ws.CloseMessageTooBig, "message too big")
+			}
+			return
+		}
+		_ = c.conn.SetReadDeadline(time.Now().Add(deadline))
+		if kind != ws.TextMessage && kind != ws.BinaryMessage {
+			continue
+		}
+		d.handleFrame(c, data)
+	}
+}
+
+func (d *rawDoor) handleFrame(c *rawConn, data []byte) {
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil || m == nil {
+		c.sendJSON(errorOf("error", chat.Invalid("invalid JSON: expected an object with a type")))
+		return
+	}
+	if !c.limit.allow() {
+		c.sendJSON(errorOf("error", errRateLimited))
+		return
+	}
+	ctx, cancel := context.WithTimeout(d.ctx, eventTimeout)
+	defer cancel()
+	kind, _ := m["type"].(string)
+	switch kind {
+	case "message":
+		in, err := postInput(m)
+		if err == nil {
+			_, err = d.poster.Post(ctx, c.actor, c.roomID, in)
+		}
+		if err != nil {
+			c.sendJSON(errorOf("error", err))
+		}
+	case "typing":
+		if err := d.service.Typing(ctx, c.actor, c.roomID, typingFlag(m), c.id); err != nil {
+			c.sendJSON(errorOf("error", err))
+		}
+	case "ping":
+		c.sendJSON(map[string]any{"type": "pong", "user_id": c.actor.ID, "timestamp": now()})
+	default:
+		c.sendJSON(errorOf("error", chat.Invalid("unknown message type %q", kind)))
+	}
+}
+
+// render delivers one hub event to this instance's raw clients of the room.
+func (d *rawDoor) render(ev chat.Event) {
+	var view any
+	switch ev.Type {
+	case chat.EventMessage:
+		if ev.Message == nil {
+			return
+		}
+		view = ev.Message
+	case chat.EventTyping:
+		view = typingOf("typing", ev)
+	case chat.EventUserJoined:
+		view = presenceOf("user_joined", ev)
+	case chat.EventUserLeft:
+		view = presenceOf("user_left", ev)
+	default:
+		return
+	}
+	frame, err := json.Marshal(view)
+	if err != nil {
+		d.log.Error("encode raw websocket event", "type", ev.Type, "err", err)
+		return
+	}
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	for c := range d.rooms[ev.RoomID] {
+		if c.id != ev.ExceptConn {
+			c.send(frame)
+		}
+	}
+}
+
+// drain closes every raw client with 1012 (service restart) so it reconnects.
+func (d *rawDoor) drain() {
+	d.mu.Lock()
+	d.draining = true
+	var all []*rawConn
+	for _, set := range d.rooms {
+		for c := range set {
+			all = append(all, c)
+		}
+	}
+	d.mu.Unlock()
+	for _, c := range all {
+		c.closeWith(ws.CloseServiceRestart, "server restarting, reconnect")
+	}
+}

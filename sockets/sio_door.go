@@ -1,0 +1,180 @@
+package sockets
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/zishang520/engine.io/v2/types"
+	"github.com/zishang520/socket.io/v2/socket"
+
+	"github.com/izpochat/server/chat"
+)
+
+// eventTimeout bounds the domain work done for one client event.
+const eventTimeout = 15 * time.Second
+
+// roomNamespacePattern matches the per-room namespaces "/rooms/<id>".
+var roomNamespacePattern = regexp.MustCompile(`^/rooms/([1-9][0-9]{0,17})$`)
+
+// sioDoor is the Socket.IO door: namespaces "/" and "/socket.io" (the
+// Flask-SocketIO events) and "/rooms/<id>" (the FastAPI events).
+type sioDoor struct {
+	opts    Options
+	service *chat.Service
+	poster  *poster
+	log     *slog.Logger
+	ctx     context.Context
+
+	io      *socket.Server
+	handler http.Handler
+	main    []socket.Namespace
+
+	mu    sync.RWMutex
+	rooms map[int64]socket.Namespace // per-room namespaces created so far
+}
+
+func newSIODoor(ctx context.Context, o Options, p *poster) *sioDoor {
+	d := &sioDoor{opts: o, service: o.Service, poster: p, log: o.Logger.With("door", "socketio"), ctx: ctx,
+		rooms: make(map[int64]socket.Namespace)}
+
+	opts := socket.DefaultServerOptions()
+	opts.SetServeClient(false)
+	opts.SetAllowEIO3(true)
+	opts.SetTransports(types.NewSet("polling", "websocket"))
+	opts.SetAllowUpgrades(true)
+	opts.SetPingInterval(o.SocketIO.PingInterval)
+	opts.SetPingTimeout(o.SocketIO.PingTimeout)
+	opts.SetMaxHttpBufferSize(o.SocketIO.MaxPayload)
+	opts.SetCors(corsOf(o.AllowedOrigins))
+	if o.SocketIO.RecoveryWindow > 0 {
+		csr := &socket.ConnectionStateRecovery{}
+		csr.SetMaxDisconnectionDuration(o.SocketIO.RecoveryWindow.Milliseconds())
+		// A recovering client is authenticated again: its token may have expired
+		// or its account been deleted meanwhile.
+		csr.SetSkipMiddlewares(false)
+		opts.SetConnectionStateRecovery(csr)
+		opts.SetAdapter(recoveryAdapterBuilder{window: o.SocketIO.RecoveryWindow})
+	}
+	d.io = socket.NewServer(nil, opts)
+	d.handler = d.io.ServeHandler(nil)
+
+	for _, name := range []string{"/", "/socket.io"} {
+		nsp := d.io.Of(name, nil)
+		nsp.Use(d.mainMiddleware)
+		nsp.On("connection", d.onMainConnection)
+		d.main = append(d.main, nsp)
+	}
+	rooms := d.io.Of(roomNamespacePattern, nil)
+	rooms.Use(d.roomMiddleware)
+	rooms.On("connection", d.onRoomConnection)
+	return d
+}
+
+// corsOf answers CORS for the configured origins: nil reflects any origin.
+func corsOf(allowed []string) *types.Cors {
+	c := &types.Cors{Credentials: true, Methods: []string{"GET", "POST", "OPTIONS"}}
+	if allowed == nil {
+		c.Origin = true
+		return c
+	}
+	origins := make([]any, 0, len(allowed))
+	for _, o := range allowed {
+		origins = append(origins, strings.TrimSuffix(o, "/"))
+	}
+	c.Origin = origins
+	return c
+}
+
+// eventCtx is the context one client event is handled under.
+func (d *sioDoor) eventCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(d.ctx, eventTimeout)
+}
+
+// roomNamespace returns the per-room namespace of roomID if a client ever
+// connected to it (looking it up through the server would create it).
+func (d *sioDoor) roomNamespace(roomID int64) socket.Namespace {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.rooms[roomID]
+}
+
+func (d *sioDoor) rememberRoomNamespace(roomID int64, nsp socket.Namespace) {
+	d.mu.Lock()
+	d.rooms[roomID] = nsp
+	d.mu.Unlock()
+}
+
+// drain closes every Engine.IO connection without a Socket.IO disconnect, so
+// clients see a transport close and reconnect (to another instance).
+func (d *sioDoor) drain() {
+	d.io.Close(nil)
+}
+
+// roomName is the Socket.IO room of a chat room in the main namespaces.
+func roomName(roomID int64) socket.Room { return socket.Room(strconv.FormatInt(roomID, 10)) }
+
+// splitArgs separates an event's payload from its ack callback.
+func splitArgs(args []any) (payload any, ack socket.Ack) {
+	if n := len(args); n > 0 {
+		if a, ok := args[n-1].(func([]any, error)); ok {
+			ack = a
+			args = args[:n-1]
+		}
+	}
+	if len(args) > 0 {
+		payload = args[0]
+	}
+	return payload, ack
+}
+
+// handler is one client event's work: it returns the ack fields on success.
+type handler func(ctx context.Context, payload any) (map[string]any, error)
+
+// on registers a client event with rate limiting, the `error` event and acks.
+func (d *sioDoor) on(s *socket.Socket, limit *bucket, event string, h handler) {
+	s.On(event, func(args ...any) {
+		payload, ack := splitArgs(args)
+		if !limit.allow() {
+			d.fail(s, ack, errRateLimited)
+			return
+		}
+		ctx, cancel := d.eventCtx()
+		defer cancel()
+		result, err := h(ctx, payload)
+		if err != nil {
+			d.fail(s, ack, err)
+			return
+		}
+		if ack != nil {
+			if result == nil {
+				result = map[string]any{}
+			}
+			result["status"] = "success"
+			ack([]any{result}, nil)
+		}
+	})
+}
+
+// fail tells the client what went wrong: an `error` event and an error ack.
+func (d *sioDoor) fail(s *socket.Socket, ack socket.Ack, err error) {
+	if chat.KindOf(err) == chat.KindInternal {
+		d.log.Error("socket event failed", "sid", s.Id(), "nsp", s.Nsp().Name(), "err", err)
+	}
+	view := errorOf("", err)
+	_ = s.Emit("error", view)
+	if ack != nil {
+		ack([]any{map[string]any{"status": "error", "error": view.Message, "message": view.Message, "code": view.Code}}, nil)
+	}
+}
+
+// refuse ends a CONNECT with a CONNECT_ERROR whose message says why.
+func refuse(next func(*socket.ExtendedError), err error) {
+	msg := chat.PublicMessage(err)
+	next(socket.NewExtendedError(msg, map[string]any{"message": msg, "code": errorCode(err)}))
+}

@@ -1,0 +1,63 @@
+package sockets
+
+import (
+	"strings"
+
+	"github.com/zishang520/socket.io/v2/socket"
+
+	"github.com/izpochat/server/chat"
+)
+
+// render delivers one hub event to this instance's Socket.IO clients. Events of
+// other instances arrive through the same hub, so emitting locally delivers
+// each event exactly once. The emits only queue frames; they never wait on a
+// client.
+func (d *sioDoor) render(ev chat.Event) {
+	except := exceptRoom(ev.ExceptConn)
+	var mainName, roomNsName string
+	var mainView, roomView any
+	switch ev.Type {
+	case chat.EventMessage:
+		if ev.Message == nil {
+			return
+		}
+		mainName, mainView = "new_message", ev.Message
+		roomNsName, roomView = "message", ev.Message
+	case chat.EventTyping:
+		mainName, mainView = "typing", typingOf("", ev)
+		roomNsName, roomView = "typing", typingOf("typing", ev)
+	case chat.EventUserJoined:
+		mainName, mainView = "user_joined", presenceOf("", ev)
+		roomNsName, roomView = "user_joined", presenceOf("user_joined", ev)
+	case chat.EventUserLeft:
+		mainName, mainView = "user_left", presenceOf("", ev)
+		roomNsName, roomView = "user_left", presenceOf("user_left", ev)
+	default:
+		return
+	}
+	for _, nsp := range d.main {
+		op := nsp.Local().To(roomName(ev.RoomID))
+		if except != "" {
+			op = op.Except(except)
+		}
+		_ = op.Emit(mainName, mainView)
+	}
+	if nsp := d.roomNamespace(ev.RoomID); nsp != nil {
+		op := nsp.Local()
+		if except != "" {
+			op = op.Except(except)
+		}
+		_ = op.Emit(roomNsName, roomView)
+	}
+}
+
+// exceptRoom turns a connection id of this door into the socket's own room
+// (every socket is in a room named by its id); other doors' ids exclude nobody.
+func exceptRoom(connID string) socket.Room {
+	for _, prefix := range []string{"sio:", "ns:"} {
+		if sid, ok := strings.CutPrefix(connID, prefix); ok {
+			return socket.Room(sid)
+		}
+	}
+	return ""
+}

@@ -1,0 +1,104 @@
+package sockets
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/zishang520/socket.io/v2/socket"
+
+	"github.com/izpochat/server/chat"
+)
+
+// roomConn is the state of one socket on a per-room namespace "/rooms/<id>".
+type roomConn struct {
+	actor  chat.Actor
+	roomID int64
+	limit  *bucket
+}
+
+func (c *roomConn) connID(s *socket.Socket) string { return "ns:" + string(s.Id()) }
+
+// namespaceRoomID reads <id> from "/rooms/<id>".
+func namespaceRoomID(name string) (int64, bool) {
+	m := roomNamespacePattern.FindStringSubmatch(name)
+	if m == nil {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(m[1], 10, 64)
+	return id, err == nil
+}
+
+// roomMiddleware authenticates, refuses a missing or unreadable room, and
+// registers the event handlers before the CONNECT answer leaves.
+func (d *sioDoor) roomMiddleware(s *socket.Socket, next func(*socket.ExtendedError)) {
+	roomID, ok := namespaceRoomID(s.Nsp().Name())
+	if !ok {
+		refuse(next, chat.NotFound("room not found"))
+		return
+	}
+	ctx, cancel := d.eventCtx()
+	defer cancel()
+	actor, err := d.service.Authenticate(ctx, handshakeToken(s.Handshake()))
+	if err != nil {
+		refuse(next, err)
+		return
+	}
+	if err := d.service.CanRead(ctx, actor, roomID); err != nil {
+		refuse(next, err)
+		return
+	}
+	c := &roomConn{actor: actor, roomID: roomID, limit: newBucket(d.opts.RateLimit.EventsPerSecond, d.opts.RateLimit.Burst)}
+	s.SetData(c)
+	d.on(s, c.limit, "message", func(ctx context.Context, payload any) (map[string]any, error) {
+		m, err := object(payload)
+		if err != nil {
+			return nil, err
+		}
+		in, err := postInput(m)
+		if err != nil {
+			return nil, err
+		}
+		msg, err := d.poster.Post(ctx, c.actor, c.roomID, in)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"message_id": msg.ID, "timestamp": msg.Timestamp, "room_id": c.roomID, "message": msg}, nil
+	})
+	d.on(s, c.limit, "typing", func(ctx context.Context, payload any) (map[string]any, error) {
+		m, err := object(payload)
+		if err != nil {
+			return nil, err
+		}
+		if err := d.service.Typing(ctx, c.actor, c.roomID, typingFlag(m), c.connID(s)); err != nil {
+			return nil, err
+		}
+		return map[string]any{"room_id": c.roomID}, nil
+	})
+	s.On("disconnect", func(...any) {
+		ctx, cancel := d.eventCtx()
+		defer cancel()
+		d.service.ExitRoom(ctx, c.actor, c.roomID, c.connID(s), false)
+	})
+	next(nil)
+}
+
+func (d *sioDoor) onRoomConnection(args ...any) {
+	s := args[0].(*socket.Socket)
+	c, _ := s.Data().(*roomConn)
+	if c == nil {
+		s.Disconnect(true)
+		return
+	}
+	d.rememberRoomNamespace(c.roomID, s.Nsp())
+	ctx, cancel := d.eventCtx()
+	defer cancel()
+	online, err := d.service.EnterRoom(ctx, c.actor, c.roomID, c.connID(s))
+	if err != nil {
+		d.fail(s, nil, err)
+		s.Disconnect(false)
+		return
+	}
+	_ = s.Emit("welcome", welcomeView{Type: "welcome", Message: "Welcome to room " + strconv.FormatInt(c.roomID, 10),
+		RoomID: c.roomID, UserID: c.actor.ID, Username: c.actor.Username, Timestamp: now()})
+	_ = s.Emit("users_online", onlineOf("users_online", c.roomID, online))
+}

@@ -1,0 +1,174 @@
+package sockets_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// pollingClient speaks Engine.IO 4 long-polling by hand.
+type pollingClient struct {
+	t   *testing.T
+	url string
+}
+
+func (p *pollingClient) get() []string {
+	p.t.Helper()
+	res, err := http.Get(p.url)
+	if err != nil {
+		p.t.Fatalf("poll: %v", err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 200 {
+		p.t.Fatalf("poll: %d %s", res.StatusCode, body)
+	}
+	return strings.Split(string(body), "\x1e")
+}
+
+func (p *pollingClient) post(packets ...string) {
+	p.t.Helper()
+	res, err := http.Post(p.url, "text/plain;charset=UTF-8", strings.NewReader(strings.Join(packets, "\x1e")))
+	if err != nil {
+		p.t.Fatalf("post: %v", err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || string(body) != "ok" {
+		t := p.t
+		t.Fatalf("post: %d %s", res.StatusCode, body)
+	}
+}
+
+// until polls until an event named name arrives and returns its first argument.
+func (p *pollingClient) until(name string) map[string]any {
+	p.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, pkt := range p.get() {
+			if pkt == "2" {
+				p.post("3")
+				continue
+			}
+			if !strings.HasPrefix(pkt, "42") {
+				continue
+			}
+			var arr []json.RawMessage
+			if json.Unmarshal([]byte(pkt[2:]), &arr) != nil || len(arr) < 2 {
+				continue
+			}
+			var ev string
+			_ = json.Unmarshal(arr[0], &ev)
+			if ev == name {
+				var m map[string]any
+				_ = json.Unmarshal(arr[1], &m)
+				return m
+			}
+		}
+	}
+	p.t.Fatalf("no %q over polling", name)
+	return nil
+}
+
+func TestPollingTransportJoinsAndReceives(t *testing.T) {
+	a := newApp(t, "sqlite")
+	alice := a.register("alice")
+	room := a.createRoom(alice, "general", false)
+	base := a.srv.URL + "/socket.io/?EIO=4&transport=polling"
+	open := (&pollingClient{t: t, url: base}).get()[0]
+	var hs struct {
+		Sid string `json:"sid"`
+	}
+	if !strings.HasPrefix(open, "0") || json.Unmarshal([]byte(open[1:]), &hs) != nil || hs.Sid == "" {
+		t.Fatalf("open = %q", open)
+	}
+	p := &pollingClient{t: t, url: base + "&sid=" + hs.Sid}
+	p.post(`40{"token":"` + alice.Token + `"}`)
+	if c := p.until("connected"); c["user_id"] != float64(alice.ID) {
+		t.Fatalf("connected = %v", c)
+	}
+	p.post(fmt.Sprintf(`42["join_room",{"room_id":%d}]`, room))
+	p.until("users_online")
+	a.postREST(alice, room, "over polling")
+	if m := p.until("new_message"); m["content"] != "over polling" {
+		t.Fatalf("new_message = %v", m)
+	}
+}
+
+// TestRecoveryOffsetOnlyForClientsThatCanUseIt: socket.io-client 4 gets the
+// connection-state-recovery offset as a trailing argument; EIO=3 and Python
+// clients (float `t` query) get exactly the contract's one argument.
+func TestRecoveryOffsetOnlyForClientsThatCanUseIt(t *testing.T) {
+	a := newApp(t, "sqlite")
+	alice := a.register("alice")
+	room := a.createRoom(alice, "general", false)
+	js := mustDial(t, a, dialOpts{auth: map[string]any{"token": alice.Token}})
+	py := mustDial(t, a, dialOpts{query: "t=1764350000.123456", auth: map[string]any{"token": alice.Token}})
+	eio3 := mustDial(t, a, dialOpts{eio: 3, query: "token=" + alice.Token})
+	for _, c := range []*sioClient{js, py, eio3} {
+		c.emit("join_room", map[string]any{"room_id": room})
+		c.next("users_online")
+	}
+	a.postREST(alice, room, "hello")
+	if ev := js.next("new_message"); len(ev.Args) != 2 {
+		t.Fatalf("js client args = %d, want message + offset", len(ev.Args))
+	}
+	for name, c := range map[string]*sioClient{"python": py, "eio3": eio3} {
+		ev := c.next("new_message")
+		if len(ev.Args) != 1 || ev.arg(t)["content"] != "hello" {
+			t.Fatalf("%s client args = %s, want exactly the message", name, ev.Args)
+		}
+	}
+}
+
+// TestConnectionStateRecoveryDeliversMissedMessages: a briefly dropped client
+// that reconnects with its pid and last offset gets what it missed, and is back
+// in its rooms.
+func TestConnectionStateRecoveryDeliversMissedMessages(t *testing.T) {
+	a := newApp(t, "sqlite")
+	alice, bob := a.register("alice"), a.register("bob")
+	room := a.createRoom(alice, "general", false)
+	c, connect, err := dialSIO(t, a, dialOpts{auth: map[string]any{"token": bob.Token}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, _ := connect["pid"].(string)
+	if pid == "" {
+		t.Fatalf("CONNECT without pid: %v", connect)
+	}
+	c.call("join_room", map[string]any{"room_id": room})
+	a.postREST(alice, room, "before")
+	ev := c.next("new_message")
+	var offset string
+	_ = json.Unmarshal(ev.Args[len(ev.Args)-1], &offset)
+	c.close()
+	time.Sleep(200 * time.Millisecond)
+	a.postREST(alice, room, "missed 1")
+	a.postREST(alice, room, "missed 2")
+
+	r, data, err := dialSIO(t, a, dialOpts{auth: map[string]any{"token": bob.Token, "pid": pid, "offset": offset}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if data["pid"] != pid {
+		t.Fatalf("not recovered: %v", data)
+	}
+	for _, want := range []string{"missed 1", "missed 2"} {
+		if m := r.next("new_message").arg(t); m["content"] != want {
+			t.Fatalf("recovered %v, want %q", m, want)
+		}
+	}
+	a.postREST(alice, room, "after")
+	if m := r.next("new_message").arg(t); m["content"] != "after" {
+		t.Fatalf("after recovery: %v", m)
+	}
+	// A recovering client with a token that is no longer valid is refused.
+	_, _, err = dialSIO(t, a, dialOpts{auth: map[string]any{"token": "garbage", "pid": pid, "offset": offset}})
+	if err == nil {
+		t.Fatal("recovery with a bad token was accepted")
+	}
+}

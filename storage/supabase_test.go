@@ -1,0 +1,250 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fakeSupabase speaks the part of the Storage REST API the server uses.
+type fakeSupabase struct {
+	t      *testing.T
+	status int           // answer uploads with this status when non-zero
+	hang   chan struct{} // when set, uploads wait for it (or the client to leave)
+	// hangBeforeRead hangs without reading the body (the client blocks writing).
+	hangBeforeRead bool
+
+	mu      sync.Mutex
+	objects map[string]fakeObject // by path after /storage/v1/object/
+	deleted [][]string
+}
+
+type fakeObject struct {
+	method, auth, apikey, contentType, upsert string
+	body                                      []byte
+}
+
+const fakeKey = "service-role-key"
+
+func (f *fakeSupabase) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Authorization") != "Bearer "+fakeKey || r.Header.Get("apikey") != fakeKey {
+		w.WriteHeader(http.StatusUnauthorized)
+		fmt.Fprint(w, `{"statusCode":"401","error":"Unauthorized","message":"bad key"}`)
+		return
+	}
+	rest, ok := strings.CutPrefix(r.URL.Path, "/storage/v1/object/")
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	switch r.Method {
+	case http.MethodPost:
+		if f.hang != nil && f.hangBeforeRead {
+			select {
+			case <-f.hang:
+			case <-r.Context().Done():
+			}
+			return
+		}
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return
+		}
+		if f.hang != nil {
+			select {
+			case <-f.hang:
+			case <-r.Context().Done():
+			}
+			return
+		}
+		if f.status != 0 {
+			w.WriteHeader(f.status)
+			fmt.Fprintf(w, `{"statusCode":"%d","error":"Error","message":"bucket says no"}`, f.status)
+			return
+		}
+		f.mu.Lock()
+		f.objects[rest] = fakeObject{method: r.Method, auth: r.Header.Get("Authorization"), apikey: r.Header.Get("apikey"),
+			contentType: r.Header.Get("Content-Type"), upsert: r.Header.Get("x-upsert"), body: body}
+		f.mu.Unlock()
+		fmt.Fprintf(w, `{"Key":%q}`, rest)
+	case http.MethodDelete:
+		var req struct{ Prefixes []string }
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		f.mu.Lock()
+		f.deleted = append(f.deleted, req.Prefixes)
+		f.mu.Unlock()
+		fmt.Fprint(w, `[]`)
+	default:
+		w.WriteHeader(http.StatusMethodNotAllowed)
+	}
+}
+
+func newFakeSupabase(t *testing.T, timeout time.Duration) (*fakeSupabase, *Supabase) {
+	t.Helper()
+	fake := &fakeSupabase{t: t, objects: map[string]fakeObject{}}
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	s, err := NewSupabase(SupabaseConfig{URL: srv.URL + "/", Key: fakeKey, Bucket: "izpochat-bucket", Timeout: timeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fake, s
+}
+
+func TestSupabasePutSendsTheStorageAPIRequest(t *testing.T) {
+	fake, s := newFakeSupabase(t, 5*time.Second)
+	body := []byte("%PDF-1.7 document bytes")
+	url, err := s.Put(context.Background(), testKey, bytes.NewReader(body), int64(len(body)), "application/pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(url, "/storage/v1/object/public/izpochat-bucket/"+testKey) || !strings.HasPrefix(url, "http://127.0.0.1") {
+		t.Fatalf("public url = %q", url)
+	}
+	got, ok := fake.objects["izpochat-bucket/"+testKey]
+	if !ok {
+		t.Fatalf("no object at /storage/v1/object/izpochat-bucket/<key>; have %v", fake.objects)
+	}
+	if got.method != http.MethodPost || got.auth != "Bearer "+fakeKey || got.apikey != fakeKey ||
+		got.contentType != "application/pdf" || got.upsert != "false" || !bytes.Equal(got.body, body) {
+		t.Fatalf("request = %+v", got)
+	}
+	if err := s.Delete(context.Background(), testKey); err != nil {
+		t.Fatal(err)
+	}
+	if len(fake.deleted) != 1 || len(fake.deleted[0]) != 1 || fake.deleted[0][0] != testKey {
+		t.Fatalf("deleted = %v", fake.deleted)
+	}
+}
+
+func TestSupabaseErrorStatusIsUpstream(t *testing.T) {
+	for _, status := range []int{http.StatusBadRequest, http.StatusForbidden, http.StatusInternalServerError, http.StatusServiceUnavailable} {
+		fake, s := newFakeSupabase(t, 5*time.Second)
+		fake.status = status
+		_, err := s.Put(context.Background(), testKey, strings.NewReader("x"), -1, "text/plain")
+		if !errors.Is(err, ErrUpstream) || !strings.Contains(err.Error(), fmt.Sprint(status)) {
+			t.Errorf("status %d: err = %v, want ErrUpstream naming the status", status, err)
+		}
+	}
+	_, s := newFakeSupabase(t, 5*time.Second)
+	s.key = "wrong"
+	if _, err := s.Put(context.Background(), testKey, strings.NewReader("x"), -1, "text/plain"); !errors.Is(err, ErrUpstream) {
+		t.Errorf("bad key: err = %v", err)
+	}
+	unreachable, _ := NewSupabase(SupabaseConfig{URL: "http://127.0.0.1:1", Key: "k", Bucket: "b", Timeout: time.Second})
+	if _, err := unreachable.Put(context.Background(), testKey, strings.NewReader("x"), -1, "text/plain"); !errors.Is(err, ErrUpstream) {
+		t.Errorf("unreachable: err = %v", err)
+	}
+}
+
+// clientGoroutines counts goroutines of the HTTP client or of our store.
+func clientGoroutines() int {
+	buf := make([]byte, 1<<20)
+	n := 0
+	for _, g := range strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
+		if strings.Contains(g, "persistConn") || strings.Contains(g, "storage.(*Supabase)") || strings.Contains(g, "closingBody") {
+			n++
+		}
+	}
+	return n
+}
+
+// settledGoroutines waits for the goroutine count to fall to at most want.
+func settledGoroutines(want int) int {
+	n := runtime.NumGoroutine()
+	for deadline := time.Now().Add(3 * time.Second); n > want && time.Now().Before(deadline); n = runtime.NumGoroutine() {
+		time.Sleep(20 * time.Millisecond)
+	}
+	return n
+}
+
+func TestSupabaseHangTimesOutWithoutLeaks(t *testing.T) {
+	for _, beforeRead := range []bool{false, true} {
+		t.Run(fmt.Sprintf("hang_before_reading_body=%v", beforeRead), func(t *testing.T) {
+			fake, s := newFakeSupabase(t, 300*time.Millisecond)
+			fake.hang, fake.hangBeforeRead = make(chan struct{}), beforeRead
+			defer close(fake.hang)
+			http.DefaultTransport.(*http.Transport).CloseIdleConnections()
+			time.Sleep(50 * time.Millisecond)
+			before := runtime.NumGoroutine()
+			body := strings.Repeat("x", 8<<20) // more than the socket buffers hold
+			start := time.Now()
+			_, err := s.Put(context.Background(), testKey, strings.NewReader(body), -1, "text/plain")
+			took := time.Since(start)
+			if !errors.Is(err, ErrTimeout) || !strings.Contains(err.Error(), "300ms") {
+				t.Fatalf("err = %v, want ErrTimeout naming the timeout", err)
+			}
+			if took < 300*time.Millisecond || took > 1500*time.Millisecond {
+				t.Fatalf("took %s, want about the 300ms timeout", took)
+			}
+			// The client side (transport loops, our body tracking) must be gone. A
+			// handler that never read the body cannot see the client leave, so the
+			// fake server may keep that one goroutine until the test ends.
+			allowed := before
+			if beforeRead {
+				allowed++
+			}
+			after := settledGoroutines(allowed)
+			if after > allowed || clientGoroutines() > 0 {
+				buf := make([]byte, 1<<16)
+				t.Fatalf("goroutines: %d before, %d after the timed-out upload:\n%s", before, after, buf[:runtime.Stack(buf, true)])
+			}
+			t.Logf("goroutines before %d, after %d; timed out after %s", before, after, took)
+		})
+	}
+}
+
+func TestSupabaseCallerCancelIsNotTimeout(t *testing.T) {
+	fake, s := newFakeSupabase(t, 5*time.Second)
+	fake.hang = make(chan struct{})
+	defer close(fake.hang)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err := s.Put(ctx, testKey, strings.NewReader("x"), -1, "text/plain")
+	if errors.Is(err, ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want the caller's deadline", err)
+	}
+}
+
+func TestSupabaseConcurrentPutsKeepTheirContentTypes(t *testing.T) {
+	fake, s := newFakeSupabase(t, 10*time.Second)
+	types := []string{"image/png", "application/pdf", "audio/mpeg", "video/mp4", "text/plain; charset=utf-8"}
+	var wg sync.WaitGroup
+	errs := make(chan error, 20)
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			key := strings.Replace(testKey, "photo.png", fmt.Sprintf("f%d.bin", i), 1)
+			body := strings.Repeat(fmt.Sprintf("file %d;", i), 5000)
+			if _, err := s.Put(context.Background(), key, strings.NewReader(body), -1, types[i%len(types)]); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	for i := range 20 {
+		key := strings.Replace(testKey, "photo.png", fmt.Sprintf("f%d.bin", i), 1)
+		got := fake.objects["izpochat-bucket/"+key]
+		if got.contentType != types[i%len(types)] || string(got.body) != strings.Repeat(fmt.Sprintf("file %d;", i), 5000) {
+			t.Errorf("file %d arrived as %q with %d bytes", i, got.contentType, len(got.body))
+		}
+	}
+}
