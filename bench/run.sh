@@ -127,6 +127,7 @@ for scenario in $SCENARIOS; do
 		# shellcheck disable=SC2046 # word splitting of the argument list is intended
 		taskset -c "$GEN_CPU" "$BIN/loadgen" $(scenario_args "$scenario") \
 			-url "http://127.0.0.1:$PORT" -label "$server" -server-pid "$SERVER_PID" \
+			-server-core "$SERVER_CPU" -gen-core "$GEN_CPU" \
 			-out "$OUT/$server-$scenario.json" 2>>"$OUT/$server-$scenario.gen.log" | tee "$OUT/$server-$scenario.txt" ||
 			echo "($server $scenario: generator reported an error, see $OUT/$server-$scenario.gen.log)" >&2
 		stop_server

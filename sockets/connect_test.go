@@ -104,3 +104,28 @@ func sign(t *testing.T, method jwt.SigningMethod, claims jwt.MapClaims) string {
 }
 
 func itoa(n int64) string { return strconvItoa(n) }
+
+// TestEventRightAfterConnectIsHandled: clients emit in their connect handler;
+// the library answers CONNECT before it registers the socket, so without our
+// connect gate such an event closed the whole connection now and then.
+func TestEventRightAfterConnectIsHandled(t *testing.T) {
+	a := newApp(t, "sqlite")
+	alice := a.register("alice")
+	room := a.createRoom(alice, "general", false)
+	for i := 0; i < 150; i++ {
+		o := dialOpts{auth: map[string]any{"token": alice.Token}}
+		switch i % 3 {
+		case 1:
+			o = dialOpts{eio: 3, query: "token=" + alice.Token}
+		case 2:
+			o = dialOpts{nsp: "/rooms/" + itoa(room), auth: map[string]any{"token": alice.Token}}
+		}
+		c := mustDial(t, a, o)
+		if o.nsp == "" {
+			c.call("join_room", map[string]any{"room_id": room})
+		} else {
+			c.call("typing", map[string]any{"typing": true})
+		}
+		c.close()
+	}
+}

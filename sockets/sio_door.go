@@ -35,13 +35,15 @@ type sioDoor struct {
 	handler http.Handler
 	main    []socket.Namespace
 
+	gates *connectGates
+
 	mu    sync.RWMutex
 	rooms map[int64]socket.Namespace // per-room namespaces created so far
 }
 
 func newSIODoor(ctx context.Context, o Options, p *poster) *sioDoor {
 	d := &sioDoor{opts: o, service: o.Service, poster: p, log: o.Logger.With("door", "socketio"), ctx: ctx,
-		rooms: make(map[int64]socket.Namespace)}
+		rooms: make(map[int64]socket.Namespace), gates: newConnectGates()}
 
 	opts := socket.DefaultServerOptions()
 	opts.SetServeClient(false)
@@ -63,6 +65,7 @@ func newSIODoor(ctx context.Context, o Options, p *poster) *sioDoor {
 	}
 	d.io = socket.NewServer(nil, opts)
 	d.handler = d.io.ServeHandler(nil)
+	d.gates.install(d.io.Engine())
 
 	for _, name := range []string{"/", "/socket.io"} {
 		nsp := d.io.Of(name, nil)
@@ -174,7 +177,8 @@ func (d *sioDoor) fail(s *socket.Socket, ack socket.Ack, err error) {
 }
 
 // refuse ends a CONNECT with a CONNECT_ERROR whose message says why.
-func refuse(next func(*socket.ExtendedError), err error) {
+func (d *sioDoor) refuse(s *socket.Socket, next func(*socket.ExtendedError), err error) {
+	defer d.gates.done(s.Conn().Id())
 	msg := chat.PublicMessage(err)
 	next(socket.NewExtendedError(msg, map[string]any{"message": msg, "code": errorCode(err)}))
 }

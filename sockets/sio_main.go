@@ -51,7 +51,7 @@ func (d *sioDoor) mainMiddleware(s *socket.Socket, next func(*socket.ExtendedErr
 	defer cancel()
 	actor, err := d.service.Authenticate(ctx, handshakeToken(s.Handshake()))
 	if err != nil {
-		refuse(next, err)
+		d.refuse(s, next, err)
 		return
 	}
 	c, _ := s.Data().(*mainConn)
@@ -80,6 +80,7 @@ func (d *sioDoor) mainMiddleware(s *socket.Socket, next func(*socket.ExtendedErr
 
 func (d *sioDoor) onMainConnection(args ...any) {
 	s := args[0].(*socket.Socket)
+	d.gates.done(s.Conn().Id())
 	c, _ := s.Data().(*mainConn)
 	if c == nil {
 		s.Disconnect(true)

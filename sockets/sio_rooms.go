@@ -33,18 +33,18 @@ func namespaceRoomID(name string) (int64, bool) {
 func (d *sioDoor) roomMiddleware(s *socket.Socket, next func(*socket.ExtendedError)) {
 	roomID, ok := namespaceRoomID(s.Nsp().Name())
 	if !ok {
-		refuse(next, chat.NotFound("room not found"))
+		d.refuse(s, next, chat.NotFound("room not found"))
 		return
 	}
 	ctx, cancel := d.eventCtx()
 	defer cancel()
 	actor, err := d.service.Authenticate(ctx, handshakeToken(s.Handshake()))
 	if err != nil {
-		refuse(next, err)
+		d.refuse(s, next, err)
 		return
 	}
 	if err := d.service.CanRead(ctx, actor, roomID); err != nil {
-		refuse(next, err)
+		d.refuse(s, next, err)
 		return
 	}
 	c := &roomConn{actor: actor, roomID: roomID, limit: newBucket(d.opts.RateLimit.EventsPerSecond, d.opts.RateLimit.Burst)}
@@ -84,6 +84,7 @@ func (d *sioDoor) roomMiddleware(s *socket.Socket, next func(*socket.ExtendedErr
 
 func (d *sioDoor) onRoomConnection(args ...any) {
 	s := args[0].(*socket.Socket)
+	d.gates.done(s.Conn().Id())
 	c, _ := s.Data().(*roomConn)
 	if c == nil {
 		s.Disconnect(true)

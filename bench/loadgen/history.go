@@ -25,20 +25,18 @@ type historyConfig struct {
 
 // HistoryResult is the outcome of a history run.
 type HistoryResult struct {
-	Requests     uint64     `json:"requests"`
-	Errors       uint64     `json:"errors"`
-	FirstError   string     `json:"first_error,omitempty"`
-	PerSecond    float64    `json:"requests_per_s"`
-	Latency      Latency    `json:"latency"`
-	Server       ProcSample `json:"server"`
-	ServerCPU    float64    `json:"server_cpu"`
-	GeneratorCPU float64    `json:"generator_cpu"`
+	Requests   uint64  `json:"requests"`
+	Errors     uint64  `json:"errors"`
+	FirstError string  `json:"first_error,omitempty"`
+	PerSecond  float64 `json:"requests_per_s"`
+	Latency    Latency `json:"latency"`
+	Window
 }
 
 // seedPerConn keeps each seeding connection inside a per-connection event burst.
 const seedPerConn = 10
 
-func runHistory(ctx context.Context, base string, pid int, cfg historyConfig, log *slog.Logger, rep *Report) error {
+func runHistory(ctx context.Context, base string, w watch, cfg historyConfig, log *slog.Logger, rep *Report) error {
 	rep.HistoryConfig = &cfg
 	wsURL, err := socketURL(base)
 	if err != nil {
@@ -106,16 +104,12 @@ func runHistory(ctx context.Context, base string, pid int, cfg historyConfig, lo
 		return res, h, time.Since(start)
 	}
 	run(cfg.Warmup)
-	srv0, _ := sampleProc(pid)
-	gen0 := selfCPU()
-	res, h, took := run(cfg.Duration)
-	srv1, _ := sampleProc(pid)
-	gen1 := selfCPU()
+	begin := w.begin()
+	res, h, _ := run(cfg.Duration)
+	win, took := w.end(begin)
+	res.Window = win
 	res.PerSecond = float64(res.Requests) / took.Seconds()
 	res.Latency = h.summary()
-	res.Server = srv1
-	res.ServerCPU = (srv1.CPUSeconds - srv0.CPUSeconds) / took.Seconds()
-	res.GeneratorCPU = (gen1 - gen0).Seconds() / took.Seconds()
 	rep.History = &res
 	log.Info("history", "requests_per_s", int(res.PerSecond), "p99_ms", res.Latency.P99, "errors", res.Errors)
 	return nil

@@ -29,10 +29,11 @@ type IdlePoint struct {
 	Closed       int64        `json:"closed_connections"`
 }
 
-func runIdle(ctx context.Context, base string, pid int, cfg idleConfig, log *slog.Logger, rep *Report) error {
+func runIdle(ctx context.Context, base string, w watch, cfg idleConfig, log *slog.Logger, rep *Report) error {
 	if len(cfg.Counts) == 0 || cfg.RoomSize <= 0 {
 		return fmt.Errorf("idle: need counts and a room size")
 	}
+	pid := w.pid
 	if pid == 0 {
 		return fmt.Errorf("idle: -server-pid is required to read the server's memory")
 	}

@@ -254,3 +254,20 @@ func TestTableComparesNodeAndGo(t *testing.T) {
 		t.Fatal("empty directory accepted")
 	}
 }
+
+func TestParseCoreBusy(t *testing.T) {
+	stat := []byte("cpu  9 9 9 9 9 9 9 9 0 0\ncpu0 100 5 50 1000 7 3 2 0 0 0\ncpu1 1 1 1 1 1 1 1 1 0 0\n")
+	busy, err := parseCoreBusy(stat, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if busy != 1.6 { // (100+5+50+3+2+0) ticks, idle and iowait left out
+		t.Fatalf("busy %v s, want 1.6", busy)
+	}
+	if _, err := parseCoreBusy(stat, 7); err == nil {
+		t.Fatal("missing core accepted")
+	}
+	if v, err := coreBusy(-1); v != 0 || err != nil {
+		t.Fatalf("unwatched core: %v %v", v, err)
+	}
+}

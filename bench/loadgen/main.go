@@ -33,7 +33,7 @@ func main() {
 
 type options struct {
 	mode, url, label, out string
-	pid                   int
+	watch                 watch
 	traffic               trafficConfig
 	rates                 string
 	idle                  idleConfig
@@ -50,7 +50,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.url, "url", "http://127.0.0.1:5000", "server base URL")
 	fs.StringVar(&o.label, "label", "server", "name of the server in reports")
 	fs.StringVar(&o.out, "out", "", "write the JSON report here (default: stdout after the summary)")
-	fs.IntVar(&o.pid, "server-pid", 0, "server process id, for its CPU and RSS from /proc")
+	fs.IntVar(&o.watch.pid, "server-pid", 0, "server process id, for its CPU and RSS from /proc")
+	fs.IntVar(&o.watch.serverCore, "server-core", -1, "core the server is pinned to: report what else ran there (-1: don't)")
+	fs.IntVar(&o.watch.genCore, "gen-core", -1, "core this generator is pinned to: report what else ran there (-1: don't)")
 
 	fs.IntVar(&o.traffic.Conns, "conns", 1000, "traffic: connections")
 	fs.IntVar(&o.traffic.RoomSize, "room-size", 20, "connections per room (rooms = conns / room-size)")
@@ -106,15 +108,15 @@ func run(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	rep := &Report{Label: o.label, Mode: o.mode, URL: o.url, ServerPID: o.pid, StartedAt: time.Now().UTC()}
+	rep := &Report{Label: o.label, Mode: o.mode, URL: o.url, ServerPID: o.watch.pid, StartedAt: time.Now().UTC()}
 	cpu0 := selfCPU()
 	switch o.mode {
 	case "traffic":
-		err = runTraffic(ctx, o.url, o.pid, o.traffic, log, rep)
+		err = runTraffic(ctx, o.url, o.watch, o.traffic, log, rep)
 	case "idle":
-		err = runIdle(ctx, o.url, o.pid, o.idle, log, rep)
+		err = runIdle(ctx, o.url, o.watch, o.idle, log, rep)
 	case "history":
-		err = runHistory(ctx, o.url, o.pid, o.history, log, rep)
+		err = runHistory(ctx, o.url, o.watch, o.history, log, rep)
 	default:
 		err = fmt.Errorf("unknown -mode %q", o.mode)
 	}

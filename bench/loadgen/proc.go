@@ -103,3 +103,44 @@ func selfCPU() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// coreBusy returns the busy time (seconds) of one CPU core from /proc/stat;
+// core < 0 means "not watched". Comparing it with the server's own CPU time
+// shows how much of the server's core something else took (other programs on
+// a shared machine make a run meaningless, and this says so).
+func coreBusy(core int) (float64, error) {
+	if core < 0 {
+		return 0, nil
+	}
+	data, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, fmt.Errorf("read /proc/stat: %w", err)
+	}
+	return parseCoreBusy(data, core)
+}
+
+func parseCoreBusy(stat []byte, core int) (float64, error) {
+	name := []byte("cpu" + strconv.Itoa(core) + " ")
+	for _, line := range bytes.Split(stat, []byte{'\n'}) {
+		if !bytes.HasPrefix(line, name) {
+			continue
+		}
+		f := bytes.Fields(line[len(name):])
+		if len(f) < 8 {
+			return 0, fmt.Errorf("parse /proc/stat cpu%d: %d fields", core, len(f))
+		}
+		var busy uint64
+		// user nice system idle iowait irq softirq steal: all but idle and iowait.
+		for i, v := range f[:8] {
+			n, err := strconv.ParseUint(string(v), 10, 64)
+			if err != nil {
+				return 0, fmt.Errorf("parse /proc/stat cpu%d: %w", core, err)
+			}
+			if i != 3 && i != 4 {
+				busy += n
+			}
+		}
+		return float64(busy) / clockTicks, nil
+	}
+	return 0, fmt.Errorf("parse /proc/stat: no cpu%d", core)
+}

@@ -73,19 +73,18 @@ func printSummary(w io.Writer, rep *Report) {
 			c.Attempted-c.Failed, c.Attempted, c.Seconds, c.PerSecond, c.Latency.P50, c.Latency.P99, c.Latency.Max)
 	}
 	if len(rep.Steps) > 0 {
-		fmt.Fprintf(w, "%8s %10s %10s %9s %6s %5s %8s %8s %8s %8s %6s %6s %7s  %s\n",
-			"room/s", "offered/s", "deliv/s", "expected", "lost", "dup", "p50ms", "p90ms", "p99ms", "maxms", "srvCPU", "genCPU", "rssMiB", "result")
+		fmt.Fprintf(w, "%8s %10s %10s %9s %6s %5s %8s %8s %8s %8s %6s %6s %6s %7s  %s\n",
+			"room/s", "offered/s", "deliv/s", "expected", "lost", "dup", "p50ms", "p90ms", "p99ms", "maxms", "srvCPU", "genCPU", "other", "rssMiB", "result")
 		for _, s := range rep.Steps {
 			result := "PASS"
 			if !s.Pass {
 				result = "FAIL " + s.Why
 			}
-			if s.GeneratorSaturated {
-				result += " (generator saturated)"
-			}
-			fmt.Fprintf(w, "%8.0f %10.0f %10.0f %9d %6d %5d %8.1f %8.1f %8.1f %8.1f %6.2f %6.2f %7d  %s\n",
+			result += s.Window.notes()
+			fmt.Fprintf(w, "%8.0f %10.0f %10.0f %9d %6d %5d %8.1f %8.1f %8.1f %8.1f %6.2f %6.2f %6.2f %7d  %s\n",
 				s.RoomRate, s.OfferedDeliveries, s.DeliveriesPerSec, s.Expected, s.Lost, s.Duplicates,
-				s.Latency.P50, s.Latency.P90, s.Latency.P99, s.Latency.Max, s.ServerCPU, s.GeneratorCPU, s.Server.RSSBytes>>20, result)
+				s.Latency.P50, s.Latency.P90, s.Latency.P99, s.Latency.Max, s.ServerCPU, s.GeneratorCPU,
+				max(s.OtherOnSrv, s.OtherOnGen), s.Server.RSSBytes>>20, result)
 		}
 		if b := rep.Best; b != nil {
 			fmt.Fprintf(w, "best sustainable: %.0f deliveries/s (room rate %.0f/s), p99 %.1f ms\n", b.DeliveriesPerSec, b.RoomRate, b.Latency.P99)
@@ -101,8 +100,8 @@ func printSummary(w io.Writer, rep *Report) {
 		}
 	}
 	if h := rep.History; h != nil {
-		fmt.Fprintf(w, "history: %.0f req/s, p50 %.1f ms p99 %.1f ms max %.1f ms, %d errors, server CPU %.2f, generator CPU %.2f\n",
-			h.PerSecond, h.Latency.P50, h.Latency.P99, h.Latency.Max, h.Errors, h.ServerCPU, h.GeneratorCPU)
+		fmt.Fprintf(w, "history: %.0f req/s, p50 %.1f ms p99 %.1f ms max %.1f ms, %d errors, server CPU %.2f, generator CPU %.2f%s\n",
+			h.PerSecond, h.Latency.P50, h.Latency.P99, h.Latency.Max, h.Errors, h.ServerCPU, h.GeneratorCPU, h.Window.notes())
 	}
 }
 
@@ -110,4 +109,16 @@ func printSummary(w io.Writer, rep *Report) {
 // same database never collide.
 func runPrefix() string {
 	return "b" + strconv.FormatInt(time.Now().UnixNano()%(1<<40), 36)
+}
+
+// notes flags a window whose figures should not be trusted as they stand.
+func (w Window) notes() string {
+	var s string
+	if w.Contended {
+		s += fmt.Sprintf(" [CONTENDED: other programs used %.0f%% of the server core, %.0f%% of the generator core]", 100*w.OtherOnSrv, 100*w.OtherOnGen)
+	}
+	if w.GenSaturated {
+		s += " [generator saturated]"
+	}
+	return s
 }

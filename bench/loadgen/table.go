@@ -115,8 +115,15 @@ func printTable(w io.Writer, dir string) error {
 	}
 	row("REST history reads (limit=100)", hCell(nh), hCell(gh), hRatio, "—", "—")
 	for _, key := range []string{"node-fanout", "go-fanout", "node-bigroom", "go-bigroom", "node-idle", "go-idle", "node-history", "go-history"} {
-		if rep := r[key]; rep != nil && rep.Error != "" {
+		rep := r[key]
+		if rep == nil {
+			continue
+		}
+		if rep.Error != "" {
 			fmt.Fprintf(w, "\n%s ended with an error: %s\n", key, rep.Error)
+		}
+		if n := contendedSteps(rep); n > 0 {
+			fmt.Fprintf(w, "\n%s: %d measured windows were CONTENDED (other programs on the pinned cores); rerun on a quiet machine\n", key, n)
 		}
 	}
 	return nil
@@ -191,4 +198,17 @@ func metIf(have, ok bool) string {
 		return "—"
 	}
 	return yes(ok)
+}
+
+func contendedSteps(rep *Report) int {
+	n := 0
+	for _, s := range rep.Steps {
+		if s.Contended {
+			n++
+		}
+	}
+	if rep.History != nil && rep.History.Contended {
+		n++
+	}
+	return n
 }

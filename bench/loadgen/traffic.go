@@ -40,17 +40,14 @@ type StepResult struct {
 	DeliveriesPerSec  float64 `json:"deliveries_per_s"`
 	OfferedDeliveries float64 `json:"offered_deliveries_per_s"`
 	recvCounts
-	Latency            Latency    `json:"latency"`
-	SendLagMaxMS       float64    `json:"send_lag_max_ms"`
-	ErrorEvents        int64      `json:"error_events"`
-	Closed             int64      `json:"closed_connections"`
-	LastError          string     `json:"last_error,omitempty"`
-	Server             ProcSample `json:"server"`
-	ServerCPU          float64    `json:"server_cpu"`    // cores busy during the window
-	GeneratorCPU       float64    `json:"generator_cpu"` // cores busy during the window
-	GeneratorSaturated bool       `json:"generator_saturated"`
-	Pass               bool       `json:"pass"`
-	Why                string     `json:"why,omitempty"`
+	Latency      Latency `json:"latency"`
+	SendLagMaxMS float64 `json:"send_lag_max_ms"`
+	ErrorEvents  int64   `json:"error_events"`
+	Closed       int64   `json:"closed_connections"`
+	LastError    string  `json:"last_error,omitempty"`
+	Window
+	Pass bool   `json:"pass"`
+	Why  string `json:"why,omitempty"`
 }
 
 // phase of the senders: warmup, measure, or stop.
@@ -61,11 +58,11 @@ type trafficRun struct {
 	run     *runState
 	clients []*client
 	roomIDs []int64
-	pid     int
+	watch   watch
 	log     *slog.Logger
 }
 
-func runTraffic(ctx context.Context, base string, pid int, cfg trafficConfig, log *slog.Logger, rep *Report) error {
+func runTraffic(ctx context.Context, base string, w watch, cfg trafficConfig, log *slog.Logger, rep *Report) error {
 	if cfg.RoomSize <= 0 || cfg.Conns < cfg.RoomSize || cfg.Conns%cfg.RoomSize != 0 {
 		return fmt.Errorf("conns (%d) must be a positive multiple of room size (%d)", cfg.Conns, cfg.RoomSize)
 	}
@@ -105,7 +102,7 @@ func runTraffic(ctx context.Context, base string, pid int, cfg trafficConfig, lo
 	}
 	waitQuiet(run, time.Second, 60*time.Second)
 
-	t := &trafficRun{cfg: cfg, run: run, clients: clients, roomIDs: roomIDs, pid: pid, log: log}
+	t := &trafficRun{cfg: cfg, run: run, clients: clients, roomIDs: roomIDs, watch: w, log: log}
 	for i, rate := range cfg.Rates {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -114,7 +111,8 @@ func runTraffic(ctx context.Context, base string, pid int, cfg trafficConfig, lo
 		rep.Steps = append(rep.Steps, res)
 		log.Info("step", "room_rate", rate, "deliveries_per_s", int(res.DeliveriesPerSec), "p99_ms", res.Latency.P99,
 			"lost", res.Lost, "dups", res.Duplicates, "server_cpu", fmt.Sprintf("%.2f", res.ServerCPU),
-			"gen_cpu", fmt.Sprintf("%.2f", res.GeneratorCPU), "pass", res.Pass, "why", res.Why)
+			"gen_cpu", fmt.Sprintf("%.2f", res.GeneratorCPU), "other_on_server_core", fmt.Sprintf("%.2f", res.OtherOnSrv),
+			"pass", res.Pass, "why", res.Why)
 		if res.Pass && (rep.Best == nil || res.DeliveriesPerSec > rep.Best.DeliveriesPerSec) {
 			best := res
 			rep.Best = &best
@@ -153,18 +151,14 @@ func (t *trafficRun) step(ctx context.Context, step int, roomRate float64) StepR
 	}
 	sleepCtx(ctx, cfg.Warmup)
 
-	srv0, _ := sampleProc(t.pid)
-	gen0 := selfCPU()
-	t0 := time.Now()
+	begin := t.watch.begin()
 	phase.Store(phaseMeasure)
 	sleepCtx(ctx, cfg.Duration)
 	phase.Store(phaseStop)
-	window := time.Since(t0)
-	srv1, _ := sampleProc(t.pid)
-	gen1 := selfCPU()
+	win, window := t.watch.end(begin)
 	wg.Wait()
 
-	res := StepResult{RoomRate: roomRate, SenderRate: roomRate / float64(cfg.Senders), Seconds: window.Seconds()}
+	res := StepResult{RoomRate: roomRate, SenderRate: roomRate / float64(cfg.Senders), Seconds: window.Seconds(), Window: win}
 	for r := range nRooms {
 		res.Sent += sent[r]
 		res.SendLagMaxMS = max(res.SendLagMaxMS, float64(lags[r])/float64(time.Millisecond))
@@ -192,10 +186,6 @@ func (t *trafficRun) step(ctx context.Context, step int, roomRate float64) StepR
 	res.ErrorEvents = run.errors.Load() - errs0
 	res.Closed = run.closed.Load() - closed0
 	res.LastError = lastError(run)
-	res.Server = srv1
-	res.ServerCPU = (srv1.CPUSeconds - srv0.CPUSeconds) / res.Seconds
-	res.GeneratorCPU = (gen1 - gen0).Seconds() / res.Seconds
-	res.GeneratorSaturated = res.GeneratorCPU > 0.9
 	res.Pass, res.Why = judge(res, cfg.P99Limit)
 	return res
 }

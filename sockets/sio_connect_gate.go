@@ -1,0 +1,158 @@
+package sockets
+
+import (
+	"sync"
+	"time"
+
+	"github.com/zishang520/engine.io/v2/engine"
+	"github.com/zishang520/engine.io/v2/types"
+)
+
+// gateTimeout bounds how long a client's packets wait behind a namespace
+// CONNECT that never completes (e.g. an invalid namespace).
+const gateTimeout = 3 * time.Second
+
+// connectGates works around a race in socket.io v2.5.0: a namespace's CONNECT
+// answer is written before the client's socket is registered for that
+// namespace, so an event the client emits right after connecting can arrive
+// first, is taken for a protocol violation, and the whole connection is
+// closed. The gate holds a connection's incoming packets while one of its
+// CONNECTs is in flight; the namespace's connection handler (or a refusal)
+// opens it again.
+type connectGates struct {
+	mu    sync.Mutex
+	gates map[string]*gate // by Engine.IO connection id
+}
+
+type gate struct {
+	mu      sync.Mutex
+	pending int
+	idle    chan struct{} // closed when pending drops to 0
+}
+
+func newConnectGates() *connectGates { return &connectGates{gates: map[string]*gate{}} }
+
+// install wraps the engine's connection handling: a gate is created before
+// socket.io sees the connection, and the client's "data" listeners are
+// wrapped after socket.io has registered them.
+func (g *connectGates) install(eng engine.BaseServer) {
+	originals := eng.Listeners("connection")
+	eng.RemoveAllListeners("connection")
+	_ = eng.On("connection", func(args ...any) {
+		conn, ok := args[0].(engine.Socket)
+		if !ok {
+			return
+		}
+		gt := g.open(conn.Id())
+		if conn.Protocol() == 3 {
+			gt.begin() // socket.io connects EIO=3 clients to "/" on its own
+		}
+		_ = conn.Once("close", func(...any) { g.remove(conn.Id()) })
+	})
+	_ = eng.On("connection", originals...)
+	_ = eng.On("connection", func(args ...any) {
+		conn, ok := args[0].(engine.Socket)
+		if !ok {
+			return
+		}
+		gt := g.get(conn.Id())
+		if gt == nil {
+			return
+		}
+		data := conn.Listeners("data")
+		conn.RemoveAllListeners("data")
+		_ = conn.On("data", func(args ...any) {
+			gt.wait()
+			if len(args) > 0 && isConnectPacket(args[0]) {
+				gt.begin()
+			}
+			for _, l := range data {
+				l(args...)
+			}
+		})
+	})
+}
+
+// isConnectPacket reports a Socket.IO CONNECT packet ("0...").
+func isConnectPacket(data any) bool {
+	s, ok := data.(*types.StringBuffer)
+	return ok && s.Len() > 0 && s.Bytes()[0] == '0'
+}
+
+func (g *connectGates) open(id string) *gate {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	gt := &gate{}
+	g.gates[id] = gt
+	return gt
+}
+
+func (g *connectGates) get(id string) *gate {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.gates[id]
+}
+
+func (g *connectGates) remove(id string) {
+	g.mu.Lock()
+	gt := g.gates[id]
+	delete(g.gates, id)
+	g.mu.Unlock()
+	if gt != nil {
+		gt.reset()
+	}
+}
+
+// done marks one CONNECT of the connection as answered (accepted or refused).
+func (g *connectGates) done(id string) {
+	if gt := g.get(id); gt != nil {
+		gt.end()
+	}
+}
+
+func (gt *gate) begin() {
+	gt.mu.Lock()
+	defer gt.mu.Unlock()
+	if gt.pending == 0 {
+		gt.idle = make(chan struct{})
+	}
+	gt.pending++
+}
+
+func (gt *gate) end() {
+	gt.mu.Lock()
+	defer gt.mu.Unlock()
+	if gt.pending == 0 {
+		return
+	}
+	gt.pending--
+	if gt.pending == 0 {
+		close(gt.idle)
+	}
+}
+
+func (gt *gate) reset() {
+	gt.mu.Lock()
+	defer gt.mu.Unlock()
+	if gt.pending > 0 {
+		gt.pending = 0
+		close(gt.idle)
+	}
+}
+
+// wait blocks while a CONNECT is in flight, at most gateTimeout.
+func (gt *gate) wait() {
+	gt.mu.Lock()
+	idle, pending := gt.idle, gt.pending
+	gt.mu.Unlock()
+	if pending == 0 {
+		return
+	}
+	t := time.NewTimer(gateTimeout)
+	defer t.Stop()
+	select {
+	case <-idle:
+	case <-t.C:
+		gt.reset()
+	}
+}
