@@ -13,9 +13,12 @@ import (
 // bcryptCost is the work factor for new hashes.
 const bcryptCost = 10
 
-// HashPassword returns a bcrypt hash (cost 10) of password. bcrypt only looks at 72 bytes, so
-// longer passwords are refused rather than silently truncated.
+// HashPassword returns a bcrypt hash (cost 10) of password. bcrypt only looks at 72
+// bytes, so a longer password is hashed with argon2id instead of being truncated.
 func HashPassword(password string) (string, error) {
+	if len(password) > 72 {
+		return hashArgon2id(password)
+	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcryptCost)
 	if err != nil {
 		return "", fmt.Errorf("hash password: %w", err)
@@ -24,14 +27,17 @@ func HashPassword(password string) (string, error) {
 }
 
 // VerifyPassword checks password against a stored hash. Accepted formats: bcrypt ($2a$, $2b$,
-// $2y$) and the Werkzeug formats "pbkdf2:<hash>[:<iterations>]$<salt>$<hex>" and
+// $2y$), argon2id (PHC string) and the Werkzeug formats "pbkdf2:<hash>[:<iterations>]$<salt>$<hex>" and
 // "scrypt:<n>:<r>:<p>$<salt>$<hex>". needsUpgrade is true only when the password matched a
-// non-bcrypt hash, so the caller can re-hash it with HashPassword. A malformed or unknown hash
+// Werkzeug hash, so the caller can re-hash it with HashPassword. A malformed or unknown hash
 // gives ok=false and a non-nil error; a wrong password gives ok=false and a nil error.
 func VerifyPassword(stored, password string) (ok bool, needsUpgrade bool, err error) {
 	switch {
 	case isBcrypt(stored):
 		ok, err := verifyBcrypt(stored, password)
+		return ok, false, err
+	case strings.HasPrefix(stored, argonPrefix):
+		ok, err := verifyArgon2id(stored, password)
 		return ok, false, err
 	case strings.HasPrefix(stored, "pbkdf2"), strings.HasPrefix(stored, "scrypt"):
 		ok, err := verifyWerkzeug(stored, password)

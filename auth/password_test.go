@@ -40,9 +40,37 @@ func TestHashPasswordSaltsEachHash(t *testing.T) {
 	}
 }
 
-func TestHashPasswordRefusesOverlongPassword(t *testing.T) {
-	if _, err := HashPassword(strings.Repeat("x", 73)); err == nil {
-		t.Fatal("HashPassword accepted a 73-byte password that bcrypt would truncate")
+// bcrypt reads 72 bytes only: a longer password gets an argon2id hash in which every
+// byte counts, never a silently truncated bcrypt.
+func TestHashPasswordLongerThanBcryptTakesUsesArgon2id(t *testing.T) {
+	long := strings.Repeat("x", 72) + "tail-1"
+	hash, err := HashPassword(long)
+	if err != nil {
+		t.Fatalf("HashPassword: %v", err)
+	}
+	if !strings.HasPrefix(hash, "$argon2id$v=19$") {
+		t.Fatalf("hash of a 78-byte password = %q, want argon2id", hash)
+	}
+	if ok, upgrade, err := VerifyPassword(hash, long); !ok || upgrade || err != nil {
+		t.Fatalf("VerifyPassword(right) = %v, %v, %v", ok, upgrade, err)
+	}
+	if ok, _, err := VerifyPassword(hash, strings.Repeat("x", 72)+"tail-2"); ok || err != nil {
+		t.Fatalf("VerifyPassword(differs after byte 72) = %v, %v", ok, err)
+	}
+}
+
+func TestVerifyArgon2idRefusesMalformedHashes(t *testing.T) {
+	for _, stored := range []string{
+		"$argon2id$",
+		"$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ",
+		"$argon2id$v=18$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+		"$argon2id$v=19$m=99999999,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+		"$argon2id$v=19$m=19456,t=0,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+		"$argon2id$v=19$m=19456,t=2,p=1$!!$aGFzaGhhc2hoYXNoaGFzaA",
+	} {
+		if ok, _, err := VerifyPassword(stored, "pw"); ok || err == nil {
+			t.Errorf("VerifyPassword(%q) = %v, %v; want an error", stored, ok, err)
+		}
 	}
 }
 

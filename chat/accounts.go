@@ -71,16 +71,9 @@ func validateEmail(e string) error {
 	return nil
 }
 
-// maxPasswordBytes is bcrypt's limit: it reads only 72 bytes, and auth refuses
-// longer passwords rather than truncating them, so they are a clear 400 here.
-const maxPasswordBytes = 72
-
 func validatePassword(p string) error {
 	if n := utf8.RuneCountInString(p); n < 6 || n > 128 || !utf8.ValidString(p) {
 		return Invalid("password must be 6-128 characters")
-	}
-	if len(p) > maxPasswordBytes {
-		return Invalid("password must be at most %d bytes", maxPasswordBytes)
 	}
 	return nil
 }

@@ -121,10 +121,14 @@ func TestRegisterValidation(t *testing.T) {
 			"full_name": strings.Repeat("n", 100)}).expect(http.StatusCreated)
 		h.post("/api/users/register", "", map[string]any{"username": strings.Repeat("Z", 50), "email": "edge2@example.com",
 			"password": strings.Repeat("p", 72)}).expect(http.StatusCreated)
-		// bcrypt reads 72 bytes only; a longer password is a clear 400, never a 500
-		// nor a silently truncated hash.
+		// 128 characters (up to 512 bytes) are allowed: beyond bcrypt's 72 bytes the hash
+		// is argon2id, never a truncated bcrypt; the whole password counts at login.
+		long := strings.Repeat("ñ", 128)
 		h.post("/api/users/register", "", map[string]any{"username": "long_pw", "email": "edge3@example.com",
-			"password": strings.Repeat("p", 128)}).expectError(http.StatusBadRequest)
+			"password": long}).expect(http.StatusCreated)
+		h.post("/api/users/login", "", map[string]any{"username": "long_pw", "password": long}).expect(http.StatusOK)
+		h.post("/api/users/login", "", map[string]any{"username": "long_pw", "password": long[:len(long)-2] + "x"}).
+			expectError(http.StatusUnauthorized)
 	})
 }
 
