@@ -2,6 +2,7 @@ package sockets_test
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -103,7 +104,7 @@ func sign(t *testing.T, method jwt.SigningMethod, claims jwt.MapClaims) string {
 	return s
 }
 
-func itoa(n int64) string { return strconvItoa(n) }
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // TestEventRightAfterConnectIsHandled: clients emit in their connect handler;
 // the library answers CONNECT before it registers the socket, so without our

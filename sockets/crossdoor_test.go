@@ -2,10 +2,10 @@ package sockets_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
-	"github.com/izpochat/server/config"
 	"github.com/izpochat/server/internal/testdb"
 )
 
@@ -120,7 +120,7 @@ func TestPresenceIsPerUserAcrossDoorsAndTabs(t *testing.T) {
 	tab2.conn.Close()
 	watcher.none("user_left", 300*time.Millisecond) // bob still has tab3
 	status, body := a.do("GET", fmt.Sprintf("/api/ws/rooms/%d/online", room), alice.Token, nil)
-	if status != 200 || !contains(string(body), `"count":2`) {
+	if status != 200 || !strings.Contains(string(body), `"count":2`) {
 		t.Fatalf("online = %d %s", status, body)
 	}
 	tab3.close()
@@ -128,16 +128,3 @@ func TestPresenceIsPerUserAcrossDoorsAndTabs(t *testing.T) {
 		t.Fatalf("user_left = %v", l)
 	}
 }
-
-func contains(s, sub string) bool { return len(sub) == 0 || indexOf(s, sub) >= 0 }
-
-func indexOf(s, sub string) int {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return i
-		}
-	}
-	return -1
-}
-
-var _ = config.DriverSQLite

@@ -34,6 +34,7 @@ type app struct {
 	db      *gorm.DB
 	srv     *httptest.Server
 	service *chat.Service
+	doors   *sockets.Server
 	logs    *logBuffer
 }
 
@@ -51,6 +52,10 @@ func withSendQueue(n int) appOption {
 
 func withWriteTimeout(d time.Duration) appOption {
 	return func(o *sockets.Options, _ *config.Config) { o.WriteTimeout = d }
+}
+
+func withOrigins(origins ...string) appOption {
+	return func(o *sockets.Options, c *config.Config) { o.AllowedOrigins, c.AllowedOrigins = origins, origins }
 }
 
 func withMaxMessageLength(n int) appOption {
@@ -102,7 +107,7 @@ func newApp(t *testing.T, driver string, opts ...appOption) *app {
 	}
 	handler := handlers.NewServer(handlers.Deps{Config: cfg, Chat: service, Logger: log,
 		SocketIO: doors.SocketIO(), RawWS: doors.RawWS()})
-	a := &app{t: t, db: db, srv: httptest.NewServer(handler), service: service, logs: logs}
+	a := &app{t: t, db: db, srv: httptest.NewServer(handler), service: service, doors: doors, logs: logs}
 	t.Cleanup(func() {
 		doors.Drain(context.Background())
 		a.srv.Close()

@@ -21,7 +21,6 @@ import (
 type rawDoor struct {
 	opts     Options
 	service  *chat.Service
-	poster   *poster
 	log      *slog.Logger
 	ctx      context.Context
 	upgrader ws.Upgrader
@@ -32,8 +31,8 @@ type rawDoor struct {
 	draining bool
 }
 
-func newRawDoor(ctx context.Context, o Options, p *poster) *rawDoor {
-	d := &rawDoor{opts: o, service: o.Service, poster: p, log: o.Logger.With("door", "websocket"), ctx: ctx,
+func newRawDoor(ctx context.Context, o Options) *rawDoor {
+	d := &rawDoor{opts: o, service: o.Service, log: o.Logger.With("door", "websocket"), ctx: ctx,
 		rooms: make(map[int64]map[*rawConn]struct{})}
 	d.upgrader = ws.Upgrader{
 		ReadBufferSize:  4096,
@@ -194,7 +193,7 @@ func (d *rawDoor) handleFrame(c *rawConn, data []byte) {
 	case "message":
 		in, err := postInput(m)
 		if err == nil {
-			_, err = d.poster.Post(ctx, c.actor, c.roomID, in)
+			_, err = d.service.PostMessage(ctx, c.actor, c.roomID, in)
 		}
 		if err != nil {
 			c.sendJSON(errorOf("error", err))

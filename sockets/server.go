@@ -25,8 +25,9 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	o = o.withDefaults()
 	wstransport.Register(wstransport.Options{QueueSize: o.SocketIO.SendQueue, WriteTimeout: o.WriteTimeout, Logger: o.Logger})
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	p := newPoster(o.Service)
-	s := &Server{sio: newSIODoor(ctx, o, p), raw: newRawDoor(ctx, o, p), cancel: cancel}
+	// The domain's single message writer already publishes in stored order, so the
+	// doors post straight through it.
+	s := &Server{sio: newSIODoor(ctx, o), raw: newRawDoor(ctx, o), cancel: cancel}
 	hub := o.Service.Hub()
 	s.unlisten = append(s.unlisten, hub.Listen(s.sio.render), hub.Listen(s.raw.render))
 	return s, nil

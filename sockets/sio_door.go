@@ -27,7 +27,6 @@ var roomNamespacePattern = regexp.MustCompile(`^/rooms/([1-9][0-9]{0,17})$`)
 type sioDoor struct {
 	opts    Options
 	service *chat.Service
-	poster  *poster
 	log     *slog.Logger
 	ctx     context.Context
 
@@ -41,8 +40,8 @@ type sioDoor struct {
 	rooms map[int64]socket.Namespace // per-room namespaces created so far
 }
 
-func newSIODoor(ctx context.Context, o Options, p *poster) *sioDoor {
-	d := &sioDoor{opts: o, service: o.Service, poster: p, log: o.Logger.With("door", "socketio"), ctx: ctx,
+func newSIODoor(ctx context.Context, o Options) *sioDoor {
+	d := &sioDoor{opts: o, service: o.Service, log: o.Logger.With("door", "socketio"), ctx: ctx,
 		rooms: make(map[int64]socket.Namespace), gates: newConnectGates()}
 
 	opts := socket.DefaultServerOptions()

@@ -174,7 +174,7 @@ func (d *sioDoor) sendMessage(ctx context.Context, s *socket.Socket, c *mainConn
 	if err != nil {
 		return nil, err
 	}
-	msg, err := d.poster.Post(ctx, c.actor, roomID, in)
+	msg, err := d.service.PostMessage(ctx, c.actor, roomID, in)
 	if err != nil {
 		return nil, err
 	}

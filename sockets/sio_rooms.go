@@ -58,7 +58,7 @@ func (d *sioDoor) roomMiddleware(s *socket.Socket, next func(*socket.ExtendedErr
 		if err != nil {
 			return nil, err
 		}
-		msg, err := d.poster.Post(ctx, c.actor, c.roomID, in)
+		msg, err := d.service.PostMessage(ctx, c.actor, c.roomID, in)
 		if err != nil {
 			return nil, err
 		}
