@@ -45,7 +45,8 @@ func wireMetrics(cfg config.Config, log *slog.Logger, db *gorm.DB, service *chat
 		if ev.Origin == hub.Origin() {
 			m.MessageStored()
 		}
-		m.ObserveFanout(time.Since(time.Time(ev.Message.CreatedAt)))
+		// Clocks of two instances may disagree by a little: never a negative latency.
+		m.ObserveFanout(max(0, time.Since(time.Time(ev.Message.CreatedAt))))
 	})
 	return metricsPart{
 		part:     part{close: func() error { stopListening(); return nil }},

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -19,6 +20,8 @@ import (
 	"time"
 
 	ws "github.com/gorilla/websocket"
+
+	"github.com/izpochat/server/config"
 )
 
 func TestBuildScriptSyntax(t *testing.T) {
@@ -314,5 +317,24 @@ func checkGracefulRestart(t *testing.T, bin string) {
 	req.Header.Set("Authorization", "Bearer "+token)
 	if code, me := do(t, req); code != http.StatusOK || me["username"] != "drainer" {
 		t.Errorf("token from before the restart: %d %v", code, me)
+	}
+}
+
+// Request logs are JSON in production and text in development (cfg.LogJSON).
+func TestLoggerFormat(t *testing.T) {
+	var js, text bytes.Buffer
+	newLogger(config.Config{LogJSON: true}, &js).Info("http request", "request_id", "r1")
+	newLogger(config.Config{LogJSON: false}, &text).Info("http request", "request_id", "r1")
+	var line map[string]any
+	if err := json.Unmarshal(js.Bytes(), &line); err != nil || line["request_id"] != "r1" || line["msg"] != "http request" {
+		t.Errorf("JSON log line %q (%v)", js.String(), err)
+	}
+	if !strings.Contains(text.String(), "level=INFO") || !strings.Contains(text.String(), "request_id=r1") || json.Valid(text.Bytes()) {
+		t.Errorf("text log line %q", text.String())
+	}
+	var quiet bytes.Buffer
+	newLogger(config.Config{LogLevel: slog.LevelWarn}, &quiet).Info("dropped")
+	if quiet.Len() != 0 {
+		t.Errorf("LOG_LEVEL=warn still logs info: %q", quiet.String())
 	}
 }

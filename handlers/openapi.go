@@ -31,6 +31,7 @@ const (
 	authNone authMode = iota
 	authRequired
 	authOptional
+	authMetrics // METRICS_TOKEN, when the server has one
 )
 
 func ref(name string) obj { return obj{"$ref": "#/components/schemas/" + name} }
@@ -102,6 +103,10 @@ func openAPIDocument(version string) obj {
 			o["requestBody"] = op.body
 		}
 		switch op.auth {
+		case authNone:
+			o["security"] = []obj{} // explicitly public
+		case authMetrics:
+			o["security"] = []obj{{}, {"metricsToken": []string{}}}
 		case authRequired:
 			o["security"] = []obj{{"bearerAuth": []string{}}}
 		case authOptional:
@@ -125,15 +130,22 @@ func openAPIDocument(version string) obj {
 				"(namespaces `/` and `/rooms/{id}`) and the raw WebSocket `/api/ws/{room_id}?token=JWT`. " +
 				"Every route also answers with a trailing slash. Errors are `{\"error\": text, \"detail\": text}`.",
 		},
-		"tags":  apiTags(),
-		"paths": paths,
+		"servers": []obj{{"url": "/", "description": "This server"}},
+		"tags":    apiTags(),
+		"paths":   paths,
 		"components": obj{
 			"schemas":   apiSchemas(),
 			"responses": errResponses,
-			"securitySchemes": obj{"bearerAuth": obj{
-				"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-				"description": "The access_token from login or register.",
-			}},
+			"securitySchemes": obj{
+				"bearerAuth": obj{
+					"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+					"description": "The access_token from login or register.",
+				},
+				"metricsToken": obj{
+					"type": "http", "scheme": "bearer",
+					"description": "METRICS_TOKEN (also accepted as ?token=); not needed when the server has none.",
+				},
+			},
 		},
 	}
 }

@@ -57,7 +57,7 @@ func apiOperations() []operation {
 		{method: "GET", path: "/docs/redoc.standalone.js", tag: "service", summary: "The pinned Redoc bundle /docs uses (embedded; no CDN)",
 			responses: responses(obj{"200": obj{"description": "JavaScript", "content": obj{"text/javascript": obj{"schema": str()}}},
 				"304": obj{"description": "Not modified (ETag)"}})},
-		{method: "GET", path: "/metrics", tag: "service", summary: "Prometheus metrics (Bearer METRICS_TOKEN or ?token= when METRICS_TOKEN is set)",
+		{method: "GET", path: "/metrics", tag: "service", summary: "Prometheus metrics (Bearer METRICS_TOKEN or ?token= when METRICS_TOKEN is set)", auth: authMetrics,
 			params:    []obj{queryParam("token", "METRICS_TOKEN, for scrapers that cannot send a header.", str())},
 			responses: responses(obj{"200": obj{"description": "Prometheus text format", "content": obj{"text/plain": obj{"schema": str()}}}}, 401)},
 
@@ -127,7 +127,7 @@ func apiOperations() []operation {
 			params: append([]obj{pathParam("id", "Conversation room id", true)}, paging...), responses: responses(obj{"200": messages}, 400, 403, 404)},
 
 		{method: "POST", path: "/api/upload", tag: "files", summary: "Upload one file; with room_id it is also posted as a message", auth: authRequired, body: uploadOne,
-			responses: responses(obj{"201": ok("Stored", ref("UploadResult")), "200": ok("Stored", ref("UploadResult"))}, 400, 403, 404, 413, 415, 503)},
+			responses: responses(obj{"201": ok("Stored", ref("UploadResult"))}, 400, 403, 404, 413, 415, 503)},
 		{method: "POST", path: "/api/uploads", tag: "files", summary: "Upload one file, or up to 10 as files", auth: authRequired, body: uploadMany,
 			responses: responses(obj{"201": ok("A File, or [File] for several", obj{"oneOf": []obj{ref("File"), arrayOf(ref("File"))}})}, 400, 403, 404, 413, 415, 503)},
 		{method: "GET", path: "/api/uploads/types/allowed", tag: "files", summary: "What may be uploaded", auth: authNone,
@@ -135,7 +135,7 @@ func apiOperations() []operation {
 		{method: "GET", path: "/api/uploads/{id}", tag: "files", summary: "A file", auth: authRequired, params: []obj{pathParam("id", "File id", true)},
 			responses: responses(obj{"200": ok("The file", ref("File"))}, 403, 404)},
 		{method: "DELETE", path: "/api/uploads/{id}", tag: "files", summary: "Delete a file and its stored object (uploader only)", auth: authRequired,
-			params: []obj{pathParam("id", "File id", true)}, responses: responses(obj{"200": ok("Deleted", object(nil, obj{"message": str()}))}, 403, 404, 503)},
+			params: []obj{pathParam("id", "File id", true)}, responses: responses(obj{"200": ok("Deleted", object([]string{"message", "id"}, obj{"message": str(), "id": integer()}))}, 403, 404, 503)},
 		{method: "GET", path: "/api/files/{id}", tag: "files", summary: "A file (alias)", auth: authRequired, params: []obj{pathParam("id", "File id", true)},
 			responses: responses(obj{"200": ok("The file", ref("File"))}, 403, 404)},
 		{method: "GET", path: "/api/files", tag: "files", summary: "Files the caller can see, newest first", auth: authRequired,

@@ -12,7 +12,11 @@ func datetime() obj {
 func nullable(t string) obj { return obj{"type": []string{t, "null"}} }
 
 func object(required []string, props obj) obj {
-	return obj{"type": "object", "required": required, "properties": props}
+	o := obj{"type": "object", "properties": props}
+	if len(required) > 0 {
+		o["required"] = required
+	}
+	return o
 }
 
 func apiSchemas() obj {

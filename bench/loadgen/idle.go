@@ -15,6 +15,7 @@ type idleConfig struct {
 	RoomSize    int           `json:"room_size"`
 	Users       int           `json:"users"`
 	Settle      time.Duration `json:"-"`
+	Hold        time.Duration `json:"-"` // keep the connections open this long at the end (for a heap profile)
 	Concurrency int           `json:"connect_concurrency"`
 }
 
@@ -84,6 +85,10 @@ func runIdle(ctx context.Context, base string, w watch, cfg idleConfig, log *slo
 		if cs.Failed > 0 {
 			return fmt.Errorf("%d of %d connections failed, first: %s", cs.Failed, cs.Attempted, cs.FirstError)
 		}
+	}
+	if cfg.Hold > 0 {
+		log.Info("holding connections", "for", cfg.Hold)
+		sleepCtx(ctx, cfg.Hold)
 	}
 	return nil
 }

@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -40,6 +41,7 @@ type options struct {
 	idleCounts            string
 	history               historyConfig
 	tableDir              string
+	cpuProfile            string
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -69,12 +71,14 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 
 	fs.StringVar(&o.idleCounts, "idle", "1000,5000,10000", "idle: cumulative connection counts")
 	fs.DurationVar(&o.idle.Settle, "settle", 3*time.Second, "idle: wait before reading RSS")
+	fs.DurationVar(&o.idle.Hold, "hold", 0, "idle: keep the connections open this long after the last reading")
 
 	fs.IntVar(&o.history.Workers, "workers", 16, "history: concurrent HTTP workers")
 	fs.IntVar(&o.history.Seed, "seed", 200, "history: messages stored before reading")
 	fs.IntVar(&o.history.Limit, "limit", 100, "history: limit query parameter")
 
 	fs.StringVar(&o.tableDir, "dir", "", "table: results directory of bench/run.sh")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write the generator's own CPU profile here (is it the bottleneck?)")
 	if err := fs.Parse(args); err != nil {
 		return options{}, err
 	}
@@ -104,6 +108,17 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return printTable(stdout, o.tableDir)
 	}
 	raiseFileLimit()
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return fmt.Errorf("cpuprofile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	log := slog.New(slog.NewTextHandler(stderr, nil)).With("label", o.label, "mode", o.mode)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
