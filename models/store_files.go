@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"fmt"
 
 	"gorm.io/gorm"
 )
@@ -9,6 +10,9 @@ import (
 // FileByID loads one upload.
 func (s *Store) FileByID(ctx context.Context, id int64) (*FileUpload, error) {
 	var f FileUpload
+	if !validID(id) {
+		return &f, fmt.Errorf("file by id: %w", ErrNotFound)
+	}
 	err := s.with(ctx).Where("id = ?", id).Take(&f).Error
 	return &f, translate(err, "file by id")
 }
