@@ -4,6 +4,7 @@
 package chat
 
 import (
+	"context"
 	"errors"
 	"fmt"
 )
@@ -61,8 +62,12 @@ func RateLimited(format string, args ...any) error  { return newErr(KindRateLimi
 // Wrap marks an unexpected failure: clients see msg, logs see err.
 func Wrap(kind Kind, msg string, err error) error { return &Error{Kind: kind, Message: msg, Err: err} }
 
-// internal wraps an unexpected failure of op.
+// internal wraps an unexpected failure of op. A request that ran out of time
+// (a busy database) is "unavailable": the client may retry, nothing is broken.
 func internal(op string, err error) error {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return &Error{Kind: KindUnavailable, Message: "server busy, try again", Err: fmt.Errorf("%s: %w", op, err)}
+	}
 	return &Error{Kind: KindInternal, Message: "internal error", Err: fmt.Errorf("%s: %w", op, err)}
 }
 
