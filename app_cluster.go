@@ -20,6 +20,9 @@ type clusterPart struct {
 	// socketIOAdapter is the Socket.IO Redis adapter for the sockets door
 	// (socket.ServerOptions.SetAdapter); nil: one instance.
 	socketIOAdapter *cluster.SocketIOAdapter
+	// sessions routes Engine.IO requests to the instance holding their session,
+	// so polling works without sticky sessions; nil: one instance.
+	sessions *cluster.SessionRoutes
 }
 
 func wireCluster(ctx context.Context, cfg config.Config, log *slog.Logger) (clusterPart, error) {
@@ -32,20 +35,23 @@ func wireCluster(ctx context.Context, cfg config.Config, log *slog.Logger) (clus
 	}
 	log = log.With("instance", cfg.InstanceID)
 	broker := cluster.NewBroker(rdb, cfg.InstanceID, cluster.BrokerOptions{Logger: log})
-	presence := cluster.NewPresence(rdb, cfg.InstanceID, cluster.PresenceOptions{Logger: log})
+	presence := cluster.NewPresence(rdb, cfg.InstanceID, cluster.PresenceOptions{TTL: cfg.PresenceTTL, Logger: log})
 	presence.Start(ctx)
 	adapter := cluster.NewSocketIOAdapter(ctx, rdb, cluster.SocketIOAdapterOptions{Logger: log})
-	log.Info("cluster mode: joined through Redis")
+	sessions := cluster.NewSessionRoutes(rdb, cfg.InstanceAddr, cluster.SessionRoutesOptions{TTL: cfg.PresenceTTL, Logger: log})
+	sessions.Start(ctx)
+	log.Info("cluster mode: joined through Redis", "instance_addr", cfg.InstanceAddr)
 	return clusterPart{
 		part: part{
 			// Redis is optional: when it is down each instance serves its own clients.
 			checks: []handlers.Check{{Name: "redis", Critical: false, Probe: cluster.Ping(rdb)}},
 			close: func() error {
-				return errors.Join(adapter.Close(), presence.Close(), broker.Close(), rdb.Close())
+				return errors.Join(sessions.Close(), adapter.Close(), presence.Close(), broker.Close(), rdb.Close())
 			},
 		},
 		broker:          broker,
 		presence:        presence,
 		socketIOAdapter: adapter,
+		sessions:        sessions,
 	}, nil
 }

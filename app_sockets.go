@@ -18,14 +18,22 @@ type socketsPart struct {
 	rawWS    http.Handler
 }
 
-func wireSockets(ctx context.Context, cfg config.Config, log *slog.Logger, service *chat.Service) (socketsPart, error) {
-	srv, err := sockets.New(ctx, sockets.Options{
+func wireSockets(ctx context.Context, cfg config.Config, log *slog.Logger, service *chat.Service, cl clusterPart) (socketsPart, error) {
+	opts := sockets.Options{
 		Service:        service,
 		Logger:         log,
 		AllowedOrigins: cfg.AllowedOrigins,
 		SocketIO:       cfg.SocketIO,
 		RateLimit:      cfg.RateLimit,
-	})
+	}
+	// Typed nil pointers must not become non-nil interfaces.
+	if cl.socketIOAdapter != nil {
+		opts.ClusterAdapter = cl.socketIOAdapter
+	}
+	if cl.sessions != nil {
+		opts.Sessions = cl.sessions
+	}
+	srv, err := sockets.New(ctx, opts)
 	if err != nil {
 		return socketsPart{}, fmt.Errorf("build real-time doors: %w", err)
 	}

@@ -6,6 +6,7 @@
 #   bench/run.sh                      # everything (~15-25 minutes)
 #   SERVERS=go SCENARIOS=fanout bench/run.sh
 #   QUICK=1 bench/run.sh              # short steps, small idle counts: a smoke run
+#   SERVERS=thin SCENARIOS=fanout bench/run.sh   # calibrate the generator on a server with no work
 #
 # Results: bench/results/<UTC time>/<server>-<scenario>.{json,txt,log} and table.md.
 set -euo pipefail
@@ -45,7 +46,8 @@ fi
 
 mkdir -p "$BIN" "$OUT"
 log "building (results in $OUT)"
-(cd "$ROOT" && CGO_ENABLED=0 go build -o "$BIN/izpochat" . && go build -o "$BIN/loadgen" ./bench/loadgen)
+(cd "$ROOT" && CGO_ENABLED=0 go build -o "$BIN/izpochat" . && go build -o "$BIN/loadgen" ./bench/loadgen &&
+	go build -o "$BIN/thinserver" ./bench/thinserver)
 if [[ " $SERVERS " == *" node "* ]]; then
 	(
 		cd "$HERE/reference-node"
@@ -71,6 +73,10 @@ start_server() { # server scenario
 		# keep logging out of the measurement.
 		(cd "$DATA_DIR" && exec env DATA_DIR="$DATA_DIR" PORT="$PORT" JWT_SECRET_KEY="$SECRET" LOG_LEVEL=warn \
 			${GO_SERVER_ENV:-} taskset -c "$SERVER_CPU" "$BIN/izpochat" -env-file "$DATA_DIR/none.env") >"$logf" 2>&1 &
+		;;
+	thin)
+		# Not IzpoChat: the generator's calibration (no database, no library).
+		(exec env PORT="$PORT" taskset -c "$SERVER_CPU" "$BIN/thinserver") >"$logf" 2>&1 &
 		;;
 	*)
 		echo "unknown server $server" >&2

@@ -33,7 +33,12 @@ type Config struct {
 	MetricsToken     string        // METRICS_TOKEN
 	ShutdownTimeout  time.Duration // SHUTDOWN_TIMEOUT, default 10s
 	InstanceID       string        // INSTANCE_ID, default hostname + "-" + 6 random hex chars
-	Warnings         []string      // human-readable warnings for main to log once the logger exists
+	// InstanceAddr is host:port where the other instances reach this one (they
+	// forward Socket.IO polling requests of sessions held here). INSTANCE_ADDR,
+	// default the first non-loopback IPv4 address of the host + PORT.
+	InstanceAddr string
+	PresenceTTL  time.Duration // PRESENCE_TTL, default 30s: a crashed instance's users and sessions are forgotten after this
+	Warnings     []string      // human-readable warnings for main to log once the logger exists
 }
 
 // Database describes how to open the SQL database with gorm.
@@ -161,6 +166,10 @@ func Load(getenv func(string) string, dotenvPath string) (Config, error) {
 		if cfg.InstanceID, err = defaultInstanceID(); err != nil {
 			return Config{}, err
 		}
+	}
+
+	if err := loadInstance(env, &cfg); err != nil {
+		return Config{}, err
 	}
 
 	cfg.Warnings = append(cfg.Warnings, env.warnings...)

@@ -19,6 +19,8 @@ func (c Config) Redacted() map[string]any {
 		"version":            c.Version,
 		"data_dir":           c.DataDir,
 		"instance_id":        c.InstanceID,
+		"instance_addr":      c.InstanceAddr,
+		"presence_ttl":       c.PresenceTTL.String(),
 		"log_level":          c.LogLevel.String(),
 		"log_json":           c.LogJSON,
 		"jwt_secret":         mask(string(c.JWTSecret)),

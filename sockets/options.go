@@ -2,7 +2,10 @@ package sockets
 
 import (
 	"log/slog"
+	"net/http"
 	"time"
+
+	"github.com/zishang520/socket.io/v2/socket"
 
 	"github.com/izpochat/server/chat"
 	"github.com/izpochat/server/config"
@@ -18,6 +21,25 @@ type Options struct {
 	RateLimit      config.RateLimit
 	// WriteTimeout bounds one write to a client before it is dropped (default 10s).
 	WriteTimeout time.Duration
+
+	// ClusterAdapter joins the Socket.IO server to the other instances' (nil: one
+	// instance). The door's emits for hub events stay local: the hub already
+	// brought them to every instance.
+	ClusterAdapter socket.AdapterConstructor
+	// Sessions routes Engine.IO requests to the instance holding their session
+	// (nil: one instance, every session is local).
+	Sessions SessionRouter
+}
+
+// SessionRouter makes this instance's Engine.IO sessions reachable through the
+// others and reaches theirs, for long-polling without sticky sessions.
+type SessionRouter interface {
+	// Opened is called when a session starts here, before its handshake answer is sent.
+	Opened(sid string)
+	// Closed is called when a session held here ends.
+	Closed(sid string)
+	// Forward serves a request for a session this instance does not hold.
+	Forward(w http.ResponseWriter, r *http.Request, sid string)
 }
 
 func (o Options) withDefaults() Options {

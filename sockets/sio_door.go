@@ -46,6 +46,7 @@ func newSIODoor(ctx context.Context, o Options) *sioDoor {
 
 	opts := socket.DefaultServerOptions()
 	opts.SetServeClient(false)
+	opts.SetParser(orderedParser{}) // per-connection FIFO of client events (sio_order.go)
 	opts.SetAllowEIO3(true)
 	opts.SetTransports(types.NewSet("polling", "websocket"))
 	opts.SetAllowUpgrades(true)
@@ -60,11 +61,21 @@ func newSIODoor(ctx context.Context, o Options) *sioDoor {
 		// or its account been deleted meanwhile.
 		csr.SetSkipMiddlewares(false)
 		opts.SetConnectionStateRecovery(csr)
-		opts.SetAdapter(recoveryAdapterBuilder{window: o.SocketIO.RecoveryWindow})
+		recovery := recoveryAdapterBuilder{window: o.SocketIO.RecoveryWindow}
+		if o.ClusterAdapter != nil {
+			opts.SetAdapter(clusterRecoveryBuilder{recoveryAdapterBuilder: recovery, base: o.ClusterAdapter})
+		} else {
+			opts.SetAdapter(recovery)
+		}
+	} else if o.ClusterAdapter != nil {
+		opts.SetAdapter(o.ClusterAdapter)
 	}
 	d.io = socket.NewServer(nil, opts)
 	d.handler = d.io.ServeHandler(nil)
 	d.gates.install(d.io.Engine())
+	if o.Sessions != nil {
+		d.handler = d.routeSessions(o.Sessions, d.handler)
+	}
 
 	for _, name := range []string{"/", "/socket.io"} {
 		nsp := d.io.Of(name, nil)

@@ -62,17 +62,19 @@ func (d *sioDoor) mainMiddleware(s *socket.Socket, next func(*socket.ExtendedErr
 	c.limit = newBucket(d.opts.RateLimit.EventsPerSecond, d.opts.RateLimit.Burst)
 	s.SetData(c)
 
-	d.on(s, c.limit, "join_room", func(ctx context.Context, payload any) (map[string]any, error) {
-		return d.joinRoom(ctx, s, c, payload)
-	})
-	d.on(s, c.limit, "leave_room", func(ctx context.Context, payload any) (map[string]any, error) {
-		return d.leaveRoom(ctx, s, c, payload)
-	})
-	d.on(s, c.limit, "send_message", func(ctx context.Context, payload any) (map[string]any, error) {
-		return d.sendMessage(ctx, s, c, payload)
-	})
-	d.on(s, c.limit, "typing", func(ctx context.Context, payload any) (map[string]any, error) {
-		return d.typing(ctx, s, c, payload)
+	d.route(s, c.limit, eventHandlers{
+		"join_room": func(ctx context.Context, payload any) (map[string]any, error) {
+			return d.joinRoom(ctx, s, c, payload)
+		},
+		"leave_room": func(ctx context.Context, payload any) (map[string]any, error) {
+			return d.leaveRoom(ctx, s, c, payload)
+		},
+		"send_message": func(ctx context.Context, payload any) (map[string]any, error) {
+			return d.sendMessage(ctx, s, c, payload)
+		},
+		"typing": func(ctx context.Context, payload any) (map[string]any, error) {
+			return d.typing(ctx, s, c, payload)
+		},
 	})
 	s.On("disconnect", func(...any) { d.exitAll(s, c) })
 	next(nil)

@@ -49,30 +49,32 @@ func (d *sioDoor) roomMiddleware(s *socket.Socket, next func(*socket.ExtendedErr
 	}
 	c := &roomConn{actor: actor, roomID: roomID, limit: newBucket(d.opts.RateLimit.EventsPerSecond, d.opts.RateLimit.Burst)}
 	s.SetData(c)
-	d.on(s, c.limit, "message", func(ctx context.Context, payload any) (map[string]any, error) {
-		m, err := object(payload)
-		if err != nil {
-			return nil, err
-		}
-		in, err := postInput(m)
-		if err != nil {
-			return nil, err
-		}
-		msg, err := d.service.PostMessage(ctx, c.actor, c.roomID, in)
-		if err != nil {
-			return nil, err
-		}
-		return map[string]any{"message_id": msg.ID, "timestamp": msg.Timestamp, "room_id": c.roomID, "message": msg}, nil
-	})
-	d.on(s, c.limit, "typing", func(ctx context.Context, payload any) (map[string]any, error) {
-		m, err := object(payload)
-		if err != nil {
-			return nil, err
-		}
-		if err := d.service.Typing(ctx, c.actor, c.roomID, typingFlag(m), c.connID(s)); err != nil {
-			return nil, err
-		}
-		return map[string]any{"room_id": c.roomID}, nil
+	d.route(s, c.limit, eventHandlers{
+		"message": func(ctx context.Context, payload any) (map[string]any, error) {
+			m, err := object(payload)
+			if err != nil {
+				return nil, err
+			}
+			in, err := postInput(m)
+			if err != nil {
+				return nil, err
+			}
+			msg, err := d.service.PostMessage(ctx, c.actor, c.roomID, in)
+			if err != nil {
+				return nil, err
+			}
+			return map[string]any{"message_id": msg.ID, "timestamp": msg.Timestamp, "room_id": c.roomID, "message": msg}, nil
+		},
+		"typing": func(ctx context.Context, payload any) (map[string]any, error) {
+			m, err := object(payload)
+			if err != nil {
+				return nil, err
+			}
+			if err := d.service.Typing(ctx, c.actor, c.roomID, typingFlag(m), c.connID(s)); err != nil {
+				return nil, err
+			}
+			return map[string]any{"room_id": c.roomID}, nil
+		},
 	})
 	s.On("disconnect", func(...any) {
 		ctx, cancel := d.eventCtx()

@@ -3,44 +3,42 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/gorilla/websocket"
 )
 
 // client is one Engine.IO v4 / Socket.IO v5 connection over a bare WebSocket.
-// It owns one goroutine (its reader); writers share the connection under wmu.
+// Its reads are driven by the run's poller (or, with -reader goroutine, by one
+// goroutine of its own); writers share the connection under its write lock.
 type client struct {
 	idx  int
 	room int // index of the room it joins
-	ws   *websocket.Conn
+	ws   *wsConn
 	run  *runState
 	recv *receiver // nil when the run does not count deliveries
 
-	wmu    sync.Mutex
 	joined chan error // join_room answered (ack, users_online or error)
 	done   chan struct{}
+	polled bool // read by the poller, not by a goroutine of its own
 }
 
 // runState is what every connection of a run shares.
 type runState struct {
-	packets     atomic.Int64 // every packet read, for "is it quiet yet"
-	errors      atomic.Int64 // `error` events received
-	closed      atomic.Int64 // connections that ended while the run needed them
-	messageSent atomic.Int64 // message_sent events (the sender's confirmation)
-	unique      atomic.Int64 // unique measured deliveries of the current step
-	step        atomic.Int64 // current step number
-	stopping    atomic.Bool  // closing on purpose: a read error is not a failure
-	lastError   atomic.Value // string: the last `error` event or close reason
-	senderRoom  []int        // client index -> room index (for misrouting checks)
+	packets     atomic.Int64  // every packet read, for "is it quiet yet"
+	errors      atomic.Int64  // `error` events received
+	closed      atomic.Int64  // connections that ended while the run needed them
+	messageSent atomic.Int64  // message_sent events (the sender's confirmation)
+	unique      atomic.Int64  // unique measured deliveries of the current step
+	step        atomic.Int64  // current step number
+	stopping    atomic.Bool   // closing on purpose: a read error is not a failure
+	lastError   atomic.Value  // string: the last `error` event or close reason
+	senderRoom  []int         // client index -> room index (for misrouting checks)
+	hists       []*sharedHist // latency histogram per room
 }
 
 var (
@@ -74,21 +72,21 @@ func socketURL(base string) (string, error) {
 }
 
 // dial opens the websocket, reads the Engine.IO open packet, connects the main
-// namespace with {token} and waits for its CONNECT. It returns before starting
-// the reader so the caller decides what the reader counts.
-func dial(ctx context.Context, d *websocket.Dialer, wsURL, token string) (*websocket.Conn, error) {
-	ws, _, err := d.DialContext(ctx, wsURL, nil)
+// namespace with {token} and waits for its CONNECT. It returns before reading
+// starts so the caller decides who reads and what is counted.
+func dial(ctx context.Context, wsURL, token string) (*wsConn, error) {
+	ws, err := dialWS(ctx, wsURL)
 	if err != nil {
-		return nil, fmt.Errorf("dial: %w", err)
+		return nil, err
 	}
-	fail := func(err error) (*websocket.Conn, error) {
-		ws.Close()
+	fail := func(err error) (*wsConn, error) {
+		ws.nc.Close()
 		return nil, err
 	}
 	if dl, ok := ctx.Deadline(); ok {
-		ws.SetReadDeadline(dl)
+		ws.nc.SetReadDeadline(dl)
 	}
-	_, p, err := ws.ReadMessage()
+	p, err := ws.readMessage()
 	if err != nil {
 		return fail(fmt.Errorf("read open packet: %w", err))
 	}
@@ -96,21 +94,21 @@ func dial(ctx context.Context, d *websocket.Dialer, wsURL, token string) (*webso
 		return fail(fmt.Errorf("want Engine.IO open packet, got %.60q", p))
 	}
 	auth := `40{"token":` + strconv.Quote(token) + `}`
-	if err := ws.WriteMessage(websocket.TextMessage, []byte(auth)); err != nil {
+	if err := ws.writeText([]byte(auth)); err != nil {
 		return fail(fmt.Errorf("write namespace connect: %w", err))
 	}
 	for {
-		_, p, err := ws.ReadMessage()
+		p, err := ws.readMessage()
 		if err != nil {
 			return fail(fmt.Errorf("read namespace connect: %w", err))
 		}
 		switch {
 		case bytes.Equal(p, []byte("2")):
-			if err := ws.WriteMessage(websocket.TextMessage, pktPing); err != nil {
+			if err := ws.writeText(pktPing); err != nil {
 				return fail(fmt.Errorf("pong: %w", err))
 			}
 		case bytes.HasPrefix(p, []byte("40")):
-			ws.SetReadDeadline(time.Time{})
+			ws.nc.SetReadDeadline(time.Time{})
 			return ws, nil
 		case bytes.HasPrefix(p, []byte("44")):
 			return fail(fmt.Errorf("connect refused: %.200s", p[2:]))
@@ -119,30 +117,47 @@ func dial(ctx context.Context, d *websocket.Dialer, wsURL, token string) (*webso
 }
 
 func (c *client) write(p []byte) error {
-	c.wmu.Lock()
-	err := c.ws.WriteMessage(websocket.TextMessage, p)
-	c.wmu.Unlock()
-	return err
+	return c.ws.writeText(p)
 }
 
-// readLoop handles every packet until the connection ends. It answers pings,
-// counts deliveries and signals join answers; everything else is skipped
-// after a prefix check.
+// feed parses data (and whatever was left over before it) into packets.
+func (c *client) feed(data []byte) error {
+	ws := c.ws
+	buf := data
+	fromPending := len(ws.pending) > 0
+	if fromPending {
+		ws.pending = append(ws.pending, data...)
+		buf = ws.pending
+	}
+	used, err := ws.consume(buf, func(m []byte) bool {
+		c.run.packets.Add(1)
+		c.handle(m)
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	if fromPending {
+		ws.pending = ws.pending[:copy(ws.pending, buf[used:])]
+	} else {
+		ws.pending = append(ws.pending[:0], buf[used:]...)
+	}
+	return nil
+}
+
+// readLoop is the goroutine reader (-reader goroutine): blocking reads
+// until the connection ends.
 func (c *client) readLoop() {
 	defer close(c.done)
-	buf := make([]byte, 0, 1024)
 	for {
-		_, r, err := c.ws.NextReader()
-		if err != nil {
+		if err := c.feed(nil); err != nil {
 			c.ended(err)
 			return
 		}
-		if buf, err = readAll(r, buf[:0]); err != nil {
+		if err := c.ws.fill(); err != nil {
 			c.ended(err)
 			return
 		}
-		c.run.packets.Add(1)
-		c.handle(buf)
 	}
 }
 
@@ -162,7 +177,7 @@ func (c *client) handle(p []byte) {
 	switch {
 	case len(p) == 1 && p[0] == '2':
 		if err := c.write(pktPing); err != nil {
-			c.ws.Close()
+			c.ws.nc.Close()
 		}
 	case bytes.HasPrefix(p, newMessagePrefix):
 		if c.recv != nil {
@@ -182,7 +197,7 @@ func (c *client) handle(p []byte) {
 		c.run.errors.Add(1)
 		c.run.lastError.Store(string(p))
 	case len(p) > 0 && p[0] == '1', bytes.HasPrefix(p, []byte("41")):
-		c.ws.Close() // server closed the session or the namespace
+		c.ws.nc.Close() // server closed the session or the namespace
 	}
 }
 
@@ -210,24 +225,6 @@ func (c *client) join(ctx context.Context, roomID int64) error {
 	}
 }
 
-// readAll reads a whole frame into buf, growing it only when a frame is larger
-// than any before on this connection.
-func readAll(r io.Reader, buf []byte) ([]byte, error) {
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if errors.Is(err, io.EOF) {
-			return buf, nil
-		}
-		if err != nil {
-			return buf, err
-		}
-	}
-}
-
 // ConnectStats summarises how connections were opened.
 type ConnectStats struct {
 	Attempted  int     `json:"attempted"`
@@ -238,14 +235,9 @@ type ConnectStats struct {
 	Latency    Latency `json:"latency"`
 }
 
-// connectAll opens clients[from:to] (concurrency at a time) and starts their readers.
-func connectAll(ctx context.Context, clients []*client, from, to int, wsURL string, tokens []string, concurrency, readBuf int, run *runState) ConnectStats {
-	dialer := &websocket.Dialer{
-		HandshakeTimeout: 30 * time.Second,
-		ReadBufferSize:   readBuf,
-		WriteBufferSize:  512,
-		WriteBufferPool:  &sync.Pool{},
-	}
+// connectAll opens clients[from:to] (concurrency at a time) and starts reading
+// them: from the poller when there is one, else from a goroutine each.
+func connectAll(ctx context.Context, clients []*client, from, to int, wsURL string, tokens []string, concurrency int, p *poller) ConnectStats {
 	var (
 		mu    sync.Mutex
 		hist  histogram
@@ -263,8 +255,21 @@ func connectAll(ctx context.Context, clients []*client, from, to int, wsURL stri
 			cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 			defer cancel()
 			t0 := time.Now()
-			ws, err := dial(cctx, dialer, wsURL, tokens[i%len(tokens)])
+			ws, err := dial(cctx, wsURL, tokens[i%len(tokens)])
 			took := time.Since(t0)
+			c := clients[i]
+			if err == nil {
+				c.ws = ws
+				if p != nil {
+					c.polled = true
+					if err = p.add(c); err != nil {
+						ws.nc.Close()
+						c.ws = nil
+					}
+				} else {
+					go c.readLoop()
+				}
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -275,9 +280,6 @@ func connectAll(ctx context.Context, clients []*client, from, to int, wsURL stri
 				return
 			}
 			hist.record(took)
-			c := clients[i]
-			c.ws = ws
-			go c.readLoop()
 		}()
 	}
 	wg.Wait()
@@ -293,11 +295,15 @@ func connectAll(ctx context.Context, clients []*client, from, to int, wsURL stri
 func newClients(n, roomSize int, run *runState, counting bool) []*client {
 	clients := make([]*client, n)
 	run.senderRoom = make([]int, n)
+	run.hists = nil
 	for i := range clients {
 		room := i / roomSize
 		c := &client{idx: i, room: room, run: run, joined: make(chan error, 1), done: make(chan struct{})}
 		if counting {
-			c.recv = newReceiver(room)
+			if room == len(run.hists) {
+				run.hists = append(run.hists, &sharedHist{})
+			}
+			c.recv = newReceiver(room, run.hists[room])
 		}
 		clients[i] = c
 		run.senderRoom[i] = room
@@ -359,19 +365,19 @@ func waitQuiet(run *runState, quiet, max time.Duration) {
 	}
 }
 
-// closeAll closes every connection and waits for the readers to end.
-func closeAll(clients []*client, run *runState) {
+// closeAll stops reading (the poller first) and closes every connection.
+func closeAll(clients []*client, run *runState, p *poller) {
 	run.stopping.Store(true)
-	for _, c := range clients {
-		if c.ws != nil {
-			c.wmu.Lock()
-			c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
-			c.wmu.Unlock()
-			c.ws.Close()
-		}
+	if p != nil {
+		p.close()
 	}
 	for _, c := range clients {
 		if c.ws != nil {
+			c.ws.close()
+		}
+	}
+	for _, c := range clients {
+		if c.ws != nil && !c.polled {
 			<-c.done
 		}
 	}

@@ -121,8 +121,8 @@ func seedRoom(ctx context.Context, wsURL string, tokens []string, roomIDs []int6
 	n := (cfg.Seed + seedPerConn - 1) / seedPerConn
 	run := &runState{}
 	clients := newClients(n, n, run, false)
-	cs := connectAll(ctx, clients, 0, n, wsURL, tokens, cfg.Concurrency, 4<<10, run)
-	defer closeAll(clients, run)
+	cs := connectAll(ctx, clients, 0, n, wsURL, tokens, cfg.Concurrency, nil)
+	defer closeAll(clients, run, nil)
 	if cs.Failed > 0 {
 		return fmt.Errorf("seed: %d connections failed: %s", cs.Failed, cs.FirstError)
 	}

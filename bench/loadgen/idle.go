@@ -17,6 +17,7 @@ type idleConfig struct {
 	Settle      time.Duration `json:"-"`
 	Hold        time.Duration `json:"-"` // keep the connections open this long at the end (for a heap profile)
 	Concurrency int           `json:"connect_concurrency"`
+	Reader      string        `json:"reader"`
 }
 
 // IdlePoint is the server's memory with Conns idle connections.
@@ -64,10 +65,14 @@ func runIdle(ctx context.Context, base string, w watch, cfg idleConfig, log *slo
 
 	run := &runState{}
 	clients := newClients(maxN, cfg.RoomSize, run, false)
-	defer closeAll(clients, run)
+	p, err := newReader(cfg.Reader)
+	if err != nil {
+		return err
+	}
+	defer closeAll(clients, run, p)
 	opened := 0
 	for _, n := range cfg.Counts {
-		cs := connectAll(ctx, clients, opened, n, wsURL, tokens, cfg.Concurrency, 4<<10, run)
+		cs := connectAll(ctx, clients, opened, n, wsURL, tokens, cfg.Concurrency, p)
 		if err := joinAll(ctx, clients, opened, n, roomIDs, cfg.Concurrency); err != nil {
 			return err
 		}

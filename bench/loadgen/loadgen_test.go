@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 	"math/rand/v2"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -101,7 +102,8 @@ func TestParseMarkerRejectsForeignContent(t *testing.T) {
 func TestReceiverCountsUniqueDuplicateStaleForeign(t *testing.T) {
 	run := &runState{senderRoom: []int{0, 0, 1}}
 	run.step.Store(2)
-	r := newReceiver(0)
+	shared := &sharedHist{}
+	r := newReceiver(0, shared)
 	pkt := func(step int, phase byte, sender, seq int) []byte {
 		c := appendContent(nil, marker{step: step, phase: phase, sender: sender, seq: seq, sentNS: time.Now().UnixNano()}, 64)
 		return []byte(`42["new_message",{"content":"` + string(c) + `"}]`)
@@ -117,7 +119,8 @@ func TestReceiverCountsUniqueDuplicateStaleForeign(t *testing.T) {
 	r.deliver([]byte(`42["new_message",{"content":"plain"}]`), run)
 	var h histogram
 	var c recvCounts
-	r.collect(&h, &c)
+	r.collect(&c)
+	shared.drain(&h)
 	want := recvCounts{Received: 3, Duplicates: 1, Stale: 1, Foreign: 2, Warmup: 1, Malformed: 1}
 	if c != want {
 		t.Fatalf("counts %+v, want %+v", c, want)
@@ -128,7 +131,7 @@ func TestReceiverCountsUniqueDuplicateStaleForeign(t *testing.T) {
 	// collect resets: the same message counts again in the next step.
 	r.deliver(pkt(2, phaseMeasure, 0, 0), run)
 	c = recvCounts{}
-	r.collect(&h, &c)
+	r.collect(&c)
 	if c.Received != 1 || c.Duplicates != 0 {
 		t.Fatalf("after reset: %+v", c)
 	}
@@ -137,7 +140,7 @@ func TestReceiverCountsUniqueDuplicateStaleForeign(t *testing.T) {
 func TestReceiverRandomOrderNoFalseDuplicates(t *testing.T) {
 	run := &runState{senderRoom: []int{0}}
 	run.step.Store(1)
-	r := newReceiver(0)
+	r := newReceiver(0, &sharedHist{})
 	seqs := rand.Perm(3000)
 	for _, s := range seqs {
 		c := appendContent(nil, marker{step: 1, phase: phaseMeasure, sender: 0, seq: s}, 0)
@@ -269,5 +272,138 @@ func TestParseCoreBusy(t *testing.T) {
 	}
 	if v, err := coreBusy(-1); v != 0 || err != nil {
 		t.Fatalf("unwatched core: %v %v", v, err)
+	}
+}
+
+func serverFrame(op byte, fin bool, payload []byte) []byte {
+	b0 := op
+	if fin {
+		b0 |= 0x80
+	}
+	b := []byte{b0}
+	switch n := len(payload); {
+	case n < 126:
+		b = append(b, byte(n))
+	case n <= 0xFFFF:
+		b = append(b, 126, byte(n>>8), byte(n))
+	default:
+		b = append(b, 127, 0, 0, 0, 0, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
+	}
+	return append(b, payload...)
+}
+
+func TestParseFrameSizesAndPartialInput(t *testing.T) {
+	for _, size := range []int{0, 5, 125, 126, 65535, 65536, 200000} {
+		payload := []byte(strings.Repeat("a", size))
+		f := serverFrame(opText, true, payload)
+		for _, cut := range []int{0, 1, len(f) - 1} {
+			if cut < 0 || cut >= len(f) {
+				continue
+			}
+			if _, n, err := parseFrame(f[:cut]); n != 0 || err != nil {
+				t.Fatalf("size %d cut %d: parsed a frame from a partial input (n=%d err=%v)", size, cut, n, err)
+			}
+		}
+		got, n, err := parseFrame(f)
+		if err != nil || n != len(f) || len(got.payload) != size || !got.fin || got.op != opText {
+			t.Fatalf("size %d: n=%d err=%v len=%d", size, n, err, len(got.payload))
+		}
+	}
+	huge := []byte{0x81, 127, 0xFF, 0, 0, 0, 0, 0, 0, 0}
+	if _, _, err := parseFrame(huge); err == nil {
+		t.Fatal("absurd frame size accepted")
+	}
+}
+
+func TestParseFrameUnmasks(t *testing.T) {
+	mask := []byte{1, 2, 3, 4}
+	plain := []byte("hello")
+	masked := make([]byte, len(plain))
+	for i := range plain {
+		masked[i] = plain[i] ^ mask[i%4]
+	}
+	f := append([]byte{0x81, 0x80 | byte(len(plain))}, mask...)
+	f = append(f, masked...)
+	got, _, err := parseFrame(f)
+	if err != nil || string(got.payload) != "hello" {
+		t.Fatalf("%q %v", got.payload, err)
+	}
+}
+
+// pipeConn gives a wsConn whose writes can be read back.
+func pipeConn(t *testing.T) (*wsConn, net.Conn) {
+	a, b := net.Pipe()
+	t.Cleanup(func() { a.Close(); b.Close() })
+	return &wsConn{nc: a}, b
+}
+
+func TestConsumeReassemblesAndAnswersPing(t *testing.T) {
+	c, peer := pipeConn(t)
+	stream := append(serverFrame(opText, false, []byte("hel")), serverFrame(opPing, true, []byte("p"))...)
+	stream = append(stream, serverFrame(opContinuation, true, []byte("lo"))...)
+	stream = append(stream, serverFrame(opText, true, []byte("2"))...)
+	stream = append(stream, serverFrame(opText, true, []byte("partial"))[:4]...)
+	pong := make(chan []byte, 1)
+	go func() {
+		b := make([]byte, 64)
+		n, _ := peer.Read(b)
+		pong <- b[:n]
+	}()
+	var msgs []string
+	used, err := c.consume(stream, func(m []byte) bool { msgs = append(msgs, string(m)); return true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(msgs, ",") != "hello,2" {
+		t.Fatalf("messages %q", msgs)
+	}
+	if used != len(stream)-4 {
+		t.Fatalf("used %d of %d: the partial frame must stay unparsed", used, len(stream))
+	}
+	p := <-pong
+	if len(p) != 7 || p[0] != 0x80|opPong || p[1] != 0x80|1 || p[6] != 'p' {
+		t.Fatalf("pong frame % x", p)
+	}
+	if _, err := c.consume(serverFrame(opClose, true, nil), func([]byte) bool { return true }); err == nil {
+		t.Fatal("close frame not reported")
+	}
+}
+
+func TestWriteFrameIsMaskedWithZeroKey(t *testing.T) {
+	c, peer := pipeConn(t)
+	got := make(chan []byte, 1)
+	go func() {
+		b := make([]byte, 300)
+		n, _ := io.ReadAtLeast(peer, b, 8+200)
+		got <- b[:n]
+	}()
+	payload := []byte(strings.Repeat("z", 200))
+	if err := c.writeText(payload); err != nil {
+		t.Fatal(err)
+	}
+	f := <-got
+	if f[0] != 0x81 || f[1] != 0x80|126 || f[2] != 0 || f[3] != 200 || string(f[4:8]) != "\x00\x00\x00\x00" || string(f[8:]) != string(payload) {
+		t.Fatalf("frame header % x", f[:8])
+	}
+}
+
+func TestFeedKeepsPartialFrameAcrossReads(t *testing.T) {
+	run := &runState{senderRoom: []int{0}}
+	run.step.Store(1)
+	c := &client{run: run, recv: newReceiver(0, &sharedHist{}), ws: &wsConn{}}
+	content := appendContent(nil, marker{step: 1, phase: phaseMeasure, sender: 0, seq: 3, sentNS: time.Now().UnixNano()}, 64)
+	f := serverFrame(opText, true, []byte(`42["new_message",{"content":"`+string(content)+`"}]`))
+	stream := append(append([]byte{}, f...), f[:10]...)
+	if err := c.feed(stream); err != nil {
+		t.Fatal(err)
+	}
+	if c.recv.Received != 1 || len(c.ws.pending) != 10 {
+		t.Fatalf("received %d, pending %d", c.recv.Received, len(c.ws.pending))
+	}
+	if err := c.feed(f[10:]); err != nil {
+		t.Fatal(err)
+	}
+	if c.recv.Received != 1 || c.recv.Duplicates != 1 || len(c.ws.pending) != 0 {
+		t.Fatalf("after the rest: received %d duplicates %d pending %d", c.recv.Received, c.recv.Duplicates, len(c.ws.pending))
 	}
 }

@@ -66,8 +66,10 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.traffic.Drain, "drain", 2*time.Second, "traffic: longest wait for in-flight deliveries after a step")
 	fs.DurationVar(&o.traffic.P99Limit, "p99", 100*time.Millisecond, "traffic: a step fails above this p99")
 	fs.BoolVar(&o.traffic.StopOnFail, "stop-on-fail", true, "traffic: stop at the first failing step")
+	fs.BoolVar(&o.traffic.RetryFailed, "retry", true, "traffic: run a failing step once more before calling it failed")
 	users := fs.Int("users", 50, "distinct accounts; connection i uses account i mod users")
 	conc := fs.Int("concurrency", 64, "connections opened (and rooms joined) at a time")
+	reader := fs.String("reader", "epoll", "how connections are read: epoll (one loop for all) or goroutine (one each)")
 
 	fs.StringVar(&o.idleCounts, "idle", "1000,5000,10000", "idle: cumulative connection counts")
 	fs.DurationVar(&o.idle.Settle, "settle", 3*time.Second, "idle: wait before reading RSS")
@@ -92,6 +94,10 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	o.traffic.Users, o.idle.Users = *users, *users
 	o.traffic.Concurrency, o.idle.Concurrency, o.history.Concurrency = *conc, *conc, *conc
 	o.idle.RoomSize = o.traffic.RoomSize
+	if *reader != "epoll" && *reader != "goroutine" {
+		return options{}, fmt.Errorf("-reader must be epoll or goroutine")
+	}
+	o.traffic.Reader, o.idle.Reader = *reader, *reader
 	o.history.Duration, o.history.Warmup = o.traffic.Duration, o.traffic.Warmup
 	if *users < 1 || *conc < 1 {
 		return options{}, fmt.Errorf("-users and -concurrency must be positive")

@@ -10,7 +10,9 @@ import (
 type receiver struct {
 	mu   sync.Mutex
 	room int
-	hist histogram
+	// hist is shared by the room's receivers: one 16 KiB histogram per room
+	// stays in cache, one per connection would not.
+	hist *sharedHist
 	// seen[sender] is a bitset of the measured sequence numbers received.
 	seen map[int][]uint64
 	recvCounts
@@ -25,8 +27,28 @@ type recvCounts struct {
 	Malformed  uint64 `json:"malformed"`  // new_message without a bench marker
 }
 
-func newReceiver(room int) *receiver {
-	return &receiver{room: room, seen: map[int][]uint64{}}
+// sharedHist is a histogram several readers record into.
+type sharedHist struct {
+	mu sync.Mutex
+	h  histogram
+}
+
+func (s *sharedHist) record(d time.Duration) {
+	s.mu.Lock()
+	s.h.record(d)
+	s.mu.Unlock()
+}
+
+// drain adds the histogram to h and resets it.
+func (s *sharedHist) drain(h *histogram) {
+	s.mu.Lock()
+	h.merge(&s.h)
+	s.h = histogram{}
+	s.mu.Unlock()
+}
+
+func newReceiver(room int, hist *sharedHist) *receiver {
+	return &receiver{room: room, hist: hist, seen: map[int][]uint64{}}
 }
 
 func (r *receiver) deliver(packet []byte, run *runState) {
@@ -62,18 +84,17 @@ func (r *receiver) deliver(packet []byte, run *runState) {
 	}
 }
 
-// collect adds this receiver's step results to the totals and resets it.
-func (r *receiver) collect(h *histogram, c *recvCounts) {
+// collect adds this receiver's step counts to the totals and resets them
+// (latencies are collected from the room's shared histogram).
+func (r *receiver) collect(c *recvCounts) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	h.merge(&r.hist)
 	c.Received += r.Received
 	c.Duplicates += r.Duplicates
 	c.Stale += r.Stale
 	c.Foreign += r.Foreign
 	c.Warmup += r.Warmup
 	c.Malformed += r.Malformed
-	r.hist = histogram{}
 	r.recvCounts = recvCounts{}
 	clear(r.seen)
 }

@@ -80,6 +80,9 @@ func printSummary(w io.Writer, rep *Report) {
 			if !s.Pass {
 				result = "FAIL " + s.Why
 			}
+			if s.Retried {
+				result += " (second try; first: " + s.FirstTry + ")"
+			}
 			result += s.Window.notes()
 			fmt.Fprintf(w, "%8.0f %10.0f %10.0f %9d %6d %5d %8.1f %8.1f %8.1f %8.1f %6.2f %6.2f %6.2f %7d  %s\n",
 				s.RoomRate, s.OfferedDeliveries, s.DeliveriesPerSec, s.Expected, s.Lost, s.Duplicates,

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"syscall"
+)
+
+// poller reads every connection of a run from one goroutine with epoll: one
+// epoll_wait for many ready connections and one read per ready connection,
+// where a goroutine per connection costs a park, a wake-up and two reads
+// (the second one only to learn there is nothing more) for every frame.
+// This keeps the generator far from being the bottleneck.
+type poller struct {
+	epfd    int
+	byFD    []atomic.Pointer[client]
+	scratch []byte
+	stop    atomic.Bool
+	done    chan struct{}
+	once    sync.Once
+}
+
+func newPoller(maxFD int) (*poller, error) {
+	epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("epoll_create1: %w", err)
+	}
+	p := &poller{epfd: epfd, byFD: make([]atomic.Pointer[client], maxFD), scratch: make([]byte, 256<<10), done: make(chan struct{})}
+	go p.run()
+	return p, nil
+}
+
+// add starts reading c from the loop. Bytes c already holds are parsed first.
+func (p *poller) add(c *client) error {
+	fd := c.ws.fd
+	if fd < 0 || fd >= len(p.byFD) {
+		return fmt.Errorf("file descriptor %d beyond the poller's table (%d)", fd, len(p.byFD))
+	}
+	p.byFD[fd].Store(c)
+	if len(c.ws.pending) > 0 {
+		c.feed(nil)
+	}
+	ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP, Fd: int32(fd)}
+	if err := syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_ADD, fd, &ev); err != nil {
+		p.byFD[fd].Store(nil)
+		return fmt.Errorf("epoll_ctl add: %w", err)
+	}
+	return nil
+}
+
+func (p *poller) remove(c *client) {
+	fd := c.ws.fd
+	_ = syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_DEL, fd, nil)
+	p.byFD[fd].CompareAndSwap(c, nil)
+}
+
+func (p *poller) run() {
+	defer close(p.done)
+	events := make([]syscall.EpollEvent, 512)
+	for !p.stop.Load() {
+		n, err := syscall.EpollWait(p.epfd, events, 100)
+		if err != nil {
+			if errors.Is(err, syscall.EINTR) {
+				continue
+			}
+			return
+		}
+		for i := range n {
+			fd := int(events[i].Fd)
+			c := p.byFD[fd].Load()
+			if c == nil {
+				continue
+			}
+			if err := p.readReady(c, fd); err != nil {
+				p.remove(c)
+				c.ended(err)
+			}
+		}
+	}
+}
+
+// readReady reads what a ready connection holds (level-triggered: anything
+// left over wakes the loop again) and hands it to the connection's parser.
+func (p *poller) readReady(c *client, fd int) error {
+	n, err := syscall.Read(fd, p.scratch)
+	switch {
+	case errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EINTR):
+		return nil
+	case err != nil:
+		return fmt.Errorf("read: %w", err)
+	case n == 0:
+		return errClosedByPeer
+	}
+	return c.feed(p.scratch[:n])
+}
+
+// close stops the loop and waits for it.
+func (p *poller) close() {
+	p.once.Do(func() {
+		p.stop.Store(true)
+		<-p.done
+		syscall.Close(p.epfd)
+	})
+}
+
+// newReader returns the poller for -reader epoll, nil for goroutine readers.
+func newReader(mode string) (*poller, error) {
+	if mode != "epoll" {
+		return nil, nil
+	}
+	var l syscall.Rlimit
+	maxFD := 1 << 16
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l); err == nil && l.Cur+64 > uint64(maxFD) {
+		maxFD = int(min(l.Cur+64, 1<<22))
+	}
+	return newPoller(maxFD)
+}

@@ -1,0 +1,141 @@
+package sockets_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/zishang520/socket.io/v2/socket"
+
+	"github.com/izpochat/server/config"
+	"github.com/izpochat/server/sockets"
+)
+
+// memSessions is an in-memory stand-in for cluster.SessionRoutes: which test
+// app holds which Engine.IO session.
+type memSessions struct {
+	mu     sync.Mutex
+	owners map[string]*app
+	closed []string
+}
+
+// memRouter is one app's view of memSessions; self is set once the app exists.
+type memRouter struct {
+	s         *memSessions
+	self      *app
+	forwarded atomic.Int64
+}
+
+func (r *memRouter) Opened(sid string) {
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	r.s.owners[sid] = r.self
+}
+
+func (r *memRouter) Closed(sid string) {
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	delete(r.s.owners, sid)
+	r.s.closed = append(r.s.closed, sid)
+}
+
+func (r *memRouter) Forward(w http.ResponseWriter, req *http.Request, sid string) {
+	r.s.mu.Lock()
+	owner := r.s.owners[sid]
+	r.s.mu.Unlock()
+	if owner == nil || owner == r.self {
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write([]byte(`{"code":1,"message":"Session ID unknown"}`))
+		return
+	}
+	r.forwarded.Add(1)
+	target, _ := url.Parse(owner.srv.URL)
+	httputil.NewSingleHostReverseProxy(target).ServeHTTP(w, req)
+}
+
+func (r *memRouter) owner(sid string) *app {
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	return r.s.owners[sid]
+}
+
+// countingAdapter is a cluster adapter stand-in: the in-memory adapter, counted.
+type countingAdapter struct{ built atomic.Int64 }
+
+func (c *countingAdapter) New(nsp socket.Namespace) socket.Adapter {
+	c.built.Add(1)
+	return socket.NewAdapter(nsp)
+}
+
+func withCluster(r *memRouter, adapter socket.AdapterConstructor) appOption {
+	return func(o *sockets.Options, _ *config.Config) { o.Sessions, o.ClusterAdapter = r, adapter }
+}
+
+// TestPollingSessionReachableThroughAnyInstance: a polling client whose
+// requests alternate between two instances connects, joins and receives, and
+// its session is registered before the handshake answer arrives.
+func TestPollingSessionReachableThroughAnyInstance(t *testing.T) {
+	shared := &memSessions{owners: map[string]*app{}}
+	ra, rb := &memRouter{s: shared}, &memRouter{s: shared}
+	adapter := &countingAdapter{}
+	a := newApp(t, "sqlite", withCluster(ra, adapter))
+	b := newApp(t, "sqlite", withCluster(rb, nil))
+	ra.self, rb.self = a, b
+
+	alice := a.register("alice")
+	room := a.createRoom(alice, "general", false)
+	open := (&pollingClient{t: t, url: a.srv.URL + "/socket.io/?EIO=4&transport=polling"}).get()[0]
+	var hs struct {
+		Sid string `json:"sid"`
+	}
+	if !strings.HasPrefix(open, "0") || json.Unmarshal([]byte(open[1:]), &hs) != nil || hs.Sid == "" {
+		t.Fatalf("open = %q", open)
+	}
+	if ra.owner(hs.Sid) != a {
+		t.Fatal("session not registered by the time the handshake answer arrived")
+	}
+	viaA := &pollingClient{t: t, url: a.srv.URL + "/socket.io/?EIO=4&transport=polling&sid=" + hs.Sid}
+	viaB := &pollingClient{t: t, url: b.srv.URL + "/socket.io/?EIO=4&transport=polling&sid=" + hs.Sid}
+
+	viaB.post(`40{"token":"` + alice.Token + `"}`)
+	if c := viaB.until("connected"); c["user_id"] != float64(alice.ID) {
+		t.Fatalf("connected = %v", c)
+	}
+	viaB.post(fmt.Sprintf(`42["join_room",{"room_id":%d}]`, room))
+	viaA.until("users_online")
+	a.postREST(alice, room, "through B")
+	if m := viaB.until("new_message"); m["content"] != "through B" {
+		t.Fatalf("new_message = %v", m)
+	}
+	if rb.forwarded.Load() < 3 || ra.forwarded.Load() != 0 {
+		t.Errorf("forwarded by B = %d (want >= 3), by A = %d (want 0)", rb.forwarded.Load(), ra.forwarded.Load())
+	}
+	if adapter.built.Load() == 0 {
+		t.Error("the cluster adapter was not used")
+	}
+
+	// Unknown sessions get Engine.IO's answer, not a forward.
+	res, err := http.Get(b.srv.URL + "/socket.io/?EIO=4&transport=polling&sid=nobody")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusBadRequest {
+		t.Errorf("unknown sid: %d, want 400", res.StatusCode)
+	}
+
+	// Shutting A down ends its sessions, which are forgotten.
+	a.doors.Drain(t.Context())
+	shared.mu.Lock()
+	closed := append([]string(nil), shared.closed...)
+	shared.mu.Unlock()
+	if ra.owner(hs.Sid) != nil || len(closed) == 0 || closed[0] != hs.Sid {
+		t.Errorf("after drain: owner %v, closed %v; want the session forgotten", ra.owner(hs.Sid), closed)
+	}
+}

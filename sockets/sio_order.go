@@ -1,0 +1,57 @@
+package sockets
+
+import (
+	"github.com/zishang520/engine.io/v2/events"
+	"github.com/zishang520/socket.io-go-parser/v2/parser"
+)
+
+// socket.io v2.5.0 hands every decoded packet to its socket on a new goroutine
+// (Client.ondecoded: `go socket._onpacket(packet)`), so two events one client
+// emits back to back can reach our handlers in either order. The decoder is the
+// last place that still sees a connection's packets in arrival order: our
+// parser's decoder tags each event with a ticket of the connection's sequence,
+// and the event router (sio_order_route.go) runs each event only once every
+// earlier event of that connection has finished.
+
+// orderedParser is the library's parser with an event-tagging decoder.
+type orderedParser struct{}
+
+func (orderedParser) NewEncoder() parser.Encoder { return parser.NewEncoder() }
+
+// NewDecoder is called once per Engine.IO connection (socket.io's Client).
+func (orderedParser) NewDecoder() parser.Decoder { return newOrderedDecoder(parser.NewDecoder()) }
+
+// orderedDecoder decodes with the library's decoder and appends a ticket to
+// every event's arguments before socket.io sees the packet.
+type orderedDecoder struct {
+	events.EventEmitter // where socket.io listens for "decoded"
+	inner               parser.Decoder
+	seq                 *eventSequence
+}
+
+func newOrderedDecoder(inner parser.Decoder) *orderedDecoder {
+	d := &orderedDecoder{EventEmitter: events.New(), inner: inner, seq: newEventSequence()}
+	_ = inner.On("decoded", d.tag)
+	return d
+}
+
+func (d *orderedDecoder) Add(data any) error { return d.inner.Add(data) }
+
+// Destroy runs when the connection closes: events still waiting for their
+// turn are let go so their goroutines end.
+func (d *orderedDecoder) Destroy() {
+	d.inner.Destroy()
+	d.seq.close()
+}
+
+func (d *orderedDecoder) tag(args ...any) {
+	if len(args) == 0 {
+		return
+	}
+	if packet, ok := args[0].(*parser.Packet); ok && (packet.Type == parser.EVENT || packet.Type == parser.BINARY_EVENT) {
+		if data, ok := packet.Data.([]any); ok && len(data) > 0 {
+			packet.Data = append(data[:len(data):len(data)], d.seq.issue())
+		}
+	}
+	d.Emit("decoded", args...)
+}

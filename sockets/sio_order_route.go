@@ -1,0 +1,74 @@
+package sockets
+
+import (
+	"github.com/zishang520/socket.io/v2/socket"
+)
+
+// eventHandlers maps client event names to their work on one socket.
+type eventHandlers map[string]handler
+
+// route makes hs the socket's client events, handled one at a time in the
+// order the connection received them, with rate limiting, the `error` event
+// and acks.
+//
+// The router is the socket's event middleware, which socket.io runs on the
+// packet's own goroutine before dispatching. It never calls next: dispatching
+// would emit the event once more on yet another goroutine, out of order. So
+// client events must be registered here, never with s.On.
+func (d *sioDoor) route(s *socket.Socket, limit *bucket, hs eventHandlers) {
+	s.Use(func(args []any, _ func(error)) {
+		ticket, args := takeTicket(args)
+		if ticket != nil {
+			ticket.claim()
+			defer ticket.release()
+			ticket.wait()
+		}
+		d.handleEvent(s, limit, hs, args)
+	})
+}
+
+// handleEvent runs one client event; args are the event name, its arguments
+// and maybe an ack callback. The budget is charged in turn, so of a burst the
+// first events pass and the last are refused.
+func (d *sioDoor) handleEvent(s *socket.Socket, limit *bucket, hs eventHandlers, args []any) {
+	if len(args) == 0 || !s.Connected() {
+		return
+	}
+	name, _ := args[0].(string)
+	h, ok := hs[name]
+	if !ok {
+		return // unknown events were never answered; they still take their turn
+	}
+	payload, ack := splitArgs(args[1:])
+	if !limit.allow() {
+		d.fail(s, ack, errRateLimited)
+		return
+	}
+	ctx, cancel := d.eventCtx()
+	defer cancel()
+	result, err := h(ctx, payload)
+	if err != nil {
+		d.fail(s, ack, err)
+		return
+	}
+	if ack != nil {
+		if result == nil {
+			result = map[string]any{}
+		}
+		result["status"] = "success"
+		ack([]any{result}, nil)
+	}
+}
+
+// takeTicket removes the decoder's ticket from an event's arguments; it sits
+// last, or just before the ack callback socket.io appends.
+func takeTicket(args []any) (*orderTicket, []any) {
+	for i := len(args) - 1; i >= 0 && i >= len(args)-2; i-- {
+		if t, ok := args[i].(*orderTicket); ok {
+			out := make([]any, 0, len(args)-1)
+			out = append(out, args[:i]...)
+			return t, append(out, args[i+1:]...)
+		}
+	}
+	return nil, args
+}

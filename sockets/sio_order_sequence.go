@@ -1,0 +1,150 @@
+package sockets
+
+import (
+	"sync"
+	"time"
+)
+
+const (
+	// unclaimedTimeout is how long an event's turn is kept for it before it is
+	// taken as lost (its packet never reached an event router) and skipped.
+	unclaimedTimeout = 2 * time.Second
+	// maxOrderWait bounds how long an event waits behind earlier ones that are
+	// still running: past it, order gives way to progress.
+	maxOrderWait = eventTimeout + 5*time.Second
+)
+
+// eventSequence is one connection's incoming events in arrival order. Each
+// event holds a ticket; a ticket's turn comes when every earlier ticket is done.
+type eventSequence struct {
+	mu      sync.Mutex
+	next    uint64                  // number of the next ticket issued
+	head    uint64                  // lowest ticket not done
+	pending map[uint64]*orderTicket // tickets from head on
+	closed  chan struct{}           // closed with the connection
+	isDone  bool
+}
+
+// orderTicket is one event's place in its connection's sequence.
+type orderTicket struct {
+	seq     *eventSequence
+	n       uint64
+	issued  time.Time
+	turn    chan struct{} // closed when the ticket reaches the head
+	claimed bool          // an event router picked the event up
+	done    bool
+}
+
+func newEventSequence() *eventSequence {
+	return &eventSequence{pending: map[uint64]*orderTicket{}, closed: make(chan struct{})}
+}
+
+// issue hands out the next ticket.
+func (q *eventSequence) issue() *orderTicket {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	t := &orderTicket{seq: q, n: q.next, issued: time.Now(), turn: make(chan struct{})}
+	if t.n == q.head {
+		close(t.turn)
+	}
+	if !q.isDone {
+		q.pending[t.n] = t
+	}
+	q.next++
+	return t
+}
+
+// close releases every waiting event: the connection is gone.
+func (q *eventSequence) close() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.isDone {
+		return
+	}
+	q.isDone = true
+	close(q.closed)
+	q.pending = map[uint64]*orderTicket{}
+}
+
+// finish marks ticket n done and hands the turn on. Callers hold q.mu.
+func (q *eventSequence) finish(t *orderTicket) {
+	if t.done {
+		return
+	}
+	t.done = true
+	for {
+		h, ok := q.pending[q.head]
+		if !ok || !h.done {
+			if ok {
+				closeOnce(h.turn)
+			}
+			return
+		}
+		delete(q.pending, q.head)
+		q.head++
+	}
+}
+
+func closeOnce(ch chan struct{}) {
+	select {
+	case <-ch:
+	default:
+		close(ch)
+	}
+}
+
+// claim records that an event router has the ticket's event.
+func (t *orderTicket) claim() {
+	t.seq.mu.Lock()
+	t.claimed = true
+	t.seq.mu.Unlock()
+}
+
+// release marks the ticket's event handled (or dropped): later events may run.
+func (t *orderTicket) release() {
+	t.seq.mu.Lock()
+	defer t.seq.mu.Unlock()
+	t.seq.finish(t)
+}
+
+// wait blocks until every earlier event of the connection is done, the
+// connection closes, or maxOrderWait passes. An earlier event that no router
+// claimed within unclaimedTimeout is skipped.
+func (t *orderTicket) wait() {
+	select {
+	case <-t.turn: // the usual case: nothing earlier is still running
+		return
+	default:
+	}
+	deadline := time.NewTimer(maxOrderWait)
+	defer deadline.Stop()
+	for {
+		check := time.NewTimer(unclaimedTimeout)
+		select {
+		case <-t.turn:
+			check.Stop()
+			return
+		case <-t.seq.closed:
+			check.Stop()
+			return
+		case <-deadline.C:
+			check.Stop()
+			return
+		case <-check.C:
+			t.seq.skipLostHead()
+		}
+	}
+}
+
+// skipLostHead drops head tickets whose events never reached a router.
+func (q *eventSequence) skipLostHead() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for {
+		h, ok := q.pending[q.head]
+		if !ok || h.claimed || time.Since(h.issued) < unclaimedTimeout {
+			return
+		}
+		q.finish(h)
+	}
+}

@@ -1,0 +1,150 @@
+package sockets
+
+import (
+	"testing"
+	"time"
+
+	"github.com/zishang520/socket.io-go-parser/v2/parser"
+)
+
+// waitsFor reports whether t.wait() returns within d.
+func waitsFor(t *orderTicket, d time.Duration) bool {
+	done := make(chan struct{})
+	go func() { t.wait(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-time.After(d):
+		return false
+	}
+}
+
+func TestTicketTurnComesWhenEveryEarlierTicketIsDone(t *testing.T) {
+	q := newEventSequence()
+	t0, t1, t2 := q.issue(), q.issue(), q.issue()
+	for _, tk := range []*orderTicket{t0, t1, t2} {
+		tk.claim()
+	}
+	if !waitsFor(t0, time.Second) {
+		t.Fatal("the first ticket waited")
+	}
+	t1.release() // finished out of order: t2 still waits for t0
+	if waitsFor(t2, 100*time.Millisecond) {
+		t.Fatal("ticket 2 ran before ticket 0 was done")
+	}
+	t0.release()
+	if !waitsFor(t2, time.Second) {
+		t.Fatal("ticket 2 still waits after 0 and 1 are done")
+	}
+	t2.release()
+	if len(q.pending) != 0 || q.head != 3 {
+		t.Fatalf("pending %d, head %d after all done; want 0 and 3", len(q.pending), q.head)
+	}
+}
+
+func TestClosedSequenceLetsWaitersGo(t *testing.T) {
+	q := newEventSequence()
+	q.issue().claim()
+	late := q.issue()
+	late.claim()
+	done := make(chan struct{})
+	go func() { late.wait(); close(done) }()
+	q.close()
+	select {
+	case <-done:
+	case <-time.After(time.Second):
+		t.Fatal("a waiter outlived its connection")
+	}
+	if after := q.issue(); !waitsFor(after, time.Second) || len(q.pending) != 0 {
+		t.Fatal("a ticket issued after close waits or is kept")
+	}
+}
+
+// An event whose packet never reaches a router (its ticket is never claimed)
+// is skipped after unclaimedTimeout; a claimed, still running one is not.
+func TestLostTicketIsSkippedButRunningOneIsAwaited(t *testing.T) {
+	q := newEventSequence()
+	q.issue() // lost
+	running := q.issue()
+	running.claim()
+	next := q.issue()
+	next.claim()
+	if !waitsFor(running, unclaimedTimeout+time.Second) {
+		t.Fatal("the lost ticket was not skipped")
+	}
+	if waitsFor(next, unclaimedTimeout+500*time.Millisecond) {
+		t.Fatal("a claimed ticket that is still running was skipped")
+	}
+	running.release()
+	if !waitsFor(next, time.Second) {
+		t.Fatal("next still waits after the running ticket is done")
+	}
+}
+
+func TestTakeTicket(t *testing.T) {
+	q := newEventSequence()
+	tk := q.issue()
+	ack := func([]any, error) {}
+	for name, args := range map[string][]any{
+		"without ack": {"send_message", map[string]any{"a": 1}, tk},
+		"with ack":    {"send_message", map[string]any{"a": 1}, tk, ack},
+	} {
+		got, rest := takeTicket(args)
+		if got != tk || len(rest) != len(args)-1 || rest[0] != "send_message" {
+			t.Fatalf("%s: ticket %v, rest %v", name, got, rest)
+		}
+		for _, a := range rest {
+			if _, ok := a.(*orderTicket); ok {
+				t.Fatalf("%s: ticket left in %v", name, rest)
+			}
+		}
+	}
+	// Without a ticket (no ordered decoder), the arguments pass unchanged.
+	if got, rest := takeTicket([]any{"typing", map[string]any{}}); got != nil || len(rest) != 2 {
+		t.Fatalf("untagged args: ticket %v, rest %v", got, rest)
+	}
+	if got, rest := takeTicket(nil); got != nil || rest != nil {
+		t.Fatalf("no args: ticket %v, rest %v", got, rest)
+	}
+}
+
+func TestOrderedDecoderTagsEventsOnly(t *testing.T) {
+	d := orderedParser{}.NewDecoder()
+	var got []*parser.Packet
+	_ = d.On("decoded", func(args ...any) { got = append(got, args[0].(*parser.Packet)) })
+	for _, raw := range []string{`0{"token":"x"}`, `2["a",1]`, `21["b",{"k":"v"}]`, `31[{"ok":true}]`, `2/rooms/5,["c"]`} {
+		if err := d.Add(raw); err != nil {
+			t.Fatalf("Add(%q): %v", raw, err)
+		}
+	}
+	if err := d.Add(`2[bad json`); err == nil {
+		t.Fatal("malformed packet accepted")
+	}
+	if len(got) != 5 {
+		t.Fatalf("%d packets decoded, want 5", len(got))
+	}
+	var seqs []uint64
+	for i, p := range got {
+		data, _ := p.Data.([]any)
+		var tk *orderTicket
+		if len(data) > 0 {
+			tk, _ = data[len(data)-1].(*orderTicket)
+		}
+		isEvent := p.Type == parser.EVENT
+		if isEvent != (tk != nil) {
+			t.Fatalf("packet %d (%s): ticket %v", i, p.Type, tk)
+		}
+		if tk != nil {
+			seqs = append(seqs, tk.n)
+		}
+	}
+	if len(seqs) != 3 || seqs[0] != 0 || seqs[1] != 1 || seqs[2] != 2 {
+		t.Fatalf("event tickets %v, want 0 1 2 in arrival order", seqs)
+	}
+	d.Destroy()
+	select {
+	case <-d.(*orderedDecoder).seq.closed:
+	default:
+		t.Fatal("Destroy left the sequence open")
+	}
+}
