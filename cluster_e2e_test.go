@@ -57,13 +57,16 @@ func TestClusterThreeInstances(t *testing.T) {
 	sioBob.joinRoom(t, room)
 	nsCarol := dialE2E(t, c, fmt.Sprintf("/rooms/%d", room), carol.token)
 	rawDave := dialRaw(t, c, room, dave.token)
+	gina := b.register(t, "gina")
+	upgraded := pollingThenUpgrade(t, a, c, b, gina.token) // socket.io-client's default path, over three instances
+	upgraded.joinRoom(t, room)
 	poll := startRoundRobinPoller(t, []*instance{a, b, c}, erin.token)
 	poll.post(fmt.Sprintf(`42["join_room",{"room_id":%d}]`, room))
 	poll.waitEvent(t, "users_online")
 
 	// Everyone receives what alice sends on A, exactly once.
 	sioAlice.send(t, room, "hello from A")
-	for _, r := range []receiver{sioBob, nsCarol, rawDave, poll, sioFrank} {
+	for _, r := range []receiver{sioBob, nsCarol, rawDave, poll, sioFrank, upgraded} {
 		expectOnce(t, r, "hello from A")
 	}
 	// The polling client, whose requests land on all three, sends too.
@@ -561,6 +564,56 @@ func (c *e2eSIO) send(t *testing.T, room int64, content string) {
 	if !c.sendAck(content, room) {
 		t.Fatalf("%s: send_message %q not acknowledged", c.name, content)
 	}
+}
+
+// pollingThenUpgrade does what socket.io-client does by default: handshake
+// over polling (on first), CONNECT over polling (through second), then upgrade
+// to websocket (through third); the session lives on first throughout.
+func pollingThenUpgrade(t *testing.T, first, second, third *instance, token string) *e2eSIO {
+	t.Helper()
+	res, err := http.Get(first.base + "/socket.io/?EIO=4&transport=polling")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	var hs struct {
+		Sid string `json:"sid"`
+	}
+	if !strings.HasPrefix(string(body), "0") || json.Unmarshal(body[1:], &hs) != nil || hs.Sid == "" {
+		t.Fatalf("polling handshake: %d %q", res.StatusCode, body)
+	}
+	q := "/socket.io/?EIO=4&transport=polling&sid=" + hs.Sid
+	res, err = http.Post(second.base+q, "text/plain;charset=UTF-8", strings.NewReader(`40{"token":"`+token+`"}`))
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("CONNECT over polling through %s: %v %v", second.name, res, err)
+	}
+	res.Body.Close()
+	res, err = http.Get(second.base + q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.HasPrefix(string(body), "40") {
+		t.Fatalf("CONNECT answer over polling: %q", body)
+	}
+	u := "ws" + strings.TrimPrefix(third.base, "http") + "/socket.io/?EIO=4&transport=websocket&sid=" + hs.Sid
+	conn, _, err := ws.DefaultDialer.Dial(u, nil)
+	if err != nil {
+		t.Fatalf("upgrade through %s: %v", third.name, err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	_ = conn.WriteMessage(ws.TextMessage, []byte("2probe"))
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, msg, err := conn.ReadMessage(); err != nil || string(msg) != "3probe" {
+		t.Fatalf("probe through %s: %q %v", third.name, msg, err)
+	}
+	_ = conn.WriteMessage(ws.TextMessage, []byte("5"))
+	_ = conn.SetReadDeadline(time.Time{})
+	c := &e2eSIO{seenLog: newSeenLog("upgraded via " + third.name), conn: conn, acks: map[int]chan []json.RawMessage{}}
+	go c.readLoop()
+	return c
 }
 
 // ---- the raw WebSocket door ----

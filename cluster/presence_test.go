@@ -187,7 +187,8 @@ func TestPresenceRetiresEntriesMissedDuringOutage(t *testing.T) {
 	mustEnter(t, b, 10, cid, "b2", true)
 	b.health.record(fmt.Errorf("simulated outage"))
 	mustLeave(t, b, 10, cid, "b2", true) // Redis never heard of this
-	wantOnline(t, a, 10, bob, cid)       // stale until b reconnects
+	// (Stale on a until b's next heartbeat, which may come at any moment, so
+	// only the outcome is asserted.)
 	eventually(t, 5*time.Second, "b to re-register without the ghost", func() bool {
 		return reflect.DeepEqual(online(t, a, 10), []chat.UserRef{bob})
 	})

@@ -195,10 +195,10 @@ func TestSessionRoutesCrashedOwnerExpires(t *testing.T) {
 	b := newFakeInstance(t, sharedRedisURL, prefix, "B")
 	// A crashed instance: keys written, then nobody refreshes them.
 	dead := NewSessionRoutes(rdb, "127.0.0.1:1", SessionRoutesOptions{KeyPrefix: prefix, TTL: time.Second})
-	dead.Start(context.Background())
+	if err := dead.refresh(context.Background()); err != nil { // one heartbeat, then silence
+		t.Fatal(err)
+	}
 	dead.Opened("s5")
-	dead.stop()
-	<-dead.done
 	if owner, err := b.routes.Owner(context.Background(), "s5"); err != nil || owner != "127.0.0.1:1" {
 		t.Fatalf("Owner before expiry = %q, %v", owner, err)
 	}
