@@ -149,31 +149,6 @@ func splitArgs(args []any) (payload any, ack socket.Ack) {
 // handler is one client event's work: it returns the ack fields on success.
 type handler func(ctx context.Context, payload any) (map[string]any, error)
 
-// on registers a client event with rate limiting, the `error` event and acks.
-func (d *sioDoor) on(s *socket.Socket, limit *bucket, event string, h handler) {
-	s.On(event, func(args ...any) {
-		payload, ack := splitArgs(args)
-		if !limit.allow() {
-			d.fail(s, ack, errRateLimited)
-			return
-		}
-		ctx, cancel := d.eventCtx()
-		defer cancel()
-		result, err := h(ctx, payload)
-		if err != nil {
-			d.fail(s, ack, err)
-			return
-		}
-		if ack != nil {
-			if result == nil {
-				result = map[string]any{}
-			}
-			result["status"] = "success"
-			ack([]any{result}, nil)
-		}
-	})
-}
-
 // fail tells the client what went wrong: an `error` event and an error ack.
 func (d *sioDoor) fail(s *socket.Socket, ack socket.Ack, err error) {
 	if chat.KindOf(err) == chat.KindInternal {

@@ -135,9 +135,10 @@ func (d *sioDoor) joinRoom(ctx context.Context, s *socket.Socket, c *mainConn, p
 	c.setJoined(roomID, true)
 	s.Join(roomName(roomID))
 	notice := roomNoticeView{Message: c.actor.Username + " has joined the room", RoomID: roomID, UserID: c.actor.ID, Username: c.actor.Username}
-	// joined_room goes to this instance's sockets of the room (the joiner included);
-	// user_joined reached every door through the hub already.
-	_ = s.Nsp().Local().To(roomName(roomID)).Emit("joined_room", notice)
+	// joined_room is a Socket.IO-only notice: it goes to the room's sockets on every
+	// instance (the joiner included) through the adapter; user_joined reached every
+	// door through the hub already.
+	_ = s.Nsp().To(roomName(roomID)).Emit("joined_room", notice)
 	view := onlineOf("", roomID, online)
 	_ = s.Emit("users_online", view)
 	return map[string]any{"message": notice.Message, "room_id": roomID, "users": view.Users, "count": view.Count}, nil
@@ -154,7 +155,7 @@ func (d *sioDoor) leaveRoom(ctx context.Context, s *socket.Socket, c *mainConn, 
 	}
 	notice := roomNoticeView{Message: c.actor.Username + " has left the room", RoomID: roomID, UserID: c.actor.ID, Username: c.actor.Username}
 	if c.setJoined(roomID, false) {
-		_ = s.Nsp().Local().To(roomName(roomID)).Emit("left_room", notice)
+		_ = s.Nsp().To(roomName(roomID)).Emit("left_room", notice)
 		s.Leave(roomName(roomID))
 		d.service.ExitRoom(ctx, c.actor, roomID, c.connID(s), true)
 	} else {
