@@ -41,33 +41,31 @@ func (s *server) conversationFor(c *gin.Context) (chat.ConversationResult, bool)
 	return res, true
 }
 
-func (s *server) startConversation(c *gin.Context) {
+// conversationStatus names the outcome as each client generation expects it.
+type conversationStatus struct{ created, existing string }
+
+var (
+	flaskStatus    = conversationStatus{created: "new_conversation", existing: "existing_conversation"}
+	initiateStatus = conversationStatus{created: "created", existing: "existing"}
+)
+
+// answerConversation finds or creates the conversation and answers 201 when it is
+// new, 200 when it existed, with the status words of the route's generation.
+func (s *server) answerConversation(c *gin.Context, words conversationStatus) {
 	res, ok := s.conversationFor(c)
 	if !ok {
 		return
 	}
-	body := conversationBody(res, "existing_conversation")
+	status, body := http.StatusOK, conversationBody(res, words.existing)
 	body["message"] = "conversation already exists"
-	status := http.StatusOK
 	if res.Created {
-		body["status"], body["message"], status = "new_conversation", "conversation created", http.StatusCreated
+		status, body["status"], body["message"] = http.StatusCreated, words.created, "conversation created"
 	}
 	c.JSON(status, body)
 }
 
-func (s *server) initiateConversation(c *gin.Context) {
-	res, ok := s.conversationFor(c)
-	if !ok {
-		return
-	}
-	body := conversationBody(res, "existing")
-	body["message"] = "conversation already exists"
-	status := http.StatusOK
-	if res.Created {
-		body["status"], body["message"], status = "created", "conversation created", http.StatusCreated
-	}
-	c.JSON(status, body)
-}
+func (s *server) startConversation(c *gin.Context)    { s.answerConversation(c, flaskStatus) }
+func (s *server) initiateConversation(c *gin.Context) { s.answerConversation(c, initiateStatus) }
 
 func (s *server) conversations(c *gin.Context) {
 	list, err := s.chat.Conversations(c.Request.Context(), actorOf(c))
