@@ -6,18 +6,17 @@ import "context"
 // returns who is online there. The user's first connection announces them to the
 // room on every door (except connID itself).
 func (s *Service) EnterRoom(ctx context.Context, a Actor, roomID int64, connID string) ([]UserRef, error) {
-	r, err := s.readableRoom(ctx, a, roomID)
-	if err != nil {
+	if err := s.checkAccess(ctx, a, roomID); err != nil {
 		return nil, err
 	}
-	first, err := s.presence.Enter(ctx, r.ID, a.Ref(), connID)
+	first, err := s.presence.Enter(ctx, roomID, a.Ref(), connID)
 	if err != nil {
 		return nil, Wrap(KindUnavailable, "presence unavailable", err)
 	}
 	if first {
-		s.publish(ctx, Event{Type: EventUserJoined, RoomID: r.ID, User: a.Ref(), ExceptConn: connID})
+		s.publish(ctx, Event{Type: EventUserJoined, RoomID: roomID, User: a.Ref(), ExceptConn: connID})
 	}
-	return s.OnlineUsers(ctx, r.ID)
+	return s.OnlineUsers(ctx, roomID)
 }
 
 // ExitRoom takes a live connection out of a room. The user is announced as gone
@@ -35,7 +34,7 @@ func (s *Service) ExitRoom(ctx context.Context, a Actor, roomID int64, connID st
 
 // Typing tells the room's other connections that the actor is (not) typing.
 func (s *Service) Typing(ctx context.Context, a Actor, roomID int64, typing bool, connID string) error {
-	if _, err := s.readableRoom(ctx, a, roomID); err != nil {
+	if err := s.checkAccess(ctx, a, roomID); err != nil {
 		return err
 	}
 	s.publish(ctx, Event{Type: EventTyping, RoomID: roomID, User: a.Ref(), Typing: typing, ExceptConn: connID})
@@ -53,7 +52,7 @@ func (s *Service) OnlineUsers(ctx context.Context, roomID int64) ([]UserRef, err
 
 // Online shows a reader who is online in a room.
 func (s *Service) Online(ctx context.Context, a Actor, roomID int64) ([]UserRef, error) {
-	if _, err := s.readableRoom(ctx, a, roomID); err != nil {
+	if err := s.checkAccess(ctx, a, roomID); err != nil {
 		return nil, err
 	}
 	return s.OnlineUsers(ctx, roomID)

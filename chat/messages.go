@@ -33,11 +33,10 @@ func (s *Service) History(ctx context.Context, a Actor, roomID int64, q HistoryQ
 	if q.Limit > maxHistoryLimit {
 		q.Limit = maxHistoryLimit
 	}
-	r, err := s.readableRoom(ctx, a, roomID)
-	if err != nil {
+	if err := s.checkAccess(ctx, a, roomID); err != nil {
 		return nil, err
 	}
-	rows, err := s.store.History(ctx, r.ID, models.HistoryQuery(q))
+	rows, err := s.store.History(ctx, roomID, models.HistoryQuery(q))
 	if err != nil {
 		return nil, internal("history", err)
 	}
@@ -80,17 +79,16 @@ func (s *Service) PostMessage(ctx context.Context, a Actor, roomID int64, in Pos
 	if err != nil {
 		return Message{}, err
 	}
-	r, err := s.readableRoom(ctx, a, roomID)
-	if err != nil {
+	if err := s.checkAccess(ctx, a, roomID); err != nil {
 		return Message{}, err
 	}
-	m := &models.Message{Content: content, UserID: a.ID, RoomID: r.ID, CreatedAt: Now()}
+	m := &models.Message{Content: content, UserID: a.ID, RoomID: roomID, CreatedAt: Now()}
 	var file *models.FileUpload
 	if in.FileID != nil {
 		if *in.FileID > models.MaxID {
 			return Message{}, NotFound("file not found")
 		}
-		file, err = s.attachableFile(ctx, a, r.ID, *in.FileID)
+		file, err = s.attachableFile(ctx, a, roomID, *in.FileID)
 		if err != nil {
 			return Message{}, err
 		}
@@ -105,10 +103,10 @@ func (s *Service) PostMessage(ctx context.Context, a Actor, roomID int64, in Pos
 		view = messageView(m, a.Username, &a.FullName)
 		if file != nil {
 			fv := fileView(file)
-			fv.RoomID = &r.ID
+			fv.RoomID = &roomID
 			view.File = &fv
 		}
-		return Event{Type: EventMessage, RoomID: r.ID, User: a.Ref(), At: m.CreatedAt, Message: &view}
+		return Event{Type: EventMessage, RoomID: roomID, User: a.Ref(), At: m.CreatedAt, Message: &view}
 	})
 	if err != nil {
 		if KindOf(err) == KindUnavailable {
@@ -117,8 +115,8 @@ func (s *Service) PostMessage(ctx context.Context, a Actor, roomID int64, in Pos
 		return Message{}, internal("store message", err)
 	}
 	if file != nil && file.RoomID == nil {
-		if err := s.store.AttachFile(ctx, file.ID, r.ID); err != nil {
-			s.log.WarnContext(ctx, "attach file to room", "file_id", file.ID, "room_id", r.ID, "err", err)
+		if err := s.store.AttachFile(ctx, file.ID, roomID); err != nil {
+			s.log.WarnContext(ctx, "attach file to room", "file_id", file.ID, "room_id", roomID, "err", err)
 		}
 	}
 	return view, nil

@@ -31,30 +31,36 @@ func (s *Service) loadRoom(ctx context.Context, roomID int64) (*models.Room, err
 	return r, nil
 }
 
-// readableRoom loads a room the actor may read: public, or private with the actor
-// a member. This is the one rule for reading and posting on every door.
-func (s *Service) readableRoom(ctx context.Context, a Actor, roomID int64) (*models.Room, error) {
-	r, err := s.loadRoom(ctx, roomID)
+// checkAccess is the one rule for reading and posting on every door: a public
+// room is open to everyone, a private one to its members. One query.
+func (s *Service) checkAccess(ctx context.Context, a Actor, roomID int64) error {
+	if roomID <= 0 {
+		return NotFound("room not found")
+	}
+	acc, err := s.store.Access(ctx, roomID, a.ID)
+	if errors.Is(err, models.ErrNotFound) {
+		return NotFound("room not found")
+	}
 	if err != nil {
+		return internal("check room access", err)
+	}
+	if acc.IsPrivate && !acc.Member {
+		return Forbidden("you are not a member of this private room")
+	}
+	return nil
+}
+
+// readableRoom loads, with its creator, a room the actor may read.
+func (s *Service) readableRoom(ctx context.Context, a Actor, roomID int64) (*models.Room, error) {
+	if err := s.checkAccess(ctx, a, roomID); err != nil {
 		return nil, err
 	}
-	if !r.IsPrivate {
-		return r, nil
-	}
-	member, err := s.store.IsMember(ctx, r.ID, a.ID)
-	if err != nil {
-		return nil, internal("check membership", err)
-	}
-	if !member {
-		return nil, Forbidden("you are not a member of this private room")
-	}
-	return r, nil
+	return s.loadRoom(ctx, roomID)
 }
 
 // CanRead reports whether the actor may read and post in roomID (nil when it may).
 func (s *Service) CanRead(ctx context.Context, a Actor, roomID int64) error {
-	_, err := s.readableRoom(ctx, a, roomID)
-	return err
+	return s.checkAccess(ctx, a, roomID)
 }
 
 // roomViews builds Room objects with creator and members, in two queries whatever

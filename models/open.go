@@ -28,6 +28,9 @@ func Open(ctx context.Context, cfg config.Database, log *slog.Logger) (*gorm.DB,
 		return nil, fmt.Errorf("open database: unknown driver %q", cfg.Driver)
 	}
 	db, err := gorm.Open(dialector, &gorm.Config{
+		// SQLite parses every statement anew unless it is prepared; pgx already caches
+		// statements itself, and the Supabase pooler cannot keep them.
+		PrepareStmt:    cfg.Driver == "sqlite",
 		TranslateError: true,
 		Logger:         newGormLogger(log),
 		NowFunc:        func() time.Time { return time.Now().UTC() },

@@ -162,3 +162,29 @@ func (s *Store) MembersOfRooms(ctx context.Context, roomIDs []int64) ([]RoomMemb
 		Scan(&rows).Error
 	return rows, translate(err, "members of rooms")
 }
+
+// RoomAccess is what the read rule needs to know about a room and one user.
+type RoomAccess struct {
+	IsPrivate bool
+	CreatedBy int64
+	Member    bool
+}
+
+// Access reads, in one statement, whether roomID is private and whether userID
+// belongs to it: the question every post, read and join asks.
+func (s *Store) Access(ctx context.Context, roomID, userID int64) (RoomAccess, error) {
+	var acc RoomAccess
+	if !validID(roomID) {
+		return acc, fmt.Errorf("room access: %w", ErrNotFound)
+	}
+	res := s.with(ctx).Raw(`SELECT COALESCE(r.is_private, ?) AS is_private, r.created_by,
+		EXISTS (SELECT 1 FROM room_members m WHERE m.room_id = r.id AND m.user_id = ?) AS member
+		FROM rooms r WHERE r.id = ?`, false, userID, roomID).Scan(&acc)
+	if res.Error != nil {
+		return acc, translate(res.Error, "room access")
+	}
+	if res.RowsAffected == 0 {
+		return acc, fmt.Errorf("room access: %w", ErrNotFound)
+	}
+	return acc, nil
+}
