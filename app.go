@@ -98,7 +98,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 	a.add(metrics.part, &deps)
 	deps.Metrics, deps.HTTPMetrics = metrics.handler, metrics.http
 
-	sockets, err := wireSockets(ctx, cfg, log, service, cluster)
+	sockets, err := wireSockets(ctx, cfg, log, service, cluster, metrics.recorder)
 	if err != nil {
 		return nil, err
 	}

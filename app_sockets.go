@@ -8,6 +8,7 @@ import (
 
 	"github.com/izpochat/server/chat"
 	"github.com/izpochat/server/config"
+	"github.com/izpochat/server/metrics"
 	"github.com/izpochat/server/sockets"
 )
 
@@ -18,13 +19,14 @@ type socketsPart struct {
 	rawWS    http.Handler
 }
 
-func wireSockets(ctx context.Context, cfg config.Config, log *slog.Logger, service *chat.Service, cl clusterPart) (socketsPart, error) {
+func wireSockets(ctx context.Context, cfg config.Config, log *slog.Logger, service *chat.Service, cl clusterPart, rec metrics.Recorder) (socketsPart, error) {
 	opts := sockets.Options{
 		Service:        service,
 		Logger:         log,
 		AllowedOrigins: cfg.AllowedOrigins,
 		SocketIO:       cfg.SocketIO,
 		RateLimit:      cfg.RateLimit,
+		Metrics:        rec,
 	}
 	// Typed nil pointers must not become non-nil interfaces.
 	if cl.socketIOAdapter != nil {

@@ -221,6 +221,7 @@ func checkGracefulRestart(t *testing.T, bin string) {
 	token, _ := reg["access_token"].(string)
 
 	var client *socketClient
+	var poll *pendingPoll
 	resp, err := http.Get(p.base + "/socket.io/?EIO=4&transport=polling")
 	if err != nil {
 		t.Fatal(err)
@@ -230,6 +231,7 @@ func checkGracefulRestart(t *testing.T, bin string) {
 		t.Log("Socket.IO is not mounted in this build (/socket.io/ answers 404): checking HTTP draining only")
 	} else {
 		client = dialSocketIO(t, p.base, token)
+		poll = startPendingPoll(t, p.base, token)
 	}
 
 	// An in-flight request: headers and half the body sent before the signal,
@@ -286,8 +288,25 @@ func checkGracefulRestart(t *testing.T, bin string) {
 			if how == "socket.io disconnect packet" {
 				t.Error("the server sent a Socket.IO DISCONNECT: socket.io-client will not reconnect after it")
 			}
+			// A proper close frame (not a cut connection, which clients see as
+			// 1006): 1012 service restart.
+			if how != "close frame 1012" {
+				t.Errorf("websocket client: %s, want close frame 1012 (service restart)", how)
+			}
 		case <-time.After(6 * time.Second):
 			t.Error("socket client was not disconnected")
+		}
+		select {
+		case a := <-poll.answered:
+			t.Logf("pending long-poll: %d %q %v after %v", a.status, a.body, a.err, a.at.Sub(signalled))
+			if took := a.at.Sub(signalled); took > 2*time.Second {
+				t.Errorf("pending long-poll answered %v after SIGTERM, want promptly", took)
+			}
+			if strings.Contains(a.body, "41") {
+				t.Errorf("pending long-poll got a Socket.IO DISCONNECT %q: socket.io-client will not reconnect", a.body)
+			}
+		case <-time.After(6 * time.Second):
+			t.Error("pending long-poll GET was not answered")
 		}
 	}
 

@@ -100,7 +100,7 @@ async function startServer(bin, db) {
   child.stderr.pipe(logFile);
   const exited = new Promise((res) => child.on('exit', (code, signal) => res({ code, signal })));
   const url = `http://127.0.0.1:${port}`;
-  const server = { child, exited, url, secret, dataDir, dbName, logPath, db };
+  const server = { child, exited, url, secret, dataDir, dbName, logPath, db, bin };
 
   const deadline = Date.now() + 30_000;
   let early = null;
@@ -206,7 +206,8 @@ async function runNode(server, files) {
     `--test-reporter-destination=${tap}`,
     ...files,
   ];
-  const env = { E2E_URL: server.url, E2E_JWT_SECRET: server.secret, E2E_DB: server.db };
+  // E2E_BIN lets a suite start servers of its own (restarts, short recovery windows).
+  const env = { E2E_URL: server.url, E2E_JWT_SECRET: server.secret, E2E_DB: server.db, E2E_BIN: server.bin };
   const code = await runChild(process.execPath, args, env, 20 * 60_000);
   const c = existsSync(tap) ? tapCounts(readFileSync(tap, 'utf8')) : { passed: 0, failed: 0, found: false };
   if (!c.found || (code !== 0 && c.failed === 0)) {

@@ -2,8 +2,11 @@ package sockets_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -31,6 +34,11 @@ func TestDrainClosesConnectionsSoClientsReconnect(t *testing.T) {
 	case <-sio.closed:
 	case <-time.After(5 * time.Second):
 		t.Fatal("socket.io connection not closed by drain")
+	}
+	// A close frame, not a cut connection (1006): the client knows the server
+	// is restarting.
+	if ce, ok := sio.closeErr.(*ws.CloseError); !ok || ce.Code != ws.CloseServiceRestart {
+		t.Fatalf("socket.io websocket ended with %v, want close frame 1012", sio.closeErr)
 	}
 	for {
 		select {
@@ -78,5 +86,61 @@ func TestSocketIOCORSFollowsAllowedOrigins(t *testing.T) {
 	_, res, err := ws.DefaultDialer.Dial(a.wsURL("/api/ws/1?token=x"), http.Header{"Origin": {"https://evil.example.com"}})
 	if err == nil || res == nil || res.StatusCode != http.StatusForbidden {
 		t.Fatalf("raw upgrade from a foreign origin: %v %v", err, res)
+	}
+}
+
+// TestDrainAnswersPendingLongPollAtOnce: a polling client's pending GET returns
+// as soon as the server drains (not after the ping interval), and not with a
+// Socket.IO DISCONNECT, so socket.io-client reconnects right away.
+func TestDrainAnswersPendingLongPollAtOnce(t *testing.T) {
+	a := newApp(t, "sqlite")
+	alice := a.register("alice")
+	base := a.srv.URL + "/socket.io/?EIO=4&transport=polling"
+	open := (&pollingClient{t: t, url: base}).get()[0]
+	var hs struct {
+		Sid string `json:"sid"`
+	}
+	if !strings.HasPrefix(open, "0") || json.Unmarshal([]byte(open[1:]), &hs) != nil || hs.Sid == "" {
+		t.Fatalf("open = %q", open)
+	}
+	p := &pollingClient{t: t, url: base + "&sid=" + hs.Sid}
+	p.post(`40{"token":"` + alice.Token + `"}`)
+	p.until("connected")
+
+	type answer struct {
+		status int
+		body   string
+		err    error
+	}
+	pending := make(chan answer, 1)
+	go func() {
+		res, err := http.Get(p.url) // nothing to say: the server holds it (ping interval 25 s)
+		if err != nil {
+			pending <- answer{err: err}
+			return
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		pending <- answer{status: res.StatusCode, body: string(body)}
+	}()
+	select {
+	case got := <-pending:
+		t.Fatalf("the long-poll returned before the drain: %+v", got)
+	case <-time.After(300 * time.Millisecond):
+	}
+
+	drained := time.Now()
+	a.doors.Drain(context.Background())
+	select {
+	case got := <-pending:
+		if took := time.Since(drained); took > 2*time.Second {
+			t.Fatalf("pending GET answered %v after the drain", took)
+		}
+		if got.err == nil && strings.Contains(got.body, "41") {
+			t.Fatalf("pending GET got a Socket.IO DISCONNECT (%d %q): clients would not reconnect", got.status, got.body)
+		}
+		t.Logf("pending GET after drain: %d %q %v", got.status, got.body, got.err)
+	case <-time.After(3 * time.Second):
+		t.Fatal("pending long-poll GET still open 3 s after the drain")
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/izpochat/server/config"
 	"github.com/izpochat/server/handlers"
 	"github.com/izpochat/server/internal/testdb"
+	"github.com/izpochat/server/metrics"
 	"github.com/izpochat/server/models"
 	"github.com/izpochat/server/sockets"
 )
@@ -56,6 +57,11 @@ func withWriteTimeout(d time.Duration) appOption {
 
 func withOrigins(origins ...string) appOption {
 	return func(o *sockets.Options, c *config.Config) { o.AllowedOrigins, c.AllowedOrigins = origins, origins }
+}
+
+// withMetrics records into m and serves it at GET /metrics.
+func withMetrics(m *metrics.Metrics) appOption {
+	return func(o *sockets.Options, _ *config.Config) { o.Metrics = m }
 }
 
 func withMaxMessageLength(n int) appOption {
@@ -105,8 +111,11 @@ func newApp(t *testing.T, driver string, opts ...appOption) *app {
 	if err != nil {
 		t.Fatalf("sockets.New: %v", err)
 	}
-	handler := handlers.NewServer(handlers.Deps{Config: cfg, Chat: service, Logger: log,
-		SocketIO: doors.SocketIO(), RawWS: doors.RawWS()})
+	deps := handlers.Deps{Config: cfg, Chat: service, Logger: log, SocketIO: doors.SocketIO(), RawWS: doors.RawWS()}
+	if m, ok := so.Metrics.(*metrics.Metrics); ok {
+		deps.Metrics = m.Handler()
+	}
+	handler := handlers.NewServer(deps)
 	a := &app{t: t, db: db, srv: httptest.NewServer(handler), service: service, doors: doors, logs: logs}
 	t.Cleanup(func() {
 		doors.Drain(context.Background())

@@ -9,6 +9,7 @@ import (
 
 	"github.com/izpochat/server/chat"
 	"github.com/izpochat/server/config"
+	"github.com/izpochat/server/metrics"
 )
 
 // Options configures the real-time doors.
@@ -26,6 +27,9 @@ type Options struct {
 	// instance). The door's emits for hub events stay local: the hub already
 	// brought them to every instance.
 	ClusterAdapter socket.AdapterConstructor
+	// Metrics receives connection, event and delivery counts (default: none).
+	Metrics metrics.Recorder
+
 	// Sessions routes Engine.IO requests to the instance holding their session
 	// (nil: one instance, every session is local).
 	Sessions SessionRouter
@@ -45,6 +49,9 @@ type SessionRouter interface {
 func (o Options) withDefaults() Options {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Metrics == nil {
+		o.Metrics = metrics.Nop{}
 	}
 	if o.SocketIO.PingInterval <= 0 {
 		o.SocketIO.PingInterval = 25 * time.Second

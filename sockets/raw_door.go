@@ -101,9 +101,11 @@ func (d *rawDoor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	go c.writeLoop(d.opts.SocketIO.PingInterval)
-	c.sendJSON(welcomeView{Type: "welcome", Message: "Connected to room " + strconv.FormatInt(roomID, 10),
+	d.opts.Metrics.SocketConnected("raw", rawMetricsPath)
+	defer d.opts.Metrics.SocketDisconnected("raw", rawMetricsPath)
+	d.sendCounted(c, "welcome", welcomeView{Type: "welcome", Message: "Connected to room " + strconv.FormatInt(roomID, 10),
 		RoomID: roomID, UserID: actor.ID, Username: actor.Username, Timestamp: now()})
-	c.sendJSON(onlineOf("users_online", roomID, online))
+	d.sendCounted(c, "users_online", onlineOf("users_online", roomID, online))
 
 	d.readLoop(c)
 
@@ -113,6 +115,9 @@ func (d *rawDoor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer exitCancel()
 	d.service.ExitRoom(exitCtx, actor, roomID, c.id, false)
 }
+
+// rawMetricsPath labels the raw door's connections in metrics (room ids folded).
+const rawMetricsPath = "/api/ws/{room_id}"
 
 // refuseRaw closes a just-upgraded connection with 1008 and the reason.
 func refuseRaw(conn *ws.Conn, reason string) {
@@ -179,16 +184,18 @@ func (d *rawDoor) readLoop(c *rawConn) {
 func (d *rawDoor) handleFrame(c *rawConn, data []byte) {
 	var m map[string]any
 	if err := json.Unmarshal(data, &m); err != nil || m == nil {
-		c.sendJSON(errorOf("error", chat.Invalid("invalid JSON: expected an object with a type")))
+		d.opts.Metrics.EventIn("") // counted as "other"
+		d.sendError(c, chat.Invalid("invalid JSON: expected an object with a type"))
 		return
 	}
+	kind, _ := m["type"].(string)
+	d.opts.Metrics.EventIn(kind)
 	if !c.limit.allow() {
-		c.sendJSON(errorOf("error", errRateLimited))
+		d.sendError(c, errRateLimited)
 		return
 	}
 	ctx, cancel := context.WithTimeout(d.ctx, eventTimeout)
 	defer cancel()
-	kind, _ := m["type"].(string)
 	switch kind {
 	case "message":
 		in, err := postInput(m)
@@ -196,34 +203,45 @@ func (d *rawDoor) handleFrame(c *rawConn, data []byte) {
 			_, err = d.service.PostMessage(ctx, c.actor, c.roomID, in)
 		}
 		if err != nil {
-			c.sendJSON(errorOf("error", err))
+			d.sendError(c, err)
 		}
 	case "typing":
 		if err := d.service.Typing(ctx, c.actor, c.roomID, typingFlag(m), c.id); err != nil {
-			c.sendJSON(errorOf("error", err))
+			d.sendError(c, err)
 		}
 	case "ping":
-		c.sendJSON(map[string]any{"type": "pong", "user_id": c.actor.ID, "timestamp": now()})
+		d.sendCounted(c, "pong", map[string]any{"type": "pong", "user_id": c.actor.ID, "timestamp": now()})
 	default:
-		c.sendJSON(errorOf("error", chat.Invalid("unknown message type %q", kind)))
+		d.sendError(c, chat.Invalid("unknown message type %q", kind))
 	}
+}
+
+// sendCounted queues one frame of the given type for c and counts it.
+func (d *rawDoor) sendCounted(c *rawConn, kind string, v any) {
+	c.sendJSON(v)
+	d.opts.Metrics.EventOut(kind)
+}
+
+func (d *rawDoor) sendError(c *rawConn, err error) {
+	d.sendCounted(c, "error", errorOf("error", err))
 }
 
 // render delivers one hub event to this instance's raw clients of the room.
 func (d *rawDoor) render(ev chat.Event) {
 	var view any
+	var kind string
 	switch ev.Type {
 	case chat.EventMessage:
 		if ev.Message == nil {
 			return
 		}
-		view = ev.Message
+		view, kind = ev.Message, "message"
 	case chat.EventTyping:
-		view = typingOf("typing", ev)
+		view, kind = typingOf("typing", ev), "typing"
 	case chat.EventUserJoined:
-		view = presenceOf("user_joined", ev)
+		view, kind = presenceOf("user_joined", ev), "user_joined"
 	case chat.EventUserLeft:
-		view = presenceOf("user_left", ev)
+		view, kind = presenceOf("user_left", ev), "user_left"
 	default:
 		return
 	}
@@ -234,9 +252,18 @@ func (d *rawDoor) render(ev chat.Event) {
 	}
 	d.mu.RLock()
 	defer d.mu.RUnlock()
+	sent := false
 	for c := range d.rooms[ev.RoomID] {
 		if c.id != ev.ExceptConn {
 			c.send(frame)
+			sent = true
+		}
+	}
+	// Counted once per broadcast, like the Socket.IO door.
+	if sent {
+		d.opts.Metrics.EventOut(kind)
+		if ev.Type == chat.EventMessage {
+			observeDelivery(d.opts.Metrics, ev.Message)
 		}
 	}
 }
@@ -253,6 +280,6 @@ func (d *rawDoor) drain() {
 	}
 	d.mu.Unlock()
 	for _, c := range all {
-		c.closeWith(ws.CloseServiceRestart, "server restarting, reconnect")
+		c.closeWith(ws.CloseServiceRestart, drainReason)
 	}
 }

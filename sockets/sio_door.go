@@ -10,10 +10,13 @@ import (
 	"sync"
 	"time"
 
+	ws "github.com/gorilla/websocket"
+	"github.com/zishang520/engine.io/v2/engine"
 	"github.com/zishang520/engine.io/v2/types"
 	"github.com/zishang520/socket.io/v2/socket"
 
 	"github.com/izpochat/server/chat"
+	"github.com/izpochat/server/sockets/wstransport"
 )
 
 // eventTimeout bounds the domain work done for one client event.
@@ -123,11 +126,21 @@ func (d *sioDoor) rememberRoomNamespace(roomID int64, nsp socket.Namespace) {
 	d.mu.Unlock()
 }
 
-// drain closes every Engine.IO connection without a Socket.IO disconnect, so
-// clients see a transport close and reconnect (to another instance).
+// drain closes every Engine.IO connection without a Socket.IO disconnect ("41",
+// after which socket.io-client would not reconnect), so clients see their
+// transport close and reconnect, to another instance: websocket clients get a
+// close frame 1012 (service restart) rather than a cut connection (1006), and a
+// pending long-poll GET is answered at once (the engine aborts it).
 func (d *sioDoor) drain() {
+	d.io.Engine().Clients().Range(func(_ string, conn engine.Socket) bool {
+		wstransport.SetCloseReason(conn.Transport(), ws.CloseServiceRestart, drainReason)
+		return true
+	})
 	d.io.Close(nil)
 }
+
+// drainReason is the close frame's text for clients of a draining server.
+const drainReason = "server restarting, reconnect"
 
 // roomName is the Socket.IO room of a chat room in the main namespaces.
 func roomName(roomID int64) socket.Room { return socket.Room(strconv.FormatInt(roomID, 10)) }
@@ -155,7 +168,7 @@ func (d *sioDoor) fail(s *socket.Socket, ack socket.Ack, err error) {
 		d.log.Error("socket event failed", "sid", s.Id(), "nsp", s.Nsp().Name(), "err", err)
 	}
 	view := errorOf("", err)
-	_ = s.Emit("error", view)
+	d.emit(s, "error", view)
 	if ack != nil {
 		ack([]any{map[string]any{"status": "error", "error": view.Message, "message": view.Message, "code": view.Code}}, nil)
 	}

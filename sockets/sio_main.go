@@ -88,7 +88,8 @@ func (d *sioDoor) onMainConnection(args ...any) {
 		s.Disconnect(true)
 		return
 	}
-	_ = s.Emit("connected", map[string]any{
+	d.trackSocket(s)
+	d.emit(s, "connected", map[string]any{
 		"message":  "Connected to IzpoChat",
 		"user_id":  c.actor.ID,
 		"username": c.actor.Username,
@@ -138,9 +139,9 @@ func (d *sioDoor) joinRoom(ctx context.Context, s *socket.Socket, c *mainConn, p
 	// joined_room is a Socket.IO-only notice: it goes to the room's sockets on every
 	// instance (the joiner included) through the adapter; user_joined reached every
 	// door through the hub already.
-	_ = s.Nsp().To(roomName(roomID)).Emit("joined_room", notice)
+	d.emitToRoom(s, roomName(roomID), "joined_room", notice)
 	view := onlineOf("", roomID, online)
-	_ = s.Emit("users_online", view)
+	d.emit(s, "users_online", view)
 	return map[string]any{"message": notice.Message, "room_id": roomID, "users": view.Users, "count": view.Count}, nil
 }
 
@@ -155,11 +156,11 @@ func (d *sioDoor) leaveRoom(ctx context.Context, s *socket.Socket, c *mainConn, 
 	}
 	notice := roomNoticeView{Message: c.actor.Username + " has left the room", RoomID: roomID, UserID: c.actor.ID, Username: c.actor.Username}
 	if c.setJoined(roomID, false) {
-		_ = s.Nsp().To(roomName(roomID)).Emit("left_room", notice)
+		d.emitToRoom(s, roomName(roomID), "left_room", notice)
 		s.Leave(roomName(roomID))
 		d.service.ExitRoom(ctx, c.actor, roomID, c.connID(s), true)
 	} else {
-		_ = s.Emit("left_room", notice)
+		d.emit(s, "left_room", notice)
 	}
 	return map[string]any{"message": notice.Message, "room_id": roomID}, nil
 }
@@ -182,7 +183,7 @@ func (d *sioDoor) sendMessage(ctx context.Context, s *socket.Socket, c *mainConn
 		return nil, err
 	}
 	sent := map[string]any{"status": "success", "message_id": msg.ID, "timestamp": msg.Timestamp, "room_id": roomID}
-	_ = s.Emit("message_sent", sent)
+	d.emit(s, "message_sent", sent)
 	return map[string]any{"message_id": msg.ID, "timestamp": msg.Timestamp, "room_id": roomID, "message": msg}, nil
 }
 

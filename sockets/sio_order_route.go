@@ -35,6 +35,7 @@ func (d *sioDoor) handleEvent(s *socket.Socket, limit *bucket, hs eventHandlers,
 		return
 	}
 	name, _ := args[0].(string)
+	d.opts.Metrics.EventIn(name)
 	h, ok := hs[name]
 	if !ok {
 		return // unknown events were never answered; they still take their turn

@@ -35,12 +35,20 @@ func (d *sioDoor) render(ev chat.Event) {
 	default:
 		return
 	}
+	delivered := false
 	for _, nsp := range d.main {
-		op := nsp.Local().To(roomName(ev.RoomID))
+		room := roomName(ev.RoomID)
+		op := nsp.Local().To(room)
 		if except != "" {
 			op = op.Except(except)
 		}
+		// Emitted even to an empty room: the recovery adapter keeps it for
+		// sockets that dropped out and will recover.
 		_ = op.Emit(mainName, mainView)
+		if hasLocalMembers(nsp, room) {
+			d.opts.Metrics.EventOut(mainName)
+			delivered = true
+		}
 	}
 	if nsp := d.roomNamespace(ev.RoomID); nsp != nil {
 		op := nsp.Local()
@@ -48,7 +56,21 @@ func (d *sioDoor) render(ev chat.Event) {
 			op = op.Except(except)
 		}
 		_ = op.Emit(roomNsName, roomView)
+		if nsp.Sockets().Len() > 0 {
+			d.opts.Metrics.EventOut(roomNsName)
+			delivered = true
+		}
 	}
+	if delivered && ev.Type == chat.EventMessage {
+		observeDelivery(d.opts.Metrics, ev.Message)
+	}
+}
+
+// hasLocalMembers reports whether any socket of this instance is in the room:
+// only then is a broadcast counted as sent (once, not per recipient).
+func hasLocalMembers(nsp socket.Namespace, room socket.Room) bool {
+	members, ok := nsp.Adapter().Rooms().Load(room)
+	return ok && members != nil && members.Len() > 0
 }
 
 // exceptRoom turns a connection id of this door into the socket's own room

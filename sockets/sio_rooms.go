@@ -92,6 +92,7 @@ func (d *sioDoor) onRoomConnection(args ...any) {
 		s.Disconnect(true)
 		return
 	}
+	d.trackSocket(s)
 	d.rememberRoomNamespace(c.roomID, s.Nsp())
 	ctx, cancel := d.eventCtx()
 	defer cancel()
@@ -101,7 +102,7 @@ func (d *sioDoor) onRoomConnection(args ...any) {
 		s.Disconnect(false)
 		return
 	}
-	_ = s.Emit("welcome", welcomeView{Type: "welcome", Message: "Welcome to room " + strconv.FormatInt(c.roomID, 10),
+	d.emit(s, "welcome", welcomeView{Type: "welcome", Message: "Welcome to room " + strconv.FormatInt(c.roomID, 10),
 		RoomID: c.roomID, UserID: c.actor.ID, Username: c.actor.Username, Timestamp: now()})
-	_ = s.Emit("users_online", onlineOf("users_online", c.roomID, online))
+	d.emit(s, "users_online", onlineOf("users_online", c.roomID, online))
 }

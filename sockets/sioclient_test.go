@@ -42,6 +42,9 @@ type sioClient struct {
 	wmu    sync.Mutex
 	events chan sioEvent
 	closed chan struct{}
+	// closeErr is the read error that ended the connection (a *ws.CloseError
+	// for a close frame); set before closed is closed.
+	closeErr error
 
 	mu     sync.Mutex
 	nextID int
@@ -212,6 +215,7 @@ func (c *sioClient) readLoop() {
 	for {
 		_, msg, err := c.conn.ReadMessage()
 		if err != nil {
+			c.closeErr = err
 			return
 		}
 		s := string(msg)

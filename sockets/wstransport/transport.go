@@ -5,7 +5,9 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"time"
 
+	ws "github.com/gorilla/websocket"
 	"github.com/zishang520/engine.io-go-parser/packet"
 	"github.com/zishang520/engine.io/v2/transports"
 	"github.com/zishang520/engine.io/v2/types"
@@ -40,6 +42,8 @@ type transport struct {
 	closing bool
 	// dead: the connection failed or overflowed; drop everything.
 	dead bool
+	// closeFrame is the close frame sent when the transport closes (see SetCloseReason).
+	closeFrame []byte
 }
 
 func newTransport(ctx *types.HttpContext, opts Options, buffers *bufferPool) *transport {
@@ -49,6 +53,9 @@ func newTransport(ctx *types.HttpContext, opts Options, buffers *bufferPool) *tr
 		netConn:   ctx.Websocket.NetConn(),
 		opts:      opts,
 		buffers:   buffers,
+		// A closing transport always says so: a peer that sees the TCP
+		// connection cut instead reports 1006 (abnormal closure).
+		closeFrame: ws.FormatCloseMessage(ws.CloseNormalClosure, ""),
 	}
 	// Route the base's virtual calls (Close -> DoClose, Name) to us.
 	t.Prototype(t)
@@ -143,8 +150,46 @@ func (t *transport) DoClose(fn types.Callable) {
 		fn()
 	}
 	if !waitForWriter {
-		t.conn.Close()
+		t.closeConn()
 	}
+}
+
+// SetCloseReason chooses the close frame tr sends when it is closed from our
+// side (default 1000): a server going away sends 1012 (service restart) or 1001
+// (going away). It reports false when tr is not a transport of this package.
+func SetCloseReason(tr transports.Transport, code int, reason string) bool {
+	t, ok := tr.(*transport)
+	if !ok {
+		return false
+	}
+	if len(reason) > maxCloseReason {
+		reason = reason[:maxCloseReason]
+	}
+	t.mu.Lock()
+	t.closeFrame = ws.FormatCloseMessage(code, reason)
+	t.mu.Unlock()
+	return true
+}
+
+// maxCloseReason keeps a close frame's payload within the 125 bytes a control
+// frame may carry (2 of them are the code).
+const maxCloseReason = 123
+
+// closeFrameWait bounds writing the close frame: a server draining thousands of
+// connections one after another must not wait long on a stuck peer.
+const closeFrameWait = time.Second
+
+// closeConn sends the close frame (best effort, bounded by closeFrameWait)
+// and closes the connection. It runs only once the writer is done, so the
+// close frame follows every packet already written.
+func (t *transport) closeConn() {
+	t.mu.Lock()
+	frame, dead := t.closeFrame, t.dead
+	t.mu.Unlock()
+	if !dead {
+		_ = t.conn.WriteControl(ws.CloseMessage, frame, time.Now().Add(min(closeFrameWait, t.opts.WriteTimeout)))
+	}
+	t.conn.Close()
 }
 
 // markDead stops all further writes and releases the queue.

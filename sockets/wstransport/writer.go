@@ -31,7 +31,7 @@ func (t *transport) writeLoop() {
 			}
 			t.mu.Unlock()
 			if closeNow {
-				t.conn.Close()
+				t.closeConn()
 			}
 			return
 		}
