@@ -40,6 +40,8 @@ func namespaceLabel(ns string) string {
 	switch {
 	case ns == "" || ns == "/":
 		return "/"
+	case ns == "/socket.io":
+		return "/socket.io" // the main namespace's alias for an old Angular build
 	case strings.HasPrefix(ns, "/rooms/"):
 		return "/rooms/{id}"
 	case strings.HasPrefix(ns, "/api/ws"):
