@@ -8,6 +8,7 @@
 #   bench/profile.sh                       # CPU: 50 rooms x 20, 80 msg/s per room (80,000 deliveries/s)
 #   RATE=200 CONNS=500 ROOM_SIZE=500 SENDERS=50 bench/profile.sh    # CPU: big room
 #   MODE=idle IDLE=5000 bench/profile.sh   # heap and goroutines with 5,000 idle connections
+#   MODE=history bench/profile.sh          # CPU of GET /api/rooms/{id}/messages?limit=100
 #
 # Output: bench/results/profile-<UTC time>/ (cpu.pprof or heap.pprof, top lists, generator report).
 set -euo pipefail
@@ -96,8 +97,22 @@ idle)
 	head -1 "$OUT/goroutines.txt"
 	go tool pprof -sample_index=inuse_space -top -nodecount=30 "$BIN/izpochat-pprof" "$OUT/heap.pprof" 2>/dev/null | tee "$OUT/heap-top.txt"
 	;;
+history)
+	# REST history reads; the profile covers the measured window.
+	taskset -c 1 "$BIN/loadgen" -mode history -url "http://127.0.0.1:$PORT" -label go -server-pid "$SERVER_PID" \
+		-server-core 0 -gen-core 1 -warmup 3s -duration "$((PROFILE_SECONDS + 4))s" -out "$OUT/gen.json" >"$OUT/gen.txt" 2>"$OUT/gen.log" &
+	GEN_PID=$!
+	wait_log 'history seeded'
+	sleep 5
+	curl -sf -o "$OUT/cpu.pprof" "http://$PPROF/debug/pprof/profile?seconds=$PROFILE_SECONDS"
+	wait "$GEN_PID" || true
+	GEN_PID=
+	cat "$OUT/gen.txt"
+	go tool pprof -top -cum -nodecount=60 "$BIN/izpochat-pprof" "$OUT/cpu.pprof" >"$OUT/cpu-cum.txt" 2>/dev/null
+	head -70 "$OUT/cpu-cum.txt"
+	;;
 *)
-	echo "MODE must be cpu or idle" >&2
+	echo "MODE must be cpu, idle or history" >&2
 	exit 2
 	;;
 esac

@@ -253,6 +253,16 @@ func TestTableComparesNodeAndGo(t *testing.T) {
 			t.Errorf("table lacks %q:\n%s", want, s)
 		}
 	}
+	// Go stopped below Node's best rate: the p99 row says so and fails.
+	slow := StepResult{RoomRate: 20, Why: "p99 400.0 ms > 100 ms"}
+	write("go-fanout.json", &Report{Steps: []StepResult{slow}})
+	out.Reset()
+	if err := printTable(&out, dir); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "not reached: failed at 20 msg/s per room (p99 400.0 ms > 100 ms) | — | ≤ ⅓ | **no**") {
+		t.Errorf("p99 row without a Go step at Node's rate:\n%s", out.String())
+	}
 	if err := printTable(io.Discard, t.TempDir()); err == nil {
 		t.Fatal("empty directory accepted")
 	}

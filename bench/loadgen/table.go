@@ -74,6 +74,9 @@ func printTable(w io.Writer, dir string) error {
 	if n := best(r["node-fanout"]); n != nil {
 		g := stepAt(r["go-fanout"], n.RoomRate)
 		ratio, met, goCell := "—", "—", "—"
+		if g == nil && r["go-fanout"] != nil {
+			goCell, met = "not reached: "+lastFailure(r["go-fanout"]), yes(false)
+		}
 		if g != nil {
 			goCell = fmt.Sprintf("%.1f ms", g.Latency.P99)
 			if n.Latency.P99 > 0 {
@@ -211,4 +214,17 @@ func contendedSteps(rep *Report) int {
 		n++
 	}
 	return n
+}
+
+// lastFailure names the step a scenario stopped at.
+func lastFailure(rep *Report) string {
+	for i := len(rep.Steps) - 1; i >= 0; i-- {
+		if s := rep.Steps[i]; !s.Pass {
+			return fmt.Sprintf("failed at %.0f msg/s per room (%s)", s.RoomRate, s.Why)
+		}
+	}
+	if rep.Error != "" {
+		return "run ended: " + rep.Error
+	}
+	return "no such step"
 }
