@@ -21,13 +21,25 @@ import (
 // legacy clients, for which it would be an unexpected extra event argument.
 type recoveryAdapterBuilder struct {
 	window time.Duration
+	// maxPackets bounds the packets kept per namespace (0: defaultMaxKeptPackets),
+	// so a busy server keeps a bounded history whatever the window.
+	maxPackets int
 }
+
+// defaultMaxKeptPackets keeps about 15 s of a server broadcasting 2,000
+// messages/s: enough for a client's brief drop, bounded in memory.
+const defaultMaxKeptPackets = 32768
 
 func (b recoveryAdapterBuilder) New(nsp socket.Namespace) socket.Adapter {
 	var prefix [4]byte
 	_, _ = rand.Read(prefix[:])
-	return &recoveryAdapter{Adapter: socket.NewAdapter(nsp), nsp: nsp, window: b.window,
-		prefix: hex.EncodeToString(prefix[:]) + "-", sessions: map[socket.PrivateSessionId]keptSession{}}
+	limit := b.maxPackets
+	if limit <= 0 {
+		limit = defaultMaxKeptPackets
+	}
+	return &recoveryAdapter{Adapter: socket.NewAdapter(nsp), nsp: nsp, window: b.window, maxPackets: limit,
+		prefix: hex.EncodeToString(prefix[:]) + "-", sessions: map[socket.PrivateSessionId]keptSession{},
+		legacy: map[socket.SocketId]*socket.Socket{}}
 }
 
 // recoveryAdapter is the in-memory adapter plus what recovery needs: the
@@ -35,15 +47,22 @@ func (b recoveryAdapterBuilder) New(nsp socket.Namespace) socket.Adapter {
 // the recovery window, each stamped with an offset.
 type recoveryAdapter struct {
 	socket.Adapter
-	nsp    socket.Namespace
-	window time.Duration
-	prefix string // makes offsets of another adapter or instance unrecognisable
+	nsp        socket.Namespace
+	window     time.Duration
+	maxPackets int
+	prefix     string // makes offsets of another adapter or instance unrecognisable
 
 	// mu orders recording and sending, so clients receive packets in offset order.
 	mu       sync.Mutex
 	seq      uint64
-	packets  []keptPacket // ascending seq, none older than window
+	kept     packetQueue // ascending seq, none older than window, at most maxPackets
 	sessions map[socket.PrivateSessionId]keptSession
+
+	// legacyMu guards legacy: the connected sockets of EIO=3/Python clients,
+	// which must get broadcasts without the offset. Usually empty, so a
+	// broadcast needs no per-recipient look at who is legacy.
+	legacyMu sync.Mutex
+	legacy   map[socket.SocketId]*socket.Socket
 }
 
 type keptPacket struct {
@@ -85,7 +104,12 @@ func (a *recoveryAdapter) Broadcast(p *parser.Packet, opts *socket.BroadcastOpti
 	offset := a.record(data, opts)
 	stamped := *p
 	stamped.Data = append(append(make([]any, 0, len(data)+1), data...), offset)
-	a.Adapter.Broadcast(&stamped, opts)
+	if opts == nil || opts.Flags == nil || !opts.Flags.Local {
+		// May reach other instances (cluster adapter): the base adapter's path.
+		a.Adapter.Broadcast(&stamped, opts)
+		return
+	}
+	a.fanOut(&stamped, opts) // hub events: this instance's sockets only
 }
 
 // record keeps the packet for recovery and returns its offset.
@@ -101,14 +125,8 @@ func (a *recoveryAdapter) record(data []any, opts *socket.BroadcastOptions) stri
 			k.except = opts.Except.Keys()
 		}
 	}
-	a.packets = append(a.packets, k)
-	drop := 0
-	for drop < len(a.packets) && now.Sub(a.packets[drop].at) > a.window {
-		drop++
-	}
-	if drop > 0 {
-		a.packets = append(a.packets[:0:0], a.packets[drop:]...)
-	}
+	a.kept.push(k)
+	a.kept.dropOld(now.Add(-a.window), a.maxPackets)
 	return a.prefix + strconv.FormatUint(k.seq, 36)
 }
 
@@ -141,9 +159,11 @@ func (a *recoveryAdapter) RestoreSession(pid socket.PrivateSessionId, offset str
 	if !ok {
 		return nil, nil
 	}
+	a.kept.dropOld(time.Now().Add(-a.window), a.maxPackets)
+	packets := a.kept.all()
 	first := a.seq + 1 // oldest seq still kept
-	if len(a.packets) > 0 {
-		first = a.packets[0].seq
+	if len(packets) > 0 {
+		first = packets[0].seq
 	}
 	if last+1 < first || last > a.seq {
 		return nil, nil // packets after offset were already dropped, or offset is foreign
@@ -154,9 +174,9 @@ func (a *recoveryAdapter) RestoreSession(pid socket.PrivateSessionId, offset str
 			rooms[r] = true
 		}
 	}
-	i := sort.Search(len(a.packets), func(i int) bool { return a.packets[i].seq > last })
+	i := sort.Search(len(packets), func(i int) bool { return packets[i].seq > last })
 	missed := []any{}
-	for _, k := range a.packets[i:] {
+	for _, k := range packets[i:] {
 		if reaches(k, rooms) {
 			missed = append(missed, append(append(make([]any, 0, len(k.data)+1), k.data...), a.prefix+strconv.FormatUint(k.seq, 36)))
 		}
@@ -209,42 +229,66 @@ func withExcept(opts *socket.BroadcastOptions, sockets []*socket.Socket) *socket
 	return out
 }
 
-// legacyTargets lists the legacy sockets a broadcast reaches.
+// AddAll tracks legacy sockets as they join their first room (their own id,
+// when they connect), then lets the base adapter record the membership.
+func (a *recoveryAdapter) AddAll(id socket.SocketId, rooms *types.Set[socket.Room]) {
+	if s, ok := a.nsp.Sockets().Load(id); ok && legacyClient(s) {
+		a.legacyMu.Lock()
+		a.legacy[id] = s
+		a.legacyMu.Unlock()
+	}
+	a.Adapter.AddAll(id, rooms)
+}
+
+// DelAll forgets a socket leaving every room (it disconnected).
+func (a *recoveryAdapter) DelAll(id socket.SocketId) {
+	a.legacyMu.Lock()
+	delete(a.legacy, id)
+	a.legacyMu.Unlock()
+	a.Adapter.DelAll(id)
+}
+
+// legacyTargets lists the legacy sockets a broadcast reaches: usually none are
+// connected, and then it costs nothing per recipient.
 func (a *recoveryAdapter) legacyTargets(opts *socket.BroadcastOptions) []*socket.Socket {
-	excluded := map[socket.SocketId]bool{}
-	if opts != nil && opts.Except != nil {
-		for _, room := range opts.Except.Keys() {
-			if ids, ok := a.Rooms().Load(room); ok {
-				for _, id := range ids.Keys() {
-					excluded[id] = true
-				}
-			}
-		}
+	a.legacyMu.Lock()
+	defer a.legacyMu.Unlock()
+	if len(a.legacy) == 0 {
+		return nil
 	}
 	var out []*socket.Socket
-	seen := map[socket.SocketId]bool{}
-	consider := func(id socket.SocketId) {
-		if seen[id] || excluded[id] {
-			return
+	for id, s := range a.legacy {
+		rooms, ok := a.Sids().Load(id)
+		if !ok || rooms == nil {
+			continue
 		}
-		seen[id] = true
-		if s, ok := a.nsp.Sockets().Load(id); ok && legacyClient(s) {
+		if targets(rooms, opts) {
 			out = append(out, s)
 		}
 	}
-	if opts != nil && opts.Rooms != nil && opts.Rooms.Len() > 0 {
-		for _, room := range opts.Rooms.Keys() {
-			if ids, ok := a.Rooms().Load(room); ok {
-				for _, id := range ids.Keys() {
-					consider(id)
-				}
+	return out
+}
+
+// targets reports whether a socket in rooms is a recipient of a broadcast with
+// opts: in one of its rooms (or all when none), and in none of its exceptions.
+func targets(rooms *types.Set[socket.Room], opts *socket.BroadcastOptions) bool {
+	if opts == nil {
+		return true
+	}
+	if opts.Except != nil {
+		for _, r := range opts.Except.Keys() {
+			if rooms.Has(r) {
+				return false
 			}
 		}
-		return out
 	}
-	a.Sids().Range(func(id socket.SocketId, _ *types.Set[socket.Room]) bool {
-		consider(id)
+	if opts.Rooms == nil || opts.Rooms.Len() == 0 {
 		return true
-	})
-	return out
+	}
+	for _, r := range opts.Rooms.Keys() {
+		if rooms.Has(r) {
+			return true
+		}
+	}
+	return false
 }

@@ -38,24 +38,16 @@ func (d *sioDoor) render(ev chat.Event) {
 	delivered := false
 	for _, nsp := range d.main {
 		room := roomName(ev.RoomID)
-		op := nsp.Local().To(room)
-		if except != "" {
-			op = op.Except(except)
-		}
 		// Emitted even to an empty room: the recovery adapter keeps it for
 		// sockets that dropped out and will recover.
-		_ = op.Emit(mainName, mainView)
+		broadcastLocal(nsp, room, except, mainName, mainView)
 		if hasLocalMembers(nsp, room) {
 			d.opts.Metrics.EventOut(mainName)
 			delivered = true
 		}
 	}
 	if nsp := d.roomNamespace(ev.RoomID); nsp != nil {
-		op := nsp.Local()
-		if except != "" {
-			op = op.Except(except)
-		}
-		_ = op.Emit(roomNsName, roomView)
+		broadcastLocal(nsp, "", except, roomNsName, roomView)
 		if nsp.Sockets().Len() > 0 {
 			d.opts.Metrics.EventOut(roomNsName)
 			delivered = true

@@ -13,17 +13,42 @@ import (
 // bigger ones (after a burst) are released so idle connections stay small.
 const maxKeptQueue = 64
 
+// A writer that has just written waits a moment for more packets before it
+// exits, so a busy connection (a big room) sends what arrived meanwhile in one
+// write instead of one write system call per delivery. The wait starts at
+// coalesceMin and doubles, up to coalesceMax, while waiting keeps finding
+// packets. An idle connection pays nothing: no writer runs.
+const (
+	coalesceMin = 2 * time.Millisecond
+	coalesceMax = 10 * time.Millisecond
+)
+
+// deadlineRefresh is how often a long writer run renews the write deadline.
+// It is well under gorilla's one-second deadline for a pong, which replaces
+// ours on the connection.
+const deadlineRefresh = 250 * time.Millisecond
+
 // writeLoop runs while the queue is non-empty: it takes everything queued,
-// writes it, emits one "drain" per written Send batch, and exits when the
-// queue is empty (or the connection is dead).
+// writes it, emits one "drain" per written Send batch, waits briefly for more
+// (see coalesceMin), and exits when nothing came (or the connection is dead or
+// closing).
 func (t *transport) writeLoop() {
 	buf := t.buffers.get()
 	defer t.buffers.put(buf)
 
 	var spare []queuedPacket
+	var deadlineAt time.Time // when the write deadline was last set
+	lingered := false
+	wait := coalesceMin
 	for {
 		t.mu.Lock()
 		if t.dead || len(t.queue) == 0 {
+			if !lingered && !t.dead && !t.closing {
+				t.mu.Unlock()
+				lingered = true
+				time.Sleep(wait)
+				continue
+			}
 			closeNow := t.closing && !t.dead
 			t.writing = false
 			if cap(t.queue) > maxKeptQueue {
@@ -38,7 +63,18 @@ func (t *transport) writeLoop() {
 		batch := t.queue
 		t.queue = spare
 		t.mu.Unlock()
+		if lingered { // waiting paid off: the connection is busy, batch more
+			wait = min(2*wait, coalesceMax)
+		}
+		lingered = false
 
+		if now := time.Now(); now.Sub(deadlineAt) >= deadlineRefresh {
+			if err := t.netConn.SetWriteDeadline(now.Add(t.opts.WriteTimeout)); err != nil {
+				t.fail(fmt.Errorf("set write deadline: %w", err))
+				return
+			}
+			deadlineAt = now
+		}
 		drains, err := t.writePackets(batch, buf)
 		clear(batch)
 		spare = batch[:0]
@@ -46,15 +82,48 @@ func (t *transport) writeLoop() {
 			spare = nil
 		}
 		if err != nil {
-			t.markDead()
-			t.OnError("websocket write error", err)
-			t.conn.Close()
+			t.fail(err)
 			return
 		}
 		for range drains {
 			t.Emit("drain")
 		}
 	}
+}
+
+// fail ends the connection after a write error.
+func (t *transport) fail(err error) {
+	t.markDead()
+	t.OnError("websocket write error", err)
+	t.conn.Close()
+}
+
+// SendShared queues one packet shared with the other recipients of a
+// broadcast (its pre-encoded frame is written as it is). Unlike Send it is no
+// engine Send batch, so no "drain" follows it: the engine waits for none. It
+// reports whether the packet was taken or dropped as Send would drop it.
+func (t *transport) SendShared(p *packet.Packet) bool {
+	t.mu.Lock()
+	if t.dead || t.closing {
+		t.mu.Unlock()
+		return true
+	}
+	if len(t.queue)+1 > t.opts.QueueSize {
+		queued := len(t.queue)
+		t.dead = true
+		t.queue = nil
+		t.mu.Unlock()
+		t.overflow(queued, 1)
+		return true
+	}
+	t.queue = append(t.queue, queuedPacket{pkt: p})
+	startWriter := !t.writing
+	t.writing = true
+	t.mu.Unlock()
+	if startWriter {
+		go t.writeLoop()
+	}
+	return true
 }
 
 // writePackets writes the packets and returns how many Send batches ended
@@ -105,15 +174,13 @@ func (t *transport) payloadOf(p *packet.Packet) ([]byte, byte, error) {
 	return encoded.Bytes(), opBinary, nil
 }
 
-// flush writes the buffered frames in one write call. A single Write is
+// flush writes the buffered frames in one write call, under the deadline the
+// writer run set. A single Write is
 // atomic on the connection (net and tls serialise whole writes), so gorilla's
 // own control frames (pong, close) can interleave only between our frames.
 func (t *transport) flush(buf *[]byte) error {
 	if len(*buf) == 0 {
 		return nil
-	}
-	if err := t.netConn.SetWriteDeadline(time.Now().Add(t.opts.WriteTimeout)); err != nil {
-		return fmt.Errorf("set write deadline: %w", err)
 	}
 	_, err := t.netConn.Write(*buf)
 	*buf = (*buf)[:0]

@@ -1,0 +1,90 @@
+package sockets
+
+import (
+	"testing"
+	"time"
+
+	"github.com/zishang520/engine.io/v2/types"
+	"github.com/zishang520/socket.io/v2/socket"
+)
+
+func seqs(q *packetQueue) []uint64 {
+	var out []uint64
+	for _, k := range q.all() {
+		out = append(out, k.seq)
+	}
+	return out
+}
+
+func TestPacketQueueBoundedByCount(t *testing.T) {
+	var q packetQueue
+	t0 := time.Now()
+	for i := uint64(1); i <= 1000; i++ {
+		q.push(keptPacket{seq: i, at: t0})
+		q.dropOld(t0.Add(-time.Minute), 10)
+	}
+	got := seqs(&q)
+	if len(got) != 10 || got[0] != 991 || got[9] != 1000 {
+		t.Fatalf("kept %v, want 991..1000", got)
+	}
+	if cap(q.items) > 200 {
+		t.Fatalf("backing array grew to %d for 10 kept packets", cap(q.items))
+	}
+}
+
+func TestPacketQueueBoundedByTime(t *testing.T) {
+	var q packetQueue
+	t0 := time.Now()
+	for i := uint64(1); i <= 300; i++ {
+		q.push(keptPacket{seq: i, at: t0.Add(time.Duration(i) * time.Second)})
+	}
+	q.dropOld(t0.Add(200*time.Second), 1000) // keeps packets at or after 200 s
+	got := seqs(&q)
+	if len(got) != 101 || got[0] != 200 || got[100] != 300 {
+		t.Fatalf("kept %d packets from %v, want 200..300", len(got), got[:1])
+	}
+	q.dropOld(t0.Add(time.Hour), 1000)
+	if q.len() != 0 || len(q.all()) != 0 {
+		t.Fatalf("expired packets kept: %v", seqs(&q))
+	}
+}
+
+func TestRecoveryAdapterForgetsPacketsBeyondCount(t *testing.T) {
+	a := &recoveryAdapter{window: time.Minute, maxPackets: 3, prefix: "p-",
+		sessions: map[socket.PrivateSessionId]keptSession{}}
+	var offsets []string
+	for i := 0; i < 5; i++ {
+		offsets = append(offsets, a.record([]any{"ev", i}, nil))
+	}
+	room := socket.Room("r")
+	a.sessions["s"] = keptSession{session: &socket.SessionToPersist{Pid: "s", Rooms: types.NewSet(room)}, at: time.Now()}
+	// Offset 2 needs packets 3.. kept: 3, 4, 5 are.
+	s, err := a.RestoreSession("s", offsets[1])
+	if err != nil || s == nil || len(s.MissedPackets) != 3 {
+		t.Fatalf("restore after offset 2: %v, %v", s, err)
+	}
+	// Offset 1 needs packet 2, which the count bound dropped: no recovery.
+	a.sessions["s"] = keptSession{session: &socket.SessionToPersist{Pid: "s", Rooms: types.NewSet(room)}, at: time.Now()}
+	if s, _ := a.RestoreSession("s", offsets[0]); s != nil {
+		t.Fatalf("restored with a dropped packet: %v", s.MissedPackets)
+	}
+}
+
+func TestTargetsHonoursRoomsAndExcept(t *testing.T) {
+	in := types.NewSet[socket.Room]("sid1", "5")
+	cases := []struct {
+		opts *socket.BroadcastOptions
+		want bool
+	}{
+		{nil, true},
+		{&socket.BroadcastOptions{Rooms: types.NewSet[socket.Room]("5")}, true},
+		{&socket.BroadcastOptions{Rooms: types.NewSet[socket.Room]("6")}, false},
+		{&socket.BroadcastOptions{Rooms: types.NewSet[socket.Room]("5"), Except: types.NewSet[socket.Room]("sid1")}, false},
+		{&socket.BroadcastOptions{Rooms: types.NewSet[socket.Room](), Except: types.NewSet[socket.Room]("sid2")}, true},
+	}
+	for i, c := range cases {
+		if got := targets(in, c.opts); got != c.want {
+			t.Errorf("case %d: targets = %v, want %v", i, got, c.want)
+		}
+	}
+}
