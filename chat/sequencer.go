@@ -10,15 +10,23 @@ import (
 // sequencer is the single writer of messages: it stores whatever posts arrived
 // together in one statement (group commit), then publishes them in id order, so
 // every listener sees a room's messages in the order they were stored — still
-// stored before delivered.
+// stored before delivered. Storing and publishing are two stages: the next batch
+// is written while the previous one is handed to the doors.
 type sequencer struct {
 	store   *models.Store
 	publish func(ctx context.Context, ev Event)
 
-	queue chan *pendingPost
-	stop  chan struct{}
-	done  sync.WaitGroup
-	once  sync.Once
+	queue  chan *pendingPost
+	stored chan storedBatch
+	stop   chan struct{}
+	done   sync.WaitGroup
+	once   sync.Once
+}
+
+// storedBatch is a batch the writer has stored (or failed to), in id order.
+type storedBatch struct {
+	posts []*pendingPost
+	err   error
 }
 
 type pendingPost struct {
@@ -30,9 +38,11 @@ type pendingPost struct {
 const sequencerBatch = 256
 
 func newSequencer(store *models.Store, publish func(context.Context, Event)) *sequencer {
-	q := &sequencer{store: store, publish: publish, queue: make(chan *pendingPost, 4*sequencerBatch), stop: make(chan struct{})}
-	q.done.Add(1)
+	q := &sequencer{store: store, publish: publish, queue: make(chan *pendingPost, 4*sequencerBatch),
+		stored: make(chan storedBatch, 64), stop: make(chan struct{})}
+	q.done.Add(2)
 	go q.run()
+	go q.deliver()
 	return q
 }
 
@@ -52,16 +62,16 @@ func (q *sequencer) submit(ctx context.Context, msg *models.Message, event func(
 
 func (q *sequencer) run() {
 	defer q.done.Done()
-	batch := make([]*pendingPost, 0, sequencerBatch)
-	msgs := make([]*models.Message, 0, sequencerBatch)
+	defer close(q.stored)
 	for {
+		var first *pendingPost
 		select {
-		case p := <-q.queue:
-			batch = append(batch[:0], p)
+		case first = <-q.queue:
 		case <-q.stop:
 			q.drain()
 			return
 		}
+		batch := append(make([]*pendingPost, 0, 8), first)
 	fill:
 		for len(batch) < sequencerBatch {
 			select {
@@ -71,30 +81,41 @@ func (q *sequencer) run() {
 				break fill
 			}
 		}
-		q.write(batch, msgs[:0])
+		q.write(batch)
 	}
 }
 
-func (q *sequencer) write(batch []*pendingPost, msgs []*models.Message) {
-	for _, p := range batch {
-		msgs = append(msgs, p.msg)
+// write stores a batch and passes it on to the publishing stage.
+func (q *sequencer) write(batch []*pendingPost) {
+	msgs := make([]*models.Message, len(batch))
+	for i, p := range batch {
+		msgs[i] = p.msg
 	}
+	err := q.store.InsertMessages(context.Background(), msgs)
+	q.stored <- storedBatch{posts: batch, err: err}
+}
+
+// deliver publishes stored batches in the order they were stored, then answers
+// each poster.
+func (q *sequencer) deliver() {
+	defer q.done.Done()
 	ctx := context.Background()
-	err := q.store.InsertMessages(ctx, msgs)
-	for _, p := range batch {
-		if err == nil {
-			q.publish(ctx, p.event(p.msg))
+	for b := range q.stored {
+		for _, p := range b.posts {
+			if b.err == nil {
+				q.publish(ctx, p.event(p.msg))
+			}
+			p.result <- b.err
 		}
-		p.result <- err
 	}
 }
 
-// drain answers what is still queued at shutdown, storing it first.
+// drain stores what is still queued at shutdown.
 func (q *sequencer) drain() {
 	for {
 		select {
 		case p := <-q.queue:
-			q.write([]*pendingPost{p}, nil)
+			q.write([]*pendingPost{p})
 		default:
 			return
 		}
