@@ -23,7 +23,8 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		return nil, errors.New("sockets: a chat service is required")
 	}
 	o = o.withDefaults()
-	wstransport.Register(wstransport.Options{QueueSize: o.SocketIO.SendQueue, WriteTimeout: o.WriteTimeout, Logger: o.Logger})
+	wstransport.Register(wstransport.Options{QueueSize: o.SocketIO.SendQueue, WriteTimeout: o.WriteTimeout,
+		MaxMessageSize: o.SocketIO.MaxPayload, Logger: o.Logger})
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	// The domain's single message writer already publishes in stored order, so the
 	// doors post straight through it.

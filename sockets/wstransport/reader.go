@@ -14,8 +14,8 @@ import (
 // handler to return (see readLoop).
 const handshakeWait = 2 * time.Second
 
-// readLoop hands every received text or binary message to the engine until the
-// connection ends. gorilla answers pings and close frames itself.
+// readLoop arranges for every received text or binary message to reach the
+// engine until the connection ends; pings and close frames are answered.
 //
 // It starts reading only once the HTTP handler that created the transport has
 // returned (net/http cancels the request context then, hijacked or not): the
@@ -30,6 +30,17 @@ func (t *transport) readLoop(handlerDone <-chan struct{}) {
 	}
 	wait.Stop()
 
+	// Idle connections are watched by the poller rather than by a goroutine
+	// each; it reads a connection only while data is arriving.
+	if t.opts.poller != nil && t.opts.poller.watch(t) {
+		return
+	}
+	t.readWithGoroutine()
+}
+
+// readWithGoroutine is the fallback reader: gorilla reads the connection on
+// this goroutine until it ends (no epoll, or not a plain TCP connection).
+func (t *transport) readWithGoroutine() {
 	for {
 		kind, r, err := t.conn.NextReader()
 		if err != nil {

@@ -14,7 +14,9 @@ type Builder struct {
 
 // NewBuilder returns a builder whose transports use opts (defaults filled in).
 func NewBuilder(opts Options) *Builder {
-	return &Builder{opts: opts.withDefaults(), buffers: newBufferPool()}
+	opts = opts.withDefaults()
+	opts.poller = newPoller(opts.Logger)
+	return &Builder{opts: opts, buffers: newBufferPool()}
 }
 
 // New is called by the engine for every websocket connection (handshake or upgrade).

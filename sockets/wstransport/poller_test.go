@@ -1,0 +1,229 @@
+//go:build linux
+
+package wstransport
+
+import (
+	"bytes"
+	"errors"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	ws "github.com/gorilla/websocket"
+	"github.com/zishang520/engine.io/v2/types"
+	"github.com/zishang520/socket.io/v2/socket"
+)
+
+// watched is how many connections the builder's poller holds.
+func watched(b *Builder) int {
+	b.opts.poller.mu.Lock()
+	defer b.opts.poller.mu.Unlock()
+	return len(b.opts.poller.conns)
+}
+
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func readerGoroutines() int {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	return strings.Count(string(buf), "wstransport.(*transport).readWithGoroutine") +
+		strings.Count(string(buf), "wstransport.(*readState).serve")
+}
+
+func TestIdleConnectionsHoldNoReaderGoroutine(t *testing.T) {
+	b := NewBuilder(Options{})
+	if b.opts.poller == nil {
+		t.Fatal("no poller on linux")
+	}
+	useTransport(t, b)
+	srv := startEchoServer(t, nil)
+
+	const n = 20
+	clients := make([]*rawClient, n)
+	for i := range clients {
+		clients[i], _ = connectV4(t, srv, 0)
+		clients[i].startReading()
+	}
+	waitUntil(t, "every connection watched", func() bool { return watched(b) == n })
+	waitUntil(t, "no reader goroutine", func() bool { return readerGoroutines() == 0 })
+
+	// Still served: every client's event is read and answered.
+	for i, c := range clients {
+		c.emit(t, "echo", i)
+		ev, ok := c.nextEvent(t, 5*time.Second)
+		if !ok || ev.Name != "echo" || len(ev.Args) != 1 || string(ev.Args[0]) != strconv.Itoa(i) {
+			t.Fatalf("client %d: echo = %v", i, ev)
+		}
+	}
+
+	for _, c := range clients {
+		c.conn.Close()
+	}
+	waitUntil(t, "closed connections forgotten", func() bool { return watched(b) == 0 })
+}
+
+func TestPolledConnectionReadsLargeAndFragmentedMessages(t *testing.T) {
+	useTransport(t, NewBuilder(Options{}))
+	srv := startEchoServer(t, nil)
+	c, _ := connectV4(t, srv, 0)
+	c.startReading()
+
+	// Larger than the pooled read buffer: completed through a pending buffer.
+	large := strings.Repeat("L", 3*readBufferSize+17)
+	c.emit(t, "echo", large)
+	ev, ok := c.nextEvent(t, 5*time.Second)
+	if !ok || argString(t, ev, 0) != large {
+		t.Fatal("large message not echoed intact")
+	}
+
+	// One event split into fragments, each written on its own and the middle
+	// one cut inside its header, so frames arrive across several reads.
+	frames := [][]byte{
+		maskedFrame(opText, []byte(`42["ec`)),
+		maskedFrame(opContinuation, []byte(`ho","frag`)),
+		maskedFrame(finBit|opContinuation, []byte(`mented"]`)),
+	}
+	writes := [][]byte{frames[0], frames[1][:3], frames[1][3:], frames[2]}
+	c.writeMu.Lock()
+	for _, w := range writes {
+		if _, err := c.conn.NetConn().Write(w); err != nil {
+			t.Fatalf("write fragment: %v", err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	c.writeMu.Unlock()
+	ev, ok = c.nextEvent(t, 5*time.Second)
+	if !ok || argString(t, ev, 0) != "fragmented" {
+		t.Fatalf("fragmented echo = %v", ev)
+	}
+}
+
+func TestPolledConnectionAnswersPingAndClose(t *testing.T) {
+	useTransport(t, NewBuilder(Options{}))
+	srv := startEchoServer(t, nil)
+	c, _ := connectV4(t, srv, 0)
+
+	pong := make(chan string, 1)
+	c.conn.SetPongHandler(func(data string) error { pong <- data; return nil })
+	closed := make(chan int, 1)
+	c.conn.SetCloseHandler(func(code int, _ string) error { closed <- code; return nil })
+	go func() {
+		for {
+			if _, _, err := c.conn.NextReader(); err != nil {
+				return
+			}
+		}
+	}()
+
+	if err := c.conn.WriteControl(ws.PingMessage, []byte("hello"), time.Now().Add(time.Second)); err != nil {
+		t.Fatalf("ping: %v", err)
+	}
+	select {
+	case got := <-pong:
+		if got != "hello" {
+			t.Fatalf("pong payload %q, want hello", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no pong")
+	}
+
+	msg := ws.FormatCloseMessage(ws.CloseGoingAway, "bye")
+	if err := c.conn.WriteControl(ws.CloseMessage, msg, time.Now().Add(time.Second)); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	select {
+	case code := <-closed:
+		if code != ws.CloseGoingAway {
+			t.Fatalf("close reply code %d, want %d", code, ws.CloseGoingAway)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no close reply")
+	}
+}
+
+func TestPolledConnectionClosesOnOversizedMessage(t *testing.T) {
+	useTransport(t, NewBuilder(Options{MaxMessageSize: 1000}))
+	srv := startEchoServer(t, nil)
+	c, _ := connectV4(t, srv, 0)
+
+	c.emit(t, "echo", strings.Repeat("x", 2000))
+	c.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for {
+		_, _, err := c.conn.ReadMessage()
+		if err == nil {
+			continue // a ping may come first
+		}
+		var ce *ws.CloseError
+		if !errors.As(err, &ce) || ce.Code != ws.CloseMessageTooBig {
+			t.Fatalf("read error %v, want close 1009", err)
+		}
+		return
+	}
+}
+
+func TestUnmaskedClientFrameIsAProtocolError(t *testing.T) {
+	useTransport(t, NewBuilder(Options{}))
+	srv := startEchoServer(t, nil)
+	c, _ := connectV4(t, srv, 0)
+
+	// A raw, unmasked text frame written under gorilla's connection.
+	if _, err := c.conn.NetConn().Write([]byte{finBit | opText, 2, '4', '2'}); err != nil {
+		t.Fatalf("write: %v", err)
+	}
+	c.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for {
+		_, data, err := c.conn.ReadMessage()
+		if err == nil {
+			if bytes.HasPrefix(data, []byte("42")) {
+				t.Fatalf("unmasked frame was processed: %q", data)
+			}
+			continue
+		}
+		var ce *ws.CloseError
+		if !errors.As(err, &ce) || ce.Code != ws.CloseProtocolError {
+			t.Fatalf("read error %v, want close 1002", err)
+		}
+		return
+	}
+}
+
+func TestCompressedConnectionIsReadByGorilla(t *testing.T) {
+	b := NewBuilder(Options{})
+	useTransport(t, b)
+	srv := startEchoServer(t, func(o *socket.ServerOptions) {
+		o.SetPerMessageDeflate(&types.PerMessageDeflate{Threshold: 0})
+	})
+	dialer := ws.Dialer{HandshakeTimeout: 5 * time.Second, EnableCompression: true}
+	conn, res, err := dialer.Dial(srv.wsURL("EIO=4&transport=websocket"), nil)
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if !strings.Contains(res.Header.Get("Sec-Websocket-Extensions"), "permessage-deflate") {
+		t.Fatal("compression not negotiated")
+	}
+	readText(t, conn, "open packet")
+	c := newRawClient(conn)
+	c.send(t, "40") // compressed by the client (RSV1 set)
+	readText(t, conn, "connect reply")
+	c.startReading()
+	c.emit(t, "echo", strings.Repeat("compressible ", 50))
+	ev, ok := c.nextEvent(t, 5*time.Second)
+	if !ok || argString(t, ev, 0) != strings.Repeat("compressible ", 50) {
+		t.Fatalf("echo over a compressed connection = %v", ev)
+	}
+	if watched(b) != 0 {
+		t.Fatal("a compressed connection was handed to the poller")
+	}
+}
