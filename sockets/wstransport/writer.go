@@ -9,8 +9,8 @@ import (
 	"github.com/zishang520/engine.io/v2/types"
 )
 
-// maxKeptQueue is the largest queue backing array kept across idle periods;
-// bigger ones (after a burst) are released so idle connections stay small.
+// maxKeptQueue is the largest spare queue array a running writer reuses; a
+// bigger one (after a burst) is released.
 const maxKeptQueue = 64
 
 // A writer that has just written waits a moment for more packets before it
@@ -51,9 +51,7 @@ func (t *transport) writeLoop() {
 			}
 			closeNow := t.closing && !t.dead
 			t.writing = false
-			if cap(t.queue) > maxKeptQueue {
-				t.queue = nil
-			}
+			t.queue = nil // an idle connection keeps no queue array
 			t.mu.Unlock()
 			if closeNow {
 				t.closeConn()
