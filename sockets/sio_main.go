@@ -82,13 +82,10 @@ func (d *sioDoor) mainMiddleware(s *socket.Socket, next func(*socket.ExtendedErr
 
 func (d *sioDoor) onMainConnection(args ...any) {
 	s := args[0].(*socket.Socket)
-	d.gates.done(s.Conn().Id())
-	c, _ := s.Data().(*mainConn)
+	c := admit[mainConn](d, s)
 	if c == nil {
-		s.Disconnect(true)
 		return
 	}
-	d.trackSocket(s)
 	d.emit(s, "connected", map[string]any{
 		"message":  "Connected to IzpoChat",
 		"user_id":  c.actor.ID,
@@ -184,7 +181,26 @@ func (d *sioDoor) sendMessage(ctx context.Context, s *socket.Socket, c *mainConn
 	}
 	sent := map[string]any{"status": "success", "message_id": msg.ID, "timestamp": msg.Timestamp, "room_id": roomID}
 	d.emit(s, "message_sent", sent)
-	return map[string]any{"message_id": msg.ID, "timestamp": msg.Timestamp, "room_id": roomID, "message": msg}, nil
+	return postedAck(msg), nil
+}
+
+// postedAck is the ack of a stored message, on every namespace.
+func postedAck(msg chat.Message) map[string]any {
+	return map[string]any{"message_id": msg.ID, "timestamp": msg.Timestamp, "room_id": msg.RoomID, "message": msg}
+}
+
+// admit finishes the start every namespace connection shares: the connect gate
+// opens and the socket is tracked; nil (and the socket dropped) when it carries no
+// authenticated state of type C.
+func admit[C any](d *sioDoor, s *socket.Socket) *C {
+	d.gates.done(s.Conn().Id())
+	c, _ := s.Data().(*C)
+	if c == nil {
+		s.Disconnect(true)
+		return nil
+	}
+	d.trackSocket(s)
+	return c
 }
 
 func (d *sioDoor) typing(ctx context.Context, s *socket.Socket, c *mainConn, payload any) (map[string]any, error) {

@@ -63,7 +63,7 @@ func (d *sioDoor) roomMiddleware(s *socket.Socket, next func(*socket.ExtendedErr
 			if err != nil {
 				return nil, err
 			}
-			return map[string]any{"message_id": msg.ID, "timestamp": msg.Timestamp, "room_id": c.roomID, "message": msg}, nil
+			return postedAck(msg), nil
 		},
 		"typing": func(ctx context.Context, payload any) (map[string]any, error) {
 			m, err := object(payload)
@@ -86,13 +86,10 @@ func (d *sioDoor) roomMiddleware(s *socket.Socket, next func(*socket.ExtendedErr
 
 func (d *sioDoor) onRoomConnection(args ...any) {
 	s := args[0].(*socket.Socket)
-	d.gates.done(s.Conn().Id())
-	c, _ := s.Data().(*roomConn)
+	c := admit[roomConn](d, s)
 	if c == nil {
-		s.Disconnect(true)
 		return
 	}
-	d.trackSocket(s)
 	d.rememberRoomNamespace(c.roomID, s.Nsp())
 	ctx, cancel := d.eventCtx()
 	defer cancel()
