@@ -79,7 +79,9 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 		Hub:      hub,
 		Presence: cluster.presence,
 		Limits:   chat.Limits{MaxMessageLength: cfg.MaxMessageLength},
-		Logger:   log,
+		// Changes on this instance are seen at once; other instances' within the TTL.
+		AccessTTL: chat.DefaultAccessTTL,
+		Logger:    log,
 	})
 	deps.Chat = service
 

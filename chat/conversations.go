@@ -45,6 +45,9 @@ func (s *Service) StartConversation(ctx context.Context, a Actor, recipientID in
 		IsPrivate: true, CreatedBy: a.ID, CreatedAt: Now(), DMKey: &key,
 	}
 	created, err := s.store.FindOrCreateDM(ctx, room, a.ID, other.ID)
+	if created {
+		s.access.forgetRoom(room.ID)
+	}
 	if err != nil {
 		return ConversationResult{}, internal("start conversation", err)
 	}

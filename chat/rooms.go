@@ -32,17 +32,23 @@ func (s *Service) loadRoom(ctx context.Context, roomID int64) (*models.Room, err
 }
 
 // checkAccess is the one rule for reading and posting on every door: a public
-// room is open to everyone, a private one to its members. One query.
+// room is open to everyone, a private one to its members. One query, whose answer
+// is reused for a short while (see accessCache).
 func (s *Service) checkAccess(ctx context.Context, a Actor, roomID int64) error {
 	if roomID <= 0 {
 		return NotFound("room not found")
 	}
-	acc, err := s.store.Access(ctx, roomID, a.ID)
-	if errors.Is(err, models.ErrNotFound) {
-		return NotFound("room not found")
-	}
-	if err != nil {
-		return internal("check room access", err)
+	acc, gen, cached := s.access.get(roomID, a.ID)
+	if !cached {
+		var err error
+		acc, err = s.store.Access(ctx, roomID, a.ID)
+		if errors.Is(err, models.ErrNotFound) {
+			return NotFound("room not found")
+		}
+		if err != nil {
+			return internal("check room access", err)
+		}
+		s.access.put(roomID, a.ID, acc, gen)
 	}
 	if acc.IsPrivate && !acc.Member {
 		return Forbidden("you are not a member of this private room")
@@ -165,7 +171,11 @@ func (s *Service) CreateRoom(ctx context.Context, a Actor, in RoomInput) (Room, 
 	if in.IsPrivate != nil {
 		r.IsPrivate = *in.IsPrivate
 	}
-	if err := s.store.CreateRoom(ctx, r, a.ID); err != nil {
+	err = s.store.CreateRoom(ctx, r, a.ID)
+	if r.ID > 0 {
+		s.access.forgetRoom(r.ID)
+	}
+	if err != nil {
 		return Room{}, internal("create room", err)
 	}
 	return s.Room(ctx, a, r.ID)
@@ -217,7 +227,9 @@ func (s *Service) UpdateRoom(ctx context.Context, a Actor, roomID int64, in Room
 	if in.IsPrivate != nil {
 		cols["is_private"] = *in.IsPrivate
 	}
-	if err := s.store.UpdateRoom(ctx, r.ID, cols); err != nil {
+	err = s.store.UpdateRoom(ctx, r.ID, cols)
+	s.access.forgetRoom(r.ID)
+	if err != nil {
 		return Room{}, internal("update room", err)
 	}
 	return s.Room(ctx, a, r.ID)
@@ -229,7 +241,9 @@ func (s *Service) DeleteRoom(ctx context.Context, a Actor, roomID int64) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeleteRoom(ctx, r.ID); err != nil {
+	err = s.store.DeleteRoom(ctx, r.ID)
+	s.access.forgetRoom(r.ID)
+	if err != nil {
 		if errors.Is(err, models.ErrNotFound) {
 			return NotFound("room not found")
 		}
@@ -247,7 +261,9 @@ func (s *Service) JoinRoom(ctx context.Context, a Actor, roomID int64) error {
 		}
 		return err
 	}
-	if err := s.store.AddMember(ctx, r.ID, a.ID); err != nil {
+	err = s.store.AddMember(ctx, r.ID, a.ID)
+	s.access.forgetMember(r.ID, a.ID)
+	if err != nil {
 		return internal("join room", err)
 	}
 	return nil
@@ -269,7 +285,9 @@ func (s *Service) LeaveRoom(ctx context.Context, a Actor, roomID int64) error {
 	if !member {
 		return Invalid("you are not a member of this room")
 	}
-	if err := s.store.RemoveMember(ctx, r.ID, a.ID); err != nil {
+	err = s.store.RemoveMember(ctx, r.ID, a.ID)
+	s.access.forgetMember(r.ID, a.ID)
+	if err != nil {
 		return internal("leave room", err)
 	}
 	return nil

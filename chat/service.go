@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/izpochat/server/auth"
 	"github.com/izpochat/server/models"
@@ -23,6 +24,7 @@ type Service struct {
 	limits   Limits
 	log      *slog.Logger
 	writer   *sequencer
+	access   *accessCache
 }
 
 // Deps are what the domain needs from the outside.
@@ -33,6 +35,11 @@ type Deps struct {
 	Presence Presence
 	Limits   Limits
 	Logger   *slog.Logger
+	// AccessTTL is how long a room-access answer is reused (<= 0: never; the
+	// server uses DefaultAccessTTL). It bounds how late this instance sees
+	// membership or privacy changes made by another instance; its own changes are
+	// seen at once.
+	AccessTTL time.Duration
 }
 
 // New builds the domain core.
@@ -52,7 +59,8 @@ func New(d Deps) *Service {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{store: d.Store, tokens: d.Tokens, hub: d.Hub, presence: d.Presence, limits: d.Limits, log: d.Logger}
+	s := &Service{store: d.Store, tokens: d.Tokens, hub: d.Hub, presence: d.Presence, limits: d.Limits, log: d.Logger,
+		access: newAccessCache(d.AccessTTL, defaultAccessEntries, nil)}
 	s.writer = newSequencer(d.Store, s.publish)
 	return s
 }

@@ -81,6 +81,9 @@ func newHarness(t *testing.T, db *gorm.DB, opts ...harnessOption) *harness {
 		Store:  models.NewStore(db),
 		Tokens: h.tokens,
 		Limits: chat.Limits{MaxMessageLength: cfg.MaxMessageLength},
+		// As app.go runs it: the access cache on, so every REST test also proves
+		// that membership and privacy changes are honoured at once.
+		AccessTTL: chat.DefaultAccessTTL,
 	})
 	handler := handlers.NewServer(handlers.Deps{
 		Config: cfg,

@@ -45,7 +45,8 @@ func TestListsRunConstantQueries(t *testing.T) {
 		}
 		for _, p := range paths {
 			large := h.queriesFor("GET", p, viewer.Token)
-			if large != small[p] {
+			// Fewer is fine (the access cache answers a repeated check); more is N+1.
+			if large > small[p] {
 				t.Errorf("GET %s ran %d statements with many rows, %d with one: N+1", p, large, small[p])
 			}
 			if large > 8 {

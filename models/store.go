@@ -25,11 +25,14 @@ func validID(id int64) bool { return id > 0 && id <= MaxID }
 
 // Store runs the queries of the domain. It is safe for concurrent use.
 type Store struct {
-	db *gorm.DB
+	db       *gorm.DB
+	messages *messageInserter
 }
 
 // NewStore wraps an open database.
-func NewStore(db *gorm.DB) *Store { return &Store{db: db} }
+func NewStore(db *gorm.DB) *Store {
+	return &Store{db: db, messages: newMessageInserter(db.Dialector.Name())}
+}
 
 // DB exposes the handle for health checks and metrics.
 func (s *Store) DB() *gorm.DB { return s.db }
