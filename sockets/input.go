@@ -45,6 +45,19 @@ func positiveID(v any) (int64, bool) {
 	return 0, false
 }
 
+// roomObject reads a main-namespace payload: a JSON object naming its room.
+func roomObject(payload any) (map[string]any, int64, error) {
+	m, err := object(payload)
+	if err != nil {
+		return nil, 0, err
+	}
+	roomID, err := roomIDField(m)
+	if err != nil {
+		return nil, 0, err
+	}
+	return m, roomID, nil
+}
+
 // roomIDField reads the required room_id field.
 func roomIDField(m map[string]any) (int64, error) {
 	v, ok := m["room_id"]

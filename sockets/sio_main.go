@@ -118,11 +118,7 @@ func (d *sioDoor) exitAll(s *socket.Socket, c *mainConn) {
 }
 
 func (d *sioDoor) joinRoom(ctx context.Context, s *socket.Socket, c *mainConn, payload any) (map[string]any, error) {
-	m, err := object(payload)
-	if err != nil {
-		return nil, err
-	}
-	roomID, err := roomIDField(m)
+	_, roomID, err := roomObject(payload)
 	if err != nil {
 		return nil, err
 	}
@@ -143,11 +139,7 @@ func (d *sioDoor) joinRoom(ctx context.Context, s *socket.Socket, c *mainConn, p
 }
 
 func (d *sioDoor) leaveRoom(ctx context.Context, s *socket.Socket, c *mainConn, payload any) (map[string]any, error) {
-	m, err := object(payload)
-	if err != nil {
-		return nil, err
-	}
-	roomID, err := roomIDField(m)
+	_, roomID, err := roomObject(payload)
 	if err != nil {
 		return nil, err
 	}
@@ -163,11 +155,7 @@ func (d *sioDoor) leaveRoom(ctx context.Context, s *socket.Socket, c *mainConn, 
 }
 
 func (d *sioDoor) sendMessage(ctx context.Context, s *socket.Socket, c *mainConn, payload any) (map[string]any, error) {
-	m, err := object(payload)
-	if err != nil {
-		return nil, err
-	}
-	roomID, err := roomIDField(m)
+	m, roomID, err := roomObject(payload)
 	if err != nil {
 		return nil, err
 	}
@@ -204,11 +192,7 @@ func admit[C any](d *sioDoor, s *socket.Socket) *C {
 }
 
 func (d *sioDoor) typing(ctx context.Context, s *socket.Socket, c *mainConn, payload any) (map[string]any, error) {
-	m, err := object(payload)
-	if err != nil {
-		return nil, err
-	}
-	roomID, err := roomIDField(m)
+	m, roomID, err := roomObject(payload)
 	if err != nil {
 		return nil, err
 	}
