@@ -171,6 +171,13 @@ func TestParseProcFiles(t *testing.T) {
 	if _, _, err := parseStatus([]byte("Name:\tx\n")); err == nil {
 		t.Fatal("status without VmRSS accepted")
 	}
+	io := []byte("rchar: 10\nwchar: 20\nsyscr: 3\nsyscw: 4711\nread_bytes: 0\n")
+	if n := parseWriteCalls(io); n != 4711 {
+		t.Fatalf("write calls %d, want 4711", n)
+	}
+	if n := parseWriteCalls([]byte("rchar: 10\n")); n != 0 {
+		t.Fatalf("write calls without syscw %d, want 0", n)
+	}
 }
 
 func TestSampleProcSelf(t *testing.T) {

@@ -18,6 +18,10 @@ type ProcSample struct {
 	CPUSeconds float64 `json:"cpu_s"`
 	RSSBytes   int64   `json:"rss_bytes"`
 	Threads    int     `json:"threads"`
+	// WriteCalls counts the process's write system calls (syscw in
+	// /proc/<pid>/io; 0 when unreadable): per delivery it shows how well the
+	// server coalesces its websocket writes.
+	WriteCalls uint64 `json:"write_calls"`
 }
 
 // sampleProc reads the CPU time and resident memory of pid. pid 0 means "not
@@ -42,7 +46,22 @@ func sampleProc(pid int) (ProcSample, error) {
 	if err != nil {
 		return ProcSample{}, err
 	}
-	return ProcSample{CPUSeconds: cpu, RSSBytes: rssKB * 1024, Threads: threads}, nil
+	sample := ProcSample{CPUSeconds: cpu, RSSBytes: rssKB * 1024, Threads: threads}
+	if io, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", pid)); err == nil {
+		sample.WriteCalls = parseWriteCalls(io)
+	}
+	return sample, nil
+}
+
+// parseWriteCalls returns syscw from /proc/<pid>/io, 0 when absent.
+func parseWriteCalls(io []byte) uint64 {
+	for _, line := range bytes.Split(io, []byte{'\n'}) {
+		if v, ok := bytes.CutPrefix(line, []byte("syscw:")); ok {
+			n, _ := strconv.ParseUint(string(bytes.TrimSpace(v)), 10, 64)
+			return n
+		}
+	}
+	return 0
 }
 
 // parseStatCPU returns utime+stime in seconds. The command name (field 2) may

@@ -73,8 +73,8 @@ func printSummary(w io.Writer, rep *Report) {
 			c.Attempted-c.Failed, c.Attempted, c.Seconds, c.PerSecond, c.Latency.P50, c.Latency.P99, c.Latency.Max)
 	}
 	if len(rep.Steps) > 0 {
-		fmt.Fprintf(w, "%8s %10s %10s %9s %6s %5s %8s %8s %8s %8s %6s %6s %6s %7s  %s\n",
-			"room/s", "offered/s", "deliv/s", "expected", "lost", "dup", "p50ms", "p90ms", "p99ms", "maxms", "srvCPU", "genCPU", "other", "rssMiB", "result")
+		fmt.Fprintf(w, "%8s %10s %10s %9s %6s %5s %8s %8s %8s %8s %6s %6s %6s %7s %6s  %s\n",
+			"room/s", "offered/s", "deliv/s", "expected", "lost", "dup", "p50ms", "p90ms", "p99ms", "maxms", "srvCPU", "genCPU", "other", "rssMiB", "wr/dlv", "result")
 		for _, s := range rep.Steps {
 			result := "PASS"
 			if !s.Pass {
@@ -84,10 +84,14 @@ func printSummary(w io.Writer, rep *Report) {
 				result += " (second try; first: " + s.FirstTry + ")"
 			}
 			result += s.Window.notes()
-			fmt.Fprintf(w, "%8.0f %10.0f %10.0f %9d %6d %5d %8.1f %8.1f %8.1f %8.1f %6.2f %6.2f %6.2f %7d  %s\n",
+			writesPerDelivery := 0.0
+			if s.DeliveriesPerSec > 0 {
+				writesPerDelivery = s.ServerWrites / s.DeliveriesPerSec
+			}
+			fmt.Fprintf(w, "%8.0f %10.0f %10.0f %9d %6d %5d %8.1f %8.1f %8.1f %8.1f %6.2f %6.2f %6.2f %7d %6.2f  %s\n",
 				s.RoomRate, s.OfferedDeliveries, s.DeliveriesPerSec, s.Expected, s.Lost, s.Duplicates,
 				s.Latency.P50, s.Latency.P90, s.Latency.P99, s.Latency.Max, s.ServerCPU, s.GeneratorCPU,
-				max(s.OtherOnSrv, s.OtherOnGen), s.Server.RSSBytes>>20, result)
+				max(s.OtherOnSrv, s.OtherOnGen), s.Server.RSSBytes>>20, writesPerDelivery, result)
 		}
 		if b := rep.Best; b != nil {
 			fmt.Fprintf(w, "best sustainable: %.0f deliveries/s (room rate %.0f/s), p99 %.1f ms\n", b.DeliveriesPerSec, b.RoomRate, b.Latency.P99)

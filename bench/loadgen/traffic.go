@@ -164,7 +164,11 @@ func (t *trafficRun) step(ctx context.Context, step int, roomRate float64) StepR
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sent[r], lags[r] = sendRoom(senders, t.roomIDs[r], step, roomRate, cfg.Payload, &phase, run)
+			// Rooms are spread over the interval (room r starts r/nRooms of it
+			// late): started in step, every room would send at the same
+			// instant and each tick would be one burst of nRooms messages.
+			offset := time.Duration(float64(time.Second) / roomRate * float64(r) / float64(nRooms))
+			sent[r], lags[r] = sendRoom(senders, t.roomIDs[r], step, roomRate, offset, cfg.Payload, &phase, run)
 		}()
 	}
 	sleepCtx(ctx, cfg.Warmup)
@@ -235,14 +239,15 @@ func judge(r StepResult, p99Limit time.Duration) (bool, string) {
 // sendRoom paces one room's messages round-robin over its senders until the
 // phase says stop. Times are scheduled ahead (start + k·interval) so pacing
 // does not drift; a sender that falls behind sends at once and records the lag.
-func sendRoom(senders []*client, roomID int64, step int, rate float64, payload int, phase *atomic.Int32, run *runState) (sent uint64, maxLag time.Duration) {
+// The first message is scheduled offset after now.
+func sendRoom(senders []*client, roomID int64, step int, rate float64, offset time.Duration, payload int, phase *atomic.Int32, run *runState) (sent uint64, maxLag time.Duration) {
 	interval := time.Duration(float64(time.Second) / rate)
 	prefix := []byte(`42["send_message",{"room_id":` + strconv.FormatInt(roomID, 10) + `,"content":"`)
 	suffix := []byte(`"}]`)
 	buf := make([]byte, 0, len(prefix)+payload+64)
 	seqs := make([]int, len(senders))
 	current := phase.Load()
-	start := time.Now()
+	start := time.Now().Add(offset)
 	for k := 0; ; k++ {
 		at := start.Add(time.Duration(k) * interval)
 		if d := time.Until(at); d > 0 {

@@ -14,6 +14,7 @@ type watch struct {
 type Window struct {
 	Server       ProcSample `json:"server"`               // at the end of the window
 	ServerCPU    float64    `json:"server_cpu"`           // cores the server used
+	ServerWrites float64    `json:"server_writes_per_s"`  // the server's write system calls per second
 	GeneratorCPU float64    `json:"generator_cpu"`        // cores the generator used
 	OtherOnSrv   float64    `json:"other_on_server_core"` // cores used by anything else on the server's core
 	OtherOnGen   float64    `json:"other_on_gen_core"`    // same on the generator's core
@@ -48,6 +49,7 @@ func (w watch) end(s windowStart) (Window, time.Duration) {
 	secs := took.Seconds()
 	out := Window{Server: srv}
 	out.ServerCPU = (srv.CPUSeconds - s.srv.CPUSeconds) / secs
+	out.ServerWrites = float64(srv.WriteCalls-s.srv.WriteCalls) / secs
 	out.GeneratorCPU = (gen - s.gen).Seconds() / secs
 	if w.serverCore >= 0 {
 		busy, _ := coreBusy(w.serverCore)

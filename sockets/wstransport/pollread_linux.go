@@ -19,9 +19,6 @@ import (
 // they are complete.
 const readBufferSize = 4 << 10
 
-// controlReplyWait bounds writing a pong or a close reply.
-const controlReplyWait = 5 * time.Second
-
 // readState is a polled connection's reading side. Between reads it holds no
 // buffer unless a frame arrived only in part.
 type readState struct {
@@ -127,7 +124,7 @@ func (st *readState) onControl(opcode byte, payload []byte) error {
 	deadline := time.Now().Add(min(controlReplyWait, st.t.opts.WriteTimeout))
 	switch opcode {
 	case opPing:
-		_ = st.t.conn.WriteControl(ws.PongMessage, append([]byte(nil), payload...), deadline)
+		_ = st.t.writeControl(ws.PongMessage, append([]byte(nil), payload...), deadline)
 	case opClose:
 		code := ws.CloseNoStatusReceived
 		if len(payload) >= 2 {
@@ -137,7 +134,7 @@ func (st *readState) onControl(opcode byte, payload []byte) error {
 		if code != ws.CloseNoStatusReceived {
 			reply = ws.FormatCloseMessage(code, "")
 		}
-		_ = st.t.conn.WriteControl(ws.CloseMessage, reply, deadline)
+		_ = st.t.writeControl(ws.CloseMessage, reply, deadline)
 		return &ws.CloseError{Code: code}
 	}
 	return nil
@@ -152,7 +149,7 @@ func (st *readState) end(err error) {
 	var fe *frameError
 	switch {
 	case errors.As(err, &fe):
-		_ = st.t.conn.WriteControl(ws.CloseMessage, ws.FormatCloseMessage(fe.code, ""), time.Now().Add(controlReplyWait))
+		_ = st.t.writeControl(ws.CloseMessage, ws.FormatCloseMessage(fe.code, ""), time.Now().Add(controlReplyWait))
 	case errors.Is(err, io.EOF):
 		// An abrupt disconnect, reported as gorilla does (an ordinary end).
 		err = &ws.CloseError{Code: ws.CloseAbnormalClosure}

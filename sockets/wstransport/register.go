@@ -8,20 +8,21 @@ import (
 // Builder creates websocket transports with fixed options. It satisfies the
 // engine's transports.TransportCtor registry interface.
 type Builder struct {
-	opts    Options
-	buffers *bufferPool
+	opts     Options
+	buffers  *bufferPool
+	flushers *flushers
 }
 
 // NewBuilder returns a builder whose transports use opts (defaults filled in).
 func NewBuilder(opts Options) *Builder {
 	opts = opts.withDefaults()
 	opts.poller = newPoller(opts.Logger)
-	return &Builder{opts: opts, buffers: newBufferPool()}
+	return &Builder{opts: opts, buffers: newBufferPool(), flushers: newFlushers()}
 }
 
 // New is called by the engine for every websocket connection (handshake or upgrade).
 func (b *Builder) New(ctx *types.HttpContext) transports.Transport {
-	return newTransport(ctx, b.opts, b.buffers)
+	return newTransport(ctx, b.opts, b.buffers, b.flushers.pick())
 }
 
 // Name is the transport name advertised to clients.

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"syscall"
 	"time"
 
 	ws "github.com/gorilla/websocket"
@@ -23,21 +24,39 @@ type queuedPacket struct {
 	endsBatch bool
 }
 
+// writeState says who writes a connection's queue.
+type writeState uint8
+
+const (
+	stateIdle      writeState = iota // nothing queued, no writer
+	stateScheduled                   // in (or being written by) a flusher round
+	stateSlow                        // a writer goroutine of its own (slowWrite) owns it
+)
+
 // transport is the engine.io websocket transport. Outgoing packets go into a
-// bounded queue; a writer goroutine exists only while the queue is non-empty.
+// bounded queue that the connection's flusher writes (see flusher), or a
+// writer goroutine of its own while the socket is slow to take them.
 type transport struct {
 	transports.Transport
 
 	conn    *types.WebSocketConn
 	netConn net.Conn
+	// raw allows non-blocking writes from the flusher; nil when the connection
+	// is no plain socket (or compresses): then every write is slowWrite's.
+	raw     syscall.RawConn
+	flusher *flusher
 	opts    Options
 	buffers *bufferPool
+
+	// wmu is held by whoever writes to the socket (the flusher, slowWrite,
+	// control frames), so a partly written frame is always completed before
+	// anything else is written.
+	wmu sync.Mutex
 
 	mu sync.Mutex
 	// queue holds packets not yet taken by the writer.
 	queue []queuedPacket
-	// writing is true while a writer goroutine runs.
-	writing bool
+	state writeState
 	// closing: DoClose was called; accept nothing, write what is queued, then close.
 	closing bool
 	// dead: the connection failed or overflowed; drop everything.
@@ -46,11 +65,12 @@ type transport struct {
 	closeFrame []byte
 }
 
-func newTransport(ctx *types.HttpContext, opts Options, buffers *bufferPool) *transport {
+func newTransport(ctx *types.HttpContext, opts Options, buffers *bufferPool, f *flusher) *transport {
 	t := &transport{
 		Transport: transports.MakeTransport(),
 		conn:      ctx.Websocket,
 		netConn:   ctx.Websocket.NetConn(),
+		flusher:   f,
 		opts:      opts,
 		buffers:   buffers,
 		// A closing transport always says so: a peer that sees the TCP
@@ -76,6 +96,12 @@ func (t *transport) Construct(ctx *types.HttpContext) {
 		t.markDead()
 		t.OnClose()
 	})
+	// gorilla answers pings itself when it reads (the fallback reader): its
+	// pong must not cut into a frame the flusher wrote only in part.
+	t.conn.SetPingHandler(func(data string) error {
+		return t.writeControl(ws.PongMessage, []byte(data), time.Now().Add(min(controlReplyWait, t.opts.WriteTimeout)))
+	})
+	t.raw = fastWriter(t.netConn)
 
 	go t.readLoop(ctx.Request().Context().Done())
 
@@ -112,13 +138,7 @@ func (t *transport) Send(packets []*packet.Packet) {
 	for i, p := range packets {
 		t.queue = append(t.queue, queuedPacket{pkt: p, endsBatch: i == len(packets)-1})
 	}
-	startWriter := !t.writing
-	t.writing = true
-	t.mu.Unlock()
-
-	if startWriter {
-		go t.writeLoop()
-	}
+	t.startWriterLocked()
 }
 
 // overflow drops a client that cannot keep up. The close runs on its own
@@ -143,7 +163,7 @@ func (t *transport) overflow(queued, incoming int) {
 func (t *transport) DoClose(fn types.Callable) {
 	t.mu.Lock()
 	t.closing = true
-	waitForWriter := t.writing && !t.dead
+	waitForWriter := t.state != stateIdle && !t.dead
 	t.mu.Unlock()
 
 	if fn != nil {
@@ -187,7 +207,7 @@ func (t *transport) closeConn() {
 	frame, dead := t.closeFrame, t.dead
 	t.mu.Unlock()
 	if !dead {
-		_ = t.conn.WriteControl(ws.CloseMessage, frame, time.Now().Add(min(closeFrameWait, t.opts.WriteTimeout)))
+		_ = t.writeControl(ws.CloseMessage, frame, time.Now().Add(min(closeFrameWait, t.opts.WriteTimeout)))
 	}
 	t.conn.Close()
 }

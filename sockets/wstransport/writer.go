@@ -9,87 +9,206 @@ import (
 	"github.com/zishang520/engine.io/v2/types"
 )
 
-// maxKeptQueue is the largest spare queue array a running writer reuses; a
-// bigger one (after a burst) is released.
-const maxKeptQueue = 64
+// maxKeptQueue is the largest queue array a connection keeps between writes;
+// a bigger one (after a burst) is released.
+const maxKeptQueue = 4
 
-// A writer that has just written waits a moment for more packets before it
-// exits, so a busy connection (a big room) sends what arrived meanwhile in one
-// write instead of one write system call per delivery. The wait starts at
-// coalesceMin and doubles, up to coalesceMax, while waiting keeps finding
-// packets. An idle connection pays nothing: no writer runs. Starting at 0.5 ms
-// (not 2 ms) keeps a quiet connection's delay low: measured with bench/run.sh,
-// fan-out p99 at 40 msg/s per room fell from 84 to 68 ms and the big room still
-// passed 400,000 deliveries/s (p99 19.5 ms).
-const (
-	coalesceMin = 500 * time.Microsecond
-	coalesceMax = 10 * time.Millisecond
-)
-
-// deadlineRefresh is how often a long writer run renews the write deadline.
+// deadlineRefresh is how often a long slowWrite run renews the write deadline.
 // It is well under gorilla's one-second deadline for a pong, which replaces
 // ours on the connection.
 const deadlineRefresh = 250 * time.Millisecond
 
-// writeLoop runs while the queue is non-empty: it takes everything queued,
-// writes it, emits one "drain" per written Send batch, waits briefly for more
-// (see coalesceMin), and exits when nothing came (or the connection is dead or
-// closing).
-func (t *transport) writeLoop() {
+// controlReplyWait bounds writing a pong or a close reply.
+const controlReplyWait = 5 * time.Second
+
+// startWriterLocked hands a connection that just got something to write to its
+// flusher, or to a writer goroutine of its own when it cannot be written
+// without blocking. t.mu is held and is released here.
+func (t *transport) startWriterLocked() {
+	if t.state != stateIdle {
+		t.mu.Unlock()
+		return
+	}
+	if t.raw == nil || t.flusher == nil || t.PerMessageDeflate() != nil {
+		t.state = stateSlow
+		t.mu.Unlock()
+		t.wmu.Lock()
+		go t.slowWrite(nil, 0)
+		return
+	}
+	t.state = stateScheduled
+	t.mu.Unlock()
+	t.flusher.schedule(t)
+}
+
+// takeQueue appends what is queued to dst and empties the queue, keeping a
+// small array for the next packets. With nothing to take (or a dead
+// connection) the connection goes idle, keeping no queue array, and a close
+// requested meanwhile is due (closeNow).
+func (t *transport) takeQueue(dst []queuedPacket) (batch []queuedPacket, closeNow bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.dead || len(t.queue) == 0 {
+		closeNow = t.closing && !t.dead
+		t.state = stateIdle
+		t.queue = nil
+		return dst[:0], closeNow
+	}
+	dst = append(dst[:0], t.queue...)
+	clear(t.queue)
+	t.queue = t.queue[:0]
+	if cap(t.queue) > maxKeptQueue {
+		t.queue = nil
+	}
+	return dst, false
+}
+
+// writeFast is one flusher round's turn for t: everything queued is framed and
+// written without blocking. What the socket does not take goes, with the rest
+// of the connection's writing, to slowWrite. Something queued while writing
+// waits for the next round.
+func (t *transport) writeFast(f *flusher) {
+	batch, closeNow := t.takeQueue(f.batch)
+	if len(batch) == 0 {
+		if closeNow {
+			go t.closeConn() // may wait for the peer: not on the flusher
+		}
+		return
+	}
+	buf, drains, err := t.appendPackets(f.buf[:0], batch)
+	f.buf = buf[:0]
+	clear(batch)
+	f.batch = batch[:0]
+	if err != nil {
+		t.fail(err)
+		return
+	}
+
+	t.wmu.Lock()
+	n, err := writeNonBlocking(t.raw, buf)
+	if err != nil {
+		t.wmu.Unlock()
+		t.fail(fmt.Errorf("write websocket frames: %w", err))
+		return
+	}
+	if n < len(buf) {
+		t.mu.Lock()
+		t.state = stateSlow
+		t.mu.Unlock()
+		// slowWrite inherits wmu: nothing may be written before the rest.
+		go t.slowWrite(append([]byte(nil), buf[n:]...), drains)
+		return
+	}
+	t.wmu.Unlock()
+	t.emitDrains(drains)
+
+	t.mu.Lock()
+	if len(t.queue) == 0 || t.dead {
+		closeNow = t.closing && !t.dead
+		t.state = stateIdle
+		t.queue = nil
+		t.mu.Unlock()
+		if closeNow {
+			go t.closeConn()
+		}
+		return
+	}
+	t.mu.Unlock()
+	f.schedule(t) // queued while we wrote: next round
+}
+
+// slowWrite owns writing t (it is started with t.wmu held and releases it)
+// until the queue is empty: first rest, what a non-blocking write left over,
+// then whatever is queued, each with blocking writes under the write timeout.
+// drains is the number of engine Send batches that rest completes.
+func (t *transport) slowWrite(rest []byte, drains int) {
 	buf := t.buffers.get()
 	defer t.buffers.put(buf)
-
-	var spare []queuedPacket
+	var batch []queuedPacket
 	var deadlineAt time.Time // when the write deadline was last set
-	lingered := false
-	wait := coalesceMin
 	for {
-		t.mu.Lock()
-		if t.dead || len(t.queue) == 0 {
-			if !lingered && !t.dead && !t.closing {
-				t.mu.Unlock()
-				lingered = true
-				time.Sleep(wait)
-				continue
-			}
-			closeNow := t.closing && !t.dead
-			t.writing = false
-			t.queue = nil // an idle connection keeps no queue array
-			t.mu.Unlock()
-			if closeNow {
-				t.closeConn()
-			}
-			return
-		}
-		batch := t.queue
-		t.queue = spare
-		t.mu.Unlock()
-		if lingered { // waiting paid off: the connection is busy, batch more
-			wait = min(2*wait, coalesceMax)
-		}
-		lingered = false
-
 		if now := time.Now(); now.Sub(deadlineAt) >= deadlineRefresh {
 			if err := t.netConn.SetWriteDeadline(now.Add(t.opts.WriteTimeout)); err != nil {
+				t.wmu.Unlock()
 				t.fail(fmt.Errorf("set write deadline: %w", err))
 				return
 			}
 			deadlineAt = now
 		}
-		drains, err := t.writePackets(batch, buf)
-		clear(batch)
-		spare = batch[:0]
-		if cap(spare) > maxKeptQueue {
-			spare = nil
-		}
-		if err != nil {
+		if err := t.writeBlocking(rest); err != nil {
+			t.wmu.Unlock()
 			t.fail(err)
 			return
 		}
-		for range drains {
-			t.Emit("drain")
+		t.emitDrains(drains)
+
+		var closeNow bool
+		batch, closeNow = t.takeQueue(batch)
+		if len(batch) == 0 {
+			t.clearWriteDeadline()
+			t.wmu.Unlock()
+			if closeNow {
+				t.closeConn()
+			}
+			return
 		}
+		if t.PerMessageDeflate() != nil {
+			drains = 0
+			for _, q := range batch {
+				if err := t.writeCompressible(q.pkt); err != nil {
+					t.wmu.Unlock()
+					t.fail(err)
+					return
+				}
+				if q.endsBatch {
+					drains++
+				}
+			}
+			rest = nil
+		} else {
+			var err error
+			*buf, drains, err = t.appendPackets((*buf)[:0], batch)
+			if err != nil {
+				t.wmu.Unlock()
+				t.fail(err)
+				return
+			}
+			rest = *buf
+		}
+		clear(batch)
 	}
+}
+
+// writeBlocking writes b in full (a single Write: net serialises whole writes).
+func (t *transport) writeBlocking(b []byte) error {
+	if len(b) == 0 {
+		return nil
+	}
+	if _, err := t.netConn.Write(b); err != nil {
+		return fmt.Errorf("write websocket frames: %w", err)
+	}
+	return nil
+}
+
+func (t *transport) emitDrains(n int) {
+	for range n {
+		t.Emit("drain")
+	}
+}
+
+// writeControl writes a control frame (pong, close) between our data frames.
+func (t *transport) writeControl(messageType int, data []byte, deadline time.Time) error {
+	t.wmu.Lock()
+	defer t.wmu.Unlock()
+	err := t.conn.WriteControl(messageType, data, deadline)
+	t.clearWriteDeadline()
+	return err
+}
+
+// clearWriteDeadline removes a deadline set for a blocking write: it would
+// otherwise make the flusher's later writes fail once it passed.
+func (t *transport) clearWriteDeadline() {
+	_ = t.netConn.SetWriteDeadline(time.Time{})
 }
 
 // fail ends the connection after a write error.
@@ -118,42 +237,24 @@ func (t *transport) SendShared(p *packet.Packet) bool {
 		return true
 	}
 	t.queue = append(t.queue, queuedPacket{pkt: p})
-	startWriter := !t.writing
-	t.writing = true
-	t.mu.Unlock()
-	if startWriter {
-		go t.writeLoop()
-	}
+	t.startWriterLocked()
 	return true
 }
 
-// writePackets writes the packets and returns how many Send batches ended
-// among them. Without permessage-deflate frames are built by us and coalesced
-// into few writes; with it, gorilla compresses each message.
-func (t *transport) writePackets(batch []queuedPacket, buf *[]byte) (drains int, err error) {
-	compressing := t.PerMessageDeflate() != nil
+// appendPackets appends the packets' frames to buf and returns how many engine
+// Send batches end among them.
+func (t *transport) appendPackets(buf []byte, batch []queuedPacket) (_ []byte, drains int, err error) {
 	for _, q := range batch {
 		if q.endsBatch {
 			drains++
 		}
 		payload, opcode, err := t.payloadOf(q.pkt)
 		if err != nil {
-			return drains, err
+			return buf, drains, err
 		}
-		if compressing {
-			if err := t.writeCompressible(q.pkt, payload, opcode); err != nil {
-				return drains, err
-			}
-			continue
-		}
-		*buf = appendFrame(*buf, opcode, payload)
-		if len(*buf) >= flushAt {
-			if err := t.flush(buf); err != nil {
-				return drains, err
-			}
-		}
+		buf = appendFrame(buf, opcode, payload)
 	}
-	return drains, t.flush(buf)
+	return buf, drains, nil
 }
 
 // payloadOf returns the message bytes for a packet. A broadcast carries one
@@ -175,25 +276,13 @@ func (t *transport) payloadOf(p *packet.Packet) ([]byte, byte, error) {
 	return encoded.Bytes(), opBinary, nil
 }
 
-// flush writes the buffered frames in one write call, under the deadline the
-// writer run set. A single Write is
-// atomic on the connection (net and tls serialise whole writes), so gorilla's
-// own control frames (pong, close) can interleave only between our frames.
-func (t *transport) flush(buf *[]byte) error {
-	if len(*buf) == 0 {
-		return nil
-	}
-	_, err := t.netConn.Write(*buf)
-	*buf = (*buf)[:0]
-	if err != nil {
-		return fmt.Errorf("write websocket frames: %w", err)
-	}
-	return nil
-}
-
 // writeCompressible writes one message through gorilla so permessage-deflate
 // applies; used only when the server enables compression.
-func (t *transport) writeCompressible(p *packet.Packet, payload []byte, opcode byte) error {
+func (t *transport) writeCompressible(p *packet.Packet) error {
+	payload, opcode, err := t.payloadOf(p)
+	if err != nil {
+		return err
+	}
 	compress := p.Options != nil && p.Options.Compress
 	if len(payload) < t.PerMessageDeflate().Threshold {
 		compress = false

@@ -56,9 +56,9 @@ func TestSharedPacketsKeepOrderWithEmits(t *testing.T) {
 	}
 }
 
-// TestWriterExitsAfterCoalesceWindow: the writer lingers only briefly after
-// writing, so an idle connection keeps no writer.
-func TestWriterExitsAfterCoalesceWindow(t *testing.T) {
+// TestWriterGoesIdleAfterWriting: once its queue is written a connection
+// holds no writer and no queue, and its flusher's goroutine ends.
+func TestWriterGoesIdleAfterWriting(t *testing.T) {
 	useTransport(t, NewBuilder(Options{}))
 	trs := make(chan *transport, 1)
 	srv := startServer(t, nil, func(s *socket.Socket) {
@@ -77,14 +77,17 @@ func TestWriterExitsAfterCoalesceWindow(t *testing.T) {
 	deadline := time.Now().Add(time.Second)
 	for {
 		tr.mu.Lock()
-		writing := tr.writing
+		idle := tr.state == stateIdle && tr.queue == nil
 		tr.mu.Unlock()
-		if !writing {
+		tr.flusher.mu.Lock()
+		running := tr.flusher.running
+		tr.flusher.mu.Unlock()
+		if idle && !running {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("writer still running a second after the last packet")
+			t.Fatalf("a second after the last packet: idle %v, flusher running %v", idle, running)
 		}
-		time.Sleep(coalesceMin)
+		time.Sleep(time.Millisecond)
 	}
 }

@@ -1,0 +1,113 @@
+package wstransport
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// flusher writes the queued frames of many connections from one goroutine, in
+// rounds: a round takes every connection that has something queued and gives
+// each one non-blocking write of everything it holds. Compared with a writer
+// goroutine per connection this costs no goroutine start, park or timer per
+// delivery, and it batches by itself: what arrives while a round runs waits
+// for the next one, so the busier the server, the more frames share a write.
+//
+// After a round the flusher pauses in proportion to the round's length
+// (pauseFactor, at most maxPause): a loaded server writes each connection less
+// often but with more frames per write system call (on loopback most of a small
+// write's cost is waking the reader), while a quiet one writes at once (a
+// round of a few writes lasts microseconds, and so does its pause).
+//
+// The goroutine exists only while there is something to write. A connection
+// whose socket cannot take everything at once leaves the flusher for a writer
+// goroutine of its own (transport.slowWrite) until its queue is empty, so a
+// slow client never holds up the others.
+type flusher struct {
+	mu      sync.Mutex
+	ready   []*transport // connections waiting for the next round
+	spare   []*transport
+	running bool
+
+	// Used by the loop goroutine only (one at a time: running).
+	buf   []byte         // frames of the connection being written
+	batch []queuedPacket // packets of the connection being written
+}
+
+const (
+	// pauseFactor: the pause after a round, relative to the round's length.
+	// With 1, writing takes at most about half of the time while the rounds
+	// are long.
+	pauseFactor = 1
+	// maxPause bounds the delay the pause adds to a delivery under load.
+	maxPause = 15 * time.Millisecond
+	// minPause: shorter pauses are skipped (a timer costs more than it saves).
+	minPause = 50 * time.Microsecond
+	// maxPooledBatch keeps a batch array grown by a burst from being kept.
+	maxPooledBatch = 1024
+)
+
+// schedule adds t to the next round. The caller has moved t to stateScheduled,
+// so t is on at most one list at a time.
+func (f *flusher) schedule(t *transport) {
+	f.mu.Lock()
+	f.ready = append(f.ready, t)
+	start := !f.running
+	f.running = true
+	f.mu.Unlock()
+	if start {
+		go f.loop()
+	}
+}
+
+func (f *flusher) loop() {
+	for {
+		f.mu.Lock()
+		round := f.ready
+		if len(round) == 0 {
+			if cap(f.buf) > maxPooledBuffer {
+				f.buf = nil
+			}
+			if cap(f.batch) > maxPooledBatch {
+				f.batch = nil
+			}
+			f.running = false
+			f.mu.Unlock()
+			return
+		}
+		f.ready = f.spare[:0]
+		f.mu.Unlock()
+
+		began := time.Now()
+		for _, t := range round {
+			t.writeFast(f)
+		}
+		clear(round)
+		f.spare = round
+		if pause := time.Since(began) * pauseFactor; pause >= minPause {
+			time.Sleep(min(pause, maxPause))
+		}
+	}
+}
+
+// flushers spreads connections over one flusher per processor, so writing is
+// not limited to one core.
+type flushers struct {
+	shards []*flusher
+	next   atomic.Uint32
+}
+
+func newFlushers() *flushers {
+	n := max(runtime.GOMAXPROCS(0), 1)
+	fs := &flushers{shards: make([]*flusher, n)}
+	for i := range fs.shards {
+		fs.shards[i] = &flusher{}
+	}
+	return fs
+}
+
+// pick returns the flusher of a new connection.
+func (fs *flushers) pick() *flusher {
+	return fs.shards[int(fs.next.Add(1))%len(fs.shards)]
+}

@@ -1,0 +1,90 @@
+package wstransport
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	ws "github.com/gorilla/websocket"
+	"github.com/zishang520/socket.io/v2/socket"
+)
+
+// TestWritesWorkLongAfterAPong: answering a client's ping sets a write
+// deadline on the socket; once it has passed, later non-blocking writes from
+// the flusher must still go out.
+func TestWritesWorkLongAfterAPong(t *testing.T) {
+	const writeTimeout = 50 * time.Millisecond
+	useTransport(t, NewBuilder(Options{WriteTimeout: writeTimeout}))
+	srv := startServer(t, nil, func(s *socket.Socket) {
+		s.On("echo", func(args ...any) { s.Emit("m", args...) })
+	})
+	c, _ := connectV4(t, srv, 0)
+	pongs := make(chan struct{}, 1)
+	c.conn.SetPongHandler(func(string) error { pongs <- struct{}{}; return nil })
+	c.startReading()
+
+	c.writeMu.Lock()
+	err := c.conn.WriteControl(ws.PingMessage, []byte("hi"), time.Now().Add(time.Second))
+	c.writeMu.Unlock()
+	if err != nil {
+		t.Fatalf("ping: %v", err)
+	}
+	select {
+	case <-pongs:
+	case <-time.After(2 * time.Second):
+		t.Fatal("no pong")
+	}
+	time.Sleep(4 * writeTimeout) // the pong's deadline is long past
+	for i := range 3 {
+		want := fmt.Sprintf("after-pong-%d", i)
+		c.emit(t, "echo", want)
+		ev, ok := c.nextEvent(t, 2*time.Second)
+		if !ok {
+			t.Fatalf("no reply to %s: the connection stopped writing", want)
+		}
+		if got := argString(t, ev, 0); got != want {
+			t.Fatalf("got %s, want %s", got, want)
+		}
+	}
+}
+
+// TestPartialWritesKeepOrder: a client that reads slowly makes the socket take
+// only part of a flusher round's write; the rest, and what follows, must
+// arrive complete and in order once it reads again.
+func TestPartialWritesKeepOrder(t *testing.T) {
+	const n = 150
+	payload := string(make([]byte, 16<<10)) // 16 KiB of zero bytes, JSON-escaped
+	useTransport(t, NewBuilder(Options{}))
+	trs := make(chan *transport, 1)
+	srv := startServer(t, nil, func(s *socket.Socket) {
+		s.On("burst", func(...any) {
+			for i := range n {
+				s.Emit("m", fmt.Sprintf("%d", i), payload)
+			}
+			trs <- s.Conn().Transport().(*transport)
+		})
+	})
+	// Default socket buffers: a tiny receive buffer would stall TCP itself
+	// (zero-window probes back off for seconds). 150 × ~100 KB still
+	// overfills the defaults many times over.
+	c, _ := connectV4(t, srv, 0)
+	c.emit(t, "burst")
+	tr := <-trs
+	time.Sleep(100 * time.Millisecond) // let the socket buffers fill up
+	tr.mu.Lock()
+	state := tr.state
+	tr.mu.Unlock()
+	if state != stateSlow {
+		t.Fatalf("writer state %d with a full socket, want %d (slowWrite)", state, stateSlow)
+	}
+	c.startReading()
+	for i := range n {
+		ev, ok := c.nextEvent(t, 5*time.Second)
+		if !ok {
+			t.Fatalf("stalled after %d of %d messages", i, n)
+		}
+		if got := argString(t, ev, 0); got != fmt.Sprint(i) {
+			t.Fatalf("message %d arrived as %s", i, got)
+		}
+	}
+}
