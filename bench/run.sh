@@ -7,6 +7,7 @@
 #   SERVERS=go SCENARIOS=fanout bench/run.sh
 #   QUICK=1 bench/run.sh              # short steps, small idle counts: a smoke run
 #   SERVERS=thin SCENARIOS=fanout bench/run.sh   # calibrate the generator on a server with no work
+#   GEN_ARGS=-in-step bench/run.sh    # extra generator flags (here: all rooms send at the same instants)
 #
 # Results: bench/results/<UTC time>/<server>-<scenario>.{json,txt,log} and table.md.
 set -euo pipefail
@@ -131,7 +132,7 @@ for scenario in $SCENARIOS; do
 		log "$server: $scenario"
 		start_server "$server" "$scenario"
 		# shellcheck disable=SC2046 # word splitting of the argument list is intended
-		taskset -c "$GEN_CPU" "$BIN/loadgen" $(scenario_args "$scenario") \
+		taskset -c "$GEN_CPU" "$BIN/loadgen" $(scenario_args "$scenario") ${GEN_ARGS:-} \
 			-url "http://127.0.0.1:$PORT" -label "$server" -server-pid "$SERVER_PID" \
 			-server-core "$SERVER_CPU" -gen-core "$GEN_CPU" \
 			-out "$OUT/$server-$scenario.json" 2>>"$OUT/$server-$scenario.gen.log" | tee "$OUT/$server-$scenario.txt" ||

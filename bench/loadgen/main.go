@@ -61,6 +61,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.traffic.Senders, "senders", 20, "traffic: sending connections per room")
 	fs.StringVar(&o.rates, "rates", "10,20,40", "traffic: messages/s per room, one step each (comma list)")
 	fs.IntVar(&o.traffic.Payload, "payload", 64, "traffic: message content bytes")
+	fs.BoolVar(&o.traffic.InStep, "in-step", false, "traffic: all rooms send at the same instants (bursts) instead of spread over the interval")
 	fs.DurationVar(&o.traffic.Warmup, "warmup", 2*time.Second, "traffic/history: warmup before each measured window")
 	fs.DurationVar(&o.traffic.Duration, "duration", 8*time.Second, "traffic/history: measured window per step")
 	fs.DurationVar(&o.traffic.Drain, "drain", 2*time.Second, "traffic: longest wait for in-flight deliveries after a step")

@@ -27,6 +27,9 @@ type trafficConfig struct {
 	Users       int           `json:"users"`
 	Concurrency int           `json:"connect_concurrency"`
 	Reader      string        `json:"reader"`
+	// InStep makes every room send at the same instants (bursts of one
+	// message per room); by default rooms are spread over the interval.
+	InStep bool `json:"rooms_in_step"`
 }
 
 // StepResult is one rate step of a traffic run.
@@ -168,6 +171,9 @@ func (t *trafficRun) step(ctx context.Context, step int, roomRate float64) StepR
 			// late): started in step, every room would send at the same
 			// instant and each tick would be one burst of nRooms messages.
 			offset := time.Duration(float64(time.Second) / roomRate * float64(r) / float64(nRooms))
+			if cfg.InStep {
+				offset = 0
+			}
 			sent[r], lags[r] = sendRoom(senders, t.roomIDs[r], step, roomRate, offset, cfg.Payload, &phase, run)
 		}()
 	}
