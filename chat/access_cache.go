@@ -16,17 +16,20 @@ const DefaultAccessTTL = 2 * time.Second
 // defaultAccessEntries bounds the cache; past it, expired answers (then all) go.
 const defaultAccessEntries = 50_000
 
-// accessCache remembers, per (room, user), the answer of models.Store.Access, so
-// the access rule does not cost a query on every post, typing event and read.
-// Only found rooms are cached: a missing room is asked again each time.
+// accessCache remembers the answers of models.Store.Access, so the access rule
+// does not cost a query on every post, typing event and read. A public room is
+// open to everyone, so its answer is kept once for every user (Member cleared:
+// it decides nothing there); a private room's is kept per (room, user). Only
+// found rooms are cached: a missing room is asked again each time.
 type accessCache struct {
 	ttl time.Duration
 	max int
 	now func() time.Time
 
-	mu    sync.Mutex
-	rooms map[int64]map[int64]accessEntry // room id -> user id -> answer
-	size  int
+	mu     sync.Mutex
+	public map[int64]accessEntry           // public room id -> answer for any user
+	rooms  map[int64]map[int64]accessEntry // private room id -> user id -> answer
+	size   int
 	// gen advances on every invalidation; an answer read from the database before
 	// an invalidation is not stored after it (it may predate the change).
 	gen uint64
@@ -45,13 +48,17 @@ func newAccessCache(ttl time.Duration, maxEntries int, now func() time.Time) *ac
 	if now == nil {
 		now = time.Now
 	}
-	return &accessCache{ttl: ttl, max: maxEntries, now: now, rooms: make(map[int64]map[int64]accessEntry)}
+	return &accessCache{ttl: ttl, max: maxEntries, now: now,
+		public: make(map[int64]accessEntry), rooms: make(map[int64]map[int64]accessEntry)}
 }
 
 // get returns a fresh answer, if any, and the generation to hand back to put.
 func (c *accessCache) get(roomID, userID int64) (models.RoomAccess, uint64, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if e, ok := c.public[roomID]; ok && c.now().Before(e.until) {
+		return e.acc, c.gen, true
+	}
 	if e, ok := c.rooms[roomID][userID]; ok && c.now().Before(e.until) {
 		return e.acc, c.gen, true
 	}
@@ -72,6 +79,15 @@ func (c *accessCache) put(roomID, userID int64, acc models.RoomAccess, gen uint6
 	if c.size >= c.max {
 		c.evict(now)
 	}
+	entry := accessEntry{acc: acc, until: now.Add(c.ttl)}
+	if !acc.IsPrivate {
+		entry.acc.Member = false
+		if _, ok := c.public[roomID]; !ok {
+			c.size++
+		}
+		c.public[roomID] = entry
+		return
+	}
 	users := c.rooms[roomID]
 	if users == nil {
 		users = make(map[int64]accessEntry)
@@ -80,12 +96,18 @@ func (c *accessCache) put(roomID, userID int64, acc models.RoomAccess, gen uint6
 	if _, ok := users[userID]; !ok {
 		c.size++
 	}
-	users[userID] = accessEntry{acc: acc, until: now.Add(c.ttl)}
+	users[userID] = entry
 }
 
 // evict drops expired answers and, when that is not enough, everything: the
 // cache only saves queries, so starting over is always correct. Caller holds mu.
 func (c *accessCache) evict(now time.Time) {
+	for roomID, e := range c.public {
+		if !now.Before(e.until) {
+			delete(c.public, roomID)
+			c.size--
+		}
+	}
 	for roomID, users := range c.rooms {
 		for userID, e := range users {
 			if !now.Before(e.until) {
@@ -98,6 +120,7 @@ func (c *accessCache) evict(now time.Time) {
 		}
 	}
 	if c.size >= c.max*3/4 {
+		c.public = make(map[int64]accessEntry)
 		c.rooms = make(map[int64]map[int64]accessEntry)
 		c.size = 0
 	}
@@ -110,9 +133,14 @@ func (c *accessCache) forgetRoom(roomID int64) {
 	c.gen++
 	c.size -= len(c.rooms[roomID])
 	delete(c.rooms, roomID)
+	if _, ok := c.public[roomID]; ok {
+		delete(c.public, roomID)
+		c.size--
+	}
 }
 
-// forgetMember drops the answer about userID in roomID (joined or left).
+// forgetMember drops the answer about userID in roomID (joined or left). A public
+// room's answer stays: membership does not decide access there.
 func (c *accessCache) forgetMember(roomID, userID int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -260,3 +260,56 @@ func TestAccessTTLSwitchesTheCache(t *testing.T) {
 		svc.Close()
 	}
 }
+
+// A public room is open to everyone: one user's answer serves every user, so a
+// room with many posters costs one query per TTL, not one per poster. A private
+// room's answer stays per user.
+func TestAccessCacheSharesPublicRoomAnswers(t *testing.T) {
+	c := newAccessCache(time.Minute, 10, nil)
+	_, gen, _ := c.get(1, 10)
+	c.put(1, 10, models.RoomAccess{IsPrivate: false, CreatedBy: 10, Member: true}, gen)
+	acc, _, ok := c.get(1, 11)
+	if !ok {
+		t.Fatal("public room: another user's answer was not reused")
+	}
+	if acc.IsPrivate || acc.Member {
+		t.Fatalf("public room answer %+v: want public, membership cleared", acc)
+	}
+	_, gen, _ = c.get(2, 10)
+	c.put(2, 10, models.RoomAccess{IsPrivate: true, CreatedBy: 10, Member: true}, gen)
+	if _, _, ok := c.get(2, 11); ok {
+		t.Fatal("private room: a member's answer served another user")
+	}
+	if n := c.len(); n != 2 {
+		t.Fatalf("cache holds %d answers, want 2 (one per public room, one per private member)", n)
+	}
+	c.forgetMember(1, 10) // joining or leaving a public room changes nobody's access
+	if _, _, ok := c.get(1, 12); !ok {
+		t.Fatal("public room answer dropped by a membership change")
+	}
+	c.forgetRoom(1)
+	if _, _, ok := c.get(1, 12); ok {
+		t.Fatal("public room answer served after the room was forgotten")
+	}
+}
+
+// Through the service: once any user has read a public room, another instance's
+// privacy change (straight through the store) reaches a second user only after
+// the TTL, like the first — the answer was shared, not asked again.
+func TestPublicRoomAccessIsSharedUntilTTL(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		f := newAccessFixture(t, db)
+		room := f.publicRoom(t)
+		if err := f.svc.CanRead(f.ctx, f.alice, room.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.store.UpdateRoom(f.ctx, room.ID, map[string]any{"is_private": true}); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.svc.CanRead(f.ctx, f.bob, room.ID); err != nil {
+			t.Fatalf("bob should get alice's cached public answer within the TTL, got %v", err)
+		}
+		f.clock.advance(DefaultAccessTTL)
+		wantKind(t, f.svc.CanRead(f.ctx, f.bob, room.ID), KindForbidden, "bob after the TTL")
+	})
+}

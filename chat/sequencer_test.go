@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -75,4 +76,104 @@ func TestConcurrentPostsAreDeliveredInStoredOrder(t *testing.T) {
 			t.Fatalf("stored %d messages, want %d", stored, senders*each)
 		}
 	})
+}
+
+// gatherFixture is a writer that is not running: gather is driven by hand, and
+// yield stands for the other goroutines that run while the writer yields.
+func gatherFixture(yield func(q *sequencer)) *sequencer {
+	q := &sequencer{queue: make(chan *pendingPost, 4*sequencerBatch)}
+	q.yield = func() { yield(q) }
+	return q
+}
+
+// With nobody else queueing (an idle server), a lone post is committed after a
+// single yield, which returns at once: no waiting for the time bound.
+func TestGatherCommitsLonePostAtOnce(t *testing.T) {
+	yields := 0
+	q := gatherFixture(func(*sequencer) { yields++ })
+	batch := q.gather([]*pendingPost{{}})
+	if len(batch) != 1 || yields != 1 {
+		t.Fatalf("lone post: batch of %d after %d yields, want 1 after 1", len(batch), yields)
+	}
+}
+
+// The writer keeps yielding while that brings posts, and commits as soon as a
+// yield brings none.
+func TestGatherTakesPostsQueuedWhileYielding(t *testing.T) {
+	yields := 0
+	q := gatherFixture(func(q *sequencer) {
+		yields++
+		if yields <= 5 {
+			q.queue <- &pendingPost{}
+		}
+	})
+	q.queue <- &pendingPost{} // queued before the writer woke
+	batch := q.gather([]*pendingPost{{}})
+	if len(batch) != 7 || yields != 6 {
+		t.Fatalf("batch of %d after %d yields, want 7 after 6", len(batch), yields)
+	}
+}
+
+// Posts that keep coming do not hold a commit back for more than maxGather,
+// nor make a batch larger than sequencerBatch.
+func TestGatherIsBounded(t *testing.T) {
+	q := gatherFixture(func(q *sequencer) {
+		time.Sleep(maxGather / 4)
+		q.queue <- &pendingPost{}
+	})
+	start := time.Now()
+	batch := q.gather([]*pendingPost{{}})
+	if len(batch) >= sequencerBatch || time.Since(start) < maxGather {
+		t.Fatalf("endless posts: batch of %d after %v, want it cut at %v", len(batch), time.Since(start), maxGather)
+	}
+
+	q = gatherFixture(func(q *sequencer) {
+		for range 2 * sequencerBatch {
+			q.queue <- &pendingPost{}
+		}
+	})
+	if batch := q.gather([]*pendingPost{{}}); len(batch) != sequencerBatch || len(q.queue) != sequencerBatch+1 {
+		t.Fatalf("a flood of posts made a batch of %d and left %d queued, want %d and %d",
+			len(batch), len(q.queue), sequencerBatch, sequencerBatch+1)
+	}
+}
+
+// On one core, posters that are all ready to post share commits: the writer no
+// longer commits each message alone as soon as the first post wakes it.
+func TestConcurrentPostsShareCommitsOnOneCore(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	ctx := context.Background()
+	db := testdb.Open(t, "sqlite")
+	svc := New(Deps{Store: models.NewStore(db), Tokens: auth.NewTokens([]byte("k"), time.Hour)})
+	t.Cleanup(svc.Close)
+	sess, err := svc.Register(ctx, RegisterInput{Username: "alice", Email: "alice@example.com", Password: "secret1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := Actor{ID: sess.User.ID, Username: "alice"}
+	name := "general"
+	room, err := svc.CreateRoom(ctx, a, RoomInput{Name: &name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const posters, each = 20, 10
+	before := svc.writer.commits.Load()
+	var wg sync.WaitGroup
+	for range posters {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range each {
+				if _, err := svc.PostMessage(ctx, a, room.ID, PostInput{Content: "hi"}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	commits := svc.writer.commits.Load() - before
+	if perCommit := float64(posters*each) / float64(commits); perCommit < 4 {
+		t.Fatalf("%d posts took %d commits (%.1f a commit): posts ready together were not gathered", posters*each, commits, perCommit)
+	}
 }

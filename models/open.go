@@ -19,6 +19,7 @@ func Open(ctx context.Context, cfg config.Database, log *slog.Logger) (*gorm.DB,
 	var dialector gorm.Dialector
 	switch cfg.Driver {
 	case "sqlite":
+		keepSQLiteMemoryMapped()
 		dialector = sqlite.Open(cfg.DSN)
 	case "postgres":
 		// The Supabase transaction pooler (pgbouncer) cannot keep prepared statements

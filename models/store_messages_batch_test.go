@@ -90,26 +90,3 @@ func TestInsertMessagesRejectsBadRow(t *testing.T) {
 		}
 	})
 }
-
-// BenchmarkInsertMessages measures the group-commit insert on SQLite, per message.
-func BenchmarkInsertMessages(b *testing.B) {
-	for _, n := range []int{1, 16, 128} {
-		b.Run(fmt.Sprintf("batch%d", n), func(b *testing.B) {
-			db := testdb.Open(b, "sqlite")
-			store := models.NewStore(db)
-			userID, roomID := seedRoom(b, store)
-			ctx := context.Background()
-			b.ReportAllocs()
-			b.ResetTimer()
-			for b.Loop() {
-				b.StopTimer()
-				msgs := newMessages(n, userID, roomID, "bench")
-				b.StartTimer()
-				if err := store.InsertMessages(ctx, msgs); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/msg")
-		})
-	}
-}
