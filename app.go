@@ -52,6 +52,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 	}
 	a := &app{db: db, log: log}
 	a.closers = append(a.closers, func() error { return models.Close(db) })
+	a.closers = append(a.closers, wireGC(cfg, log).close)
 	defer func() {
 		if err != nil {
 			a.close()

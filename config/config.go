@@ -30,6 +30,7 @@ type Config struct {
 	RedisURL         string // REDIS_URL (redis:// or rediss://), empty = no Redis
 	SocketIO         SocketIO
 	RateLimit        RateLimit
+	GC               GC
 	MetricsToken     string        // METRICS_TOKEN
 	ShutdownTimeout  time.Duration // SHUTDOWN_TIMEOUT, default 10s
 	InstanceID       string        // INSTANCE_ID, default hostname + "-" + 6 random hex chars
@@ -79,6 +80,21 @@ type SocketIO struct {
 type RateLimit struct {
 	EventsPerSecond float64 // SOCKET_RATE_LIMIT, default 20
 	Burst           int     // SOCKET_RATE_BURST, default 40
+}
+
+// GC paces the garbage collector. Go's default lets the heap double between
+// collections (GOGC=100), so a server holding many idle connections, whose
+// heap is mostly their long-lived state, keeps about twice that state in
+// memory. For large heaps the growth is held to Percent of the live heap; a
+// heap of less than MinHeadroom*100/Percent keeps the default pace, so a server
+// busy with traffic on few connections collects no more often than before.
+type GC struct {
+	// Percent is the growth allowed between collections, in % of the live heap,
+	// for large heaps (GC_PERCENT, default 40; default 0 when GOGC is set). 0
+	// leaves the Go runtime's own setting (GOGC) untouched.
+	Percent int
+	// MinHeadroom is the growth always allowed (GC_MIN_HEADROOM_MB, default 32 MiB).
+	MinHeadroom int64
 }
 
 // Defaults that other packages may want to show (e.g. in /api/uploads/types/allowed).
@@ -154,6 +170,9 @@ func Load(getenv func(string) string, dotenvPath string) (Config, error) {
 		return Config{}, err
 	}
 	if cfg.RateLimit, err = loadRateLimit(env); err != nil {
+		return Config{}, err
+	}
+	if cfg.GC, err = loadGC(env); err != nil {
 		return Config{}, err
 	}
 

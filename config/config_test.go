@@ -76,6 +76,7 @@ func TestDefaults(t *testing.T) {
 		{"SocketIO.SendQueue", cfg.SocketIO.SendQueue, 1024},
 		{"RateLimit.EventsPerSecond", cfg.RateLimit.EventsPerSecond, 20.0},
 		{"RateLimit.Burst", cfg.RateLimit.Burst, 40},
+		{"GC", cfg.GC, GC{Percent: 40, MinHeadroom: 32 << 20}},
 		{"MetricsToken", cfg.MetricsToken, ""},
 		{"ShutdownTimeout", cfg.ShutdownTimeout, 10 * time.Second},
 	}
@@ -109,6 +110,7 @@ func TestOverrides(t *testing.T) {
 		"SOCKETIO_MAX_PAYLOAD": "2000", "SOCKETIO_RECOVERY_WINDOW": "1m", "SOCKET_SEND_QUEUE": "8",
 		"SOCKET_RATE_LIMIT": "2.5", "SOCKET_RATE_BURST": "5", "METRICS_TOKEN": "m", "SHUTDOWN_TIMEOUT": "3",
 		"INSTANCE_ID": "node-a", "DB_MAX_OPEN_CONNS": "7", "DB_MAX_IDLE_CONNS": "0", "DB_CONN_MAX_LIFETIME": "1h",
+		"GC_PERCENT": "0", "GC_MIN_HEADROOM_MB": "8",
 	})
 	checks := []struct {
 		name      string
@@ -127,6 +129,7 @@ func TestOverrides(t *testing.T) {
 		{"RedisURL", cfg.RedisURL, "rediss://:pw@redis:6380/0"},
 		{"SocketIO", cfg.SocketIO, SocketIO{30 * time.Second, 5 * time.Second, 2000, time.Minute, 8}},
 		{"RateLimit", cfg.RateLimit, RateLimit{2.5, 5}},
+		{"GC", cfg.GC, GC{Percent: 0, MinHeadroom: 8 << 20}},
 		{"MetricsToken", cfg.MetricsToken, "m"},
 		{"ShutdownTimeout", cfg.ShutdownTimeout, 3 * time.Second},
 		{"InstanceID", cfg.InstanceID, "node-a"},
@@ -410,6 +413,9 @@ func TestBadValues(t *testing.T) {
 		{"SOCKET_RATE_LIMIT", "0", nil},
 		{"SOCKET_RATE_BURST", "1.5", nil},
 		{"SHUTDOWN_TIMEOUT", "10q", nil},
+		{"GC_PERCENT", "-1", nil},
+		{"GC_PERCENT", "50%", nil},
+		{"GC_MIN_HEADROOM_MB", "lots", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key+"="+tt.value, func(t *testing.T) {
@@ -469,5 +475,19 @@ func TestRedacted(t *testing.T) {
 	}
 	if r["port"] != 5000 || r["jwt_secret_source"] != "env" || r["allowed_origins"] != "*" {
 		t.Errorf("Redacted lost plain fields: %v", r)
+	}
+}
+
+// TestGOGCLeavesTheRuntimeAlone: an operator who set GOGC keeps it (no pacer)
+// unless GC_PERCENT asks for one explicitly.
+func TestGOGCLeavesTheRuntimeAlone(t *testing.T) {
+	if got := mustLoad(t, map[string]string{"GOGC": "200"}).GC.Percent; got != 0 {
+		t.Errorf("GOGC set: GC.Percent = %d, want 0 (pacer off)", got)
+	}
+	if got := mustLoad(t, map[string]string{"GOGC": "200", "GC_PERCENT": "50"}).GC.Percent; got != 50 {
+		t.Errorf("GOGC and GC_PERCENT set: GC.Percent = %d, want 50", got)
+	}
+	if got := mustLoad(t, map[string]string{}).GC.Percent; got != 40 {
+		t.Errorf("default GC.Percent = %d, want 40", got)
 	}
 }

@@ -59,6 +59,10 @@ func (c Config) Redacted() map[string]any {
 			"events_per_second": c.RateLimit.EventsPerSecond,
 			"burst":             c.RateLimit.Burst,
 		},
+		"gc": map[string]any{
+			"percent":      c.GC.Percent,
+			"min_headroom": c.GC.MinHeadroom,
+		},
 	}
 }
 

@@ -121,6 +121,24 @@ func loadSocketIO(e *env) (SocketIO, error) {
 	return s, nil
 }
 
+func loadGC(e *env) (GC, error) {
+	var g GC
+	var err error
+	percent := 40
+	if e.get("GOGC") != "" {
+		percent = 0 // the operator tuned the runtime directly: leave it be
+	}
+	if g.Percent, err = e.nonNegativeInt("GC_PERCENT", percent); err != nil {
+		return GC{}, err
+	}
+	headroomMB, err := e.nonNegativeInt("GC_MIN_HEADROOM_MB", 32)
+	if err != nil {
+		return GC{}, err
+	}
+	g.MinHeadroom = int64(headroomMB) * megabyte
+	return g, nil
+}
+
 func loadRateLimit(e *env) (RateLimit, error) {
 	var r RateLimit
 	var err error

@@ -63,6 +63,10 @@ type recoveryAdapter struct {
 	// broadcast needs no per-recipient look at who is legacy.
 	legacyMu sync.Mutex
 	legacy   map[socket.SocketId]*socket.Socket
+
+	// pruneTimer drops what outlived the window when no broadcast comes to do
+	// it (an idle server); nil while nothing is kept. Guarded by mu.
+	pruneTimer *time.Timer
 }
 
 type keptPacket struct {
@@ -87,6 +91,13 @@ func (a *recoveryAdapter) Broadcast(p *parser.Packet, opts *socket.BroadcastOpti
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	local := opts != nil && opts.Flags != nil && opts.Flags.Local
+	if local && len(a.sessions) == 0 && !a.anyMember(opts) {
+		// Nobody here receives it, and nobody could recover it: sockets that
+		// join later start after it, and no disconnected one is kept. (The
+		// hub's events reach every namespace, most of them empty.)
+		return
+	}
 	legacy := a.legacyTargets(opts)
 	if len(legacy) > 0 {
 		plain := *p
@@ -127,19 +138,71 @@ func (a *recoveryAdapter) record(data []any, opts *socket.BroadcastOptions) stri
 	}
 	a.kept.push(k)
 	a.kept.dropOld(now.Add(-a.window), a.maxPackets)
+	a.schedulePrune()
 	return a.prefix + strconv.FormatUint(k.seq, 36)
+}
+
+// anyMember reports whether any local socket is in one of the broadcast's rooms
+// (any socket at all when it names none). Exceptions are ignored: at worst a
+// packet nobody receives is kept. Callers hold a.mu.
+func (a *recoveryAdapter) anyMember(opts *socket.BroadcastOptions) bool {
+	if opts.Rooms == nil || opts.Rooms.Len() == 0 {
+		found := false
+		a.Sids().Range(func(socket.SocketId, *types.Set[socket.Room]) bool {
+			found = true
+			return false
+		})
+		return found
+	}
+	rooms := a.Rooms()
+	for _, room := range opts.Rooms.Keys() {
+		if ids, ok := rooms.Load(room); ok && ids.Len() > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// schedulePrune makes sure expired packets and sessions are dropped within a
+// window even if nothing is broadcast any more. Callers hold a.mu.
+func (a *recoveryAdapter) schedulePrune() {
+	if a.pruneTimer == nil && a.window > 0 {
+		a.pruneTimer = time.AfterFunc(a.window, a.prune)
+	}
+}
+
+// prune drops what is older than the window, and runs again a window later
+// while anything is still kept.
+func (a *recoveryAdapter) prune() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	now := time.Now()
+	a.kept.dropOld(now.Add(-a.window), a.maxPackets)
+	a.dropExpiredSessions(now)
+	if a.kept.len() == 0 && len(a.sessions) == 0 {
+		a.pruneTimer = nil
+		return
+	}
+	a.pruneTimer.Reset(a.window)
+}
+
+// dropExpiredSessions forgets sessions kept longer than the window. Callers
+// hold a.mu.
+func (a *recoveryAdapter) dropExpiredSessions(now time.Time) {
+	for pid, kept := range a.sessions {
+		if now.Sub(kept.at) > a.window {
+			delete(a.sessions, pid)
+		}
+	}
 }
 
 func (a *recoveryAdapter) PersistSession(s *socket.SessionToPersist) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	now := time.Now()
-	for pid, kept := range a.sessions {
-		if now.Sub(kept.at) > a.window {
-			delete(a.sessions, pid)
-		}
-	}
+	a.dropExpiredSessions(now)
 	a.sessions[s.Pid] = keptSession{session: s, at: now}
+	a.schedulePrune()
 }
 
 // RestoreSession returns the session and the packets it missed after offset, or

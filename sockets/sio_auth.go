@@ -49,7 +49,17 @@ func authToken(auth any) string {
 // offsets appended to its events: EIO=3 clients cannot recover, and Python
 // clients (python-engineio marks its requests with a float `t` timestamp) call
 // handlers with every argument, so an extra offset breaks one-argument handlers.
+//
+// Our namespace sockets record it in their state when they connect (their
+// handshake is released after); legacyHandshake reads it from the handshake.
 func legacyClient(s *socket.Socket) bool {
+	if st, ok := s.Data().(interface{ legacyClient() bool }); ok {
+		return st.legacyClient()
+	}
+	return legacyHandshake(s)
+}
+
+func legacyHandshake(s *socket.Socket) bool {
 	if s.Conn().Protocol() == 3 {
 		return true
 	}

@@ -27,14 +27,18 @@ type connectGates struct {
 type gate struct {
 	mu      sync.Mutex
 	pending int
-	idle    chan struct{} // closed when pending drops to 0
+	idle    chan struct{} // while pending > 0: closed when it drops to 0
 }
 
 func newConnectGates() *connectGates { return &connectGates{gates: map[string]*gate{}} }
 
-// install wraps the engine's connection handling: a gate is created before
-// socket.io sees the connection, and the client's "data" listeners are
-// wrapped after socket.io has registered them.
+// install adds the gate in front of socket.io's connection handling: a gate is
+// created before socket.io sees the connection, and its "data" listener is
+// registered before socket.io's, so it runs first for every packet (an
+// emitter calls listeners in the order they were added) and holds the packet
+// while a CONNECT is in flight. (Wrapping socket.io's listener instead would
+// remove and re-add the event, which costs every connection a second copy of
+// the emitter's map.)
 func (g *connectGates) install(eng engine.BaseServer) {
 	originals := eng.Listeners("connection")
 	eng.RemoveAllListeners("connection")
@@ -47,30 +51,15 @@ func (g *connectGates) install(eng engine.BaseServer) {
 		if conn.Protocol() == 3 {
 			gt.begin() // socket.io connects EIO=3 clients to "/" on its own
 		}
-		_ = conn.Once("close", func(...any) { g.remove(conn.Id()) })
-	})
-	_ = eng.On("connection", originals...)
-	_ = eng.On("connection", func(args ...any) {
-		conn, ok := args[0].(engine.Socket)
-		if !ok {
-			return
-		}
-		gt := g.get(conn.Id())
-		if gt == nil {
-			return
-		}
-		data := conn.Listeners("data")
-		conn.RemoveAllListeners("data")
 		_ = conn.On("data", func(args ...any) {
 			gt.wait()
 			if len(args) > 0 && isConnectPacket(args[0]) {
 				gt.begin()
 			}
-			for _, l := range data {
-				l(args...)
-			}
 		})
+		_ = conn.Once("close", func(...any) { g.remove(conn.Id()) })
 	})
+	_ = eng.On("connection", originals...)
 }
 
 // isConnectPacket reports a Socket.IO CONNECT packet ("0...").
@@ -127,8 +116,15 @@ func (gt *gate) end() {
 	}
 	gt.pending--
 	if gt.pending == 0 {
-		close(gt.idle)
+		gt.open()
 	}
+}
+
+// open lets waiting packets through and drops the channel: a gate is kept for
+// the connection's life, and most of the time nothing waits. Callers hold gt.mu.
+func (gt *gate) open() {
+	close(gt.idle)
+	gt.idle = nil
 }
 
 func (gt *gate) reset() {
@@ -136,7 +132,7 @@ func (gt *gate) reset() {
 	defer gt.mu.Unlock()
 	if gt.pending > 0 {
 		gt.pending = 0
-		close(gt.idle)
+		gt.open()
 	}
 }
 

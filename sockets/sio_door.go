@@ -76,6 +76,11 @@ func newSIODoor(ctx context.Context, o Options) *sioDoor {
 	d.io = socket.NewServer(nil, opts)
 	d.handler = d.io.ServeHandler(nil)
 	d.gates.install(d.io.Engine())
+	_ = d.io.Engine().On("connection", func(args ...any) {
+		if conn, ok := args[0].(engine.Socket); ok {
+			releaseRequestWhenDone(conn.Request())
+		}
+	})
 	if o.Sessions != nil {
 		d.handler = d.routeSessions(o.Sessions, d.handler)
 	}
@@ -158,9 +163,6 @@ func splitArgs(args []any) (payload any, ack socket.Ack) {
 	}
 	return payload, ack
 }
-
-// handler is one client event's work: it returns the ack fields on success.
-type handler func(ctx context.Context, payload any) (map[string]any, error)
 
 // fail tells the client what went wrong: an `error` event and an error ack.
 func (d *sioDoor) fail(s *socket.Socket, ack socket.Ack, err error) {

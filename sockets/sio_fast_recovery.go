@@ -24,7 +24,9 @@ func (q *packetQueue) dropOld(cutoff time.Time, max int) {
 		q.head++
 	}
 	if q.head == len(q.items) {
-		q.items, q.head = q.items[:0], 0
+		// Nothing kept: let the array go too (it grows to a busy period's
+		// size, and an idle server should not keep it).
+		q.items, q.head = nil, 0
 		return
 	}
 	if q.head >= 64 && q.head*2 >= len(q.items) {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/zishang520/engine.io/v2/types"
+	"github.com/zishang520/socket.io-go-parser/v2/parser"
 	"github.com/zishang520/socket.io/v2/socket"
 )
 
@@ -86,5 +87,79 @@ func TestTargetsHonoursRoomsAndExcept(t *testing.T) {
 		if got := targets(in, c.opts); got != c.want {
 			t.Errorf("case %d: targets = %v, want %v", i, got, c.want)
 		}
+	}
+}
+
+// testAdapter is our recovery adapter on a namespace of a server that serves
+// nothing (no engine connections: sockets join rooms by id only).
+func testAdapter(t *testing.T, window time.Duration) *recoveryAdapter {
+	t.Helper()
+	srv := socket.NewServer(nil, nil)
+	t.Cleanup(func() { srv.Close(nil) })
+	return recoveryAdapterBuilder{window: window}.New(srv.Of("/t", nil)).(*recoveryAdapter)
+}
+
+func localEvent(room socket.Room) (*parser.Packet, *socket.BroadcastOptions) {
+	return &parser.Packet{Type: parser.EVENT, Data: []any{"user_joined", map[string]any{"id": 1}}},
+		&socket.BroadcastOptions{Rooms: types.NewSet(room), Except: types.NewSet[socket.Room](),
+			Flags: &socket.BroadcastFlags{Local: true}}
+}
+
+func keptCount(a *recoveryAdapter) int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.kept.len()
+}
+
+// The hub's events reach every namespace: one with nobody in the room and no
+// disconnected socket that could recover keeps nothing; as soon as either
+// exists, the packet is kept.
+func TestLocalBroadcastIsKeptOnlyIfSomeoneCouldRecoverIt(t *testing.T) {
+	a := testAdapter(t, time.Minute)
+	a.Broadcast(localEvent("5"))
+	if n := keptCount(a); n != 0 || a.seq != 0 {
+		t.Fatalf("kept %d packets (seq %d) for an empty room and no session", n, a.seq)
+	}
+
+	a.AddAll("sid1", types.NewSet[socket.Room]("sid1", "5"))
+	a.Broadcast(localEvent("5"))
+	if n := keptCount(a); n != 1 {
+		t.Fatalf("kept %d packets for a room with a member, want 1", n)
+	}
+	a.Broadcast(localEvent("6")) // another, empty room
+	if n := keptCount(a); n != 1 {
+		t.Fatalf("kept %d packets after a broadcast to an empty room, want 1", n)
+	}
+
+	a.DelAll("sid1")
+	a.PersistSession(&socket.SessionToPersist{Sid: "sid1", Pid: "p1", Rooms: types.NewSet[socket.Room]("sid1", "5")})
+	a.Broadcast(localEvent("5"))
+	if n := keptCount(a); n != 2 {
+		t.Fatalf("kept %d packets with a session that may recover, want 2", n)
+	}
+}
+
+// With nothing broadcast any more, what outlived the window is still dropped.
+func TestKeptPacketsAndSessionsExpireOnAnIdleServer(t *testing.T) {
+	a := testAdapter(t, 50*time.Millisecond)
+	a.AddAll("sid1", types.NewSet[socket.Room]("sid1", "5"))
+	a.Broadcast(localEvent("5"))
+	a.PersistSession(&socket.SessionToPersist{Sid: "sid2", Pid: "p2", Rooms: types.NewSet[socket.Room]("sid2")})
+	if keptCount(a) != 1 {
+		t.Fatal("packet not kept")
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		a.mu.Lock()
+		packets, sessions := a.kept.len(), len(a.sessions)
+		idle := a.kept.items == nil && sessions == 0 && a.pruneTimer == nil
+		a.mu.Unlock()
+		if idle {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("still kept after the window: %d packets, %d sessions", packets, sessions)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

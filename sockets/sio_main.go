@@ -2,6 +2,7 @@ package sockets
 
 import (
 	"context"
+	"slices"
 	"sync"
 
 	"github.com/zishang520/socket.io/v2/socket"
@@ -10,13 +11,29 @@ import (
 )
 
 // mainConn is the state of one socket on "/" or "/socket.io". It is kept as the
-// socket's data, so connection state recovery brings it back with the socket.
+// socket's data, so connection state recovery brings it back with the socket
+// (the recovered socket's middleware takes the rooms it was in from it).
 type mainConn struct {
-	actor chat.Actor
-	limit *bucket
+	actor  chat.Actor
+	limit  *bucket
+	legacy bool // see legacyClient; read from the handshake, which is then released
+	track  socketTrack
 
 	mu    sync.Mutex
-	rooms map[int64]struct{} // chat rooms this socket is in
+	rooms []int64 // chat rooms this socket is in: a few, so a slice beats a map
+}
+
+func (c *mainConn) legacyClient() bool    { return c.legacy }
+func (c *mainConn) tracked() *socketTrack { return &c.track }
+
+// mainEvents are the client events of "/" and "/socket.io", shared by every
+// socket (a table per socket would cost each idle connection a map and a
+// closure per event).
+var mainEvents = eventTable[mainConn]{
+	"join_room":    (*sioDoor).joinRoom,
+	"leave_room":   (*sioDoor).leaveRoom,
+	"send_message": (*sioDoor).sendMessage,
+	"typing":       (*sioDoor).typing,
 }
 
 func (c *mainConn) connID(s *socket.Socket) string { return "sio:" + string(s.Id()) }
@@ -24,23 +41,20 @@ func (c *mainConn) connID(s *socket.Socket) string { return "sio:" + string(s.Id
 func (c *mainConn) joined() []int64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make([]int64, 0, len(c.rooms))
-	for id := range c.rooms {
-		out = append(out, id)
-	}
-	return out
+	return slices.Clone(c.rooms)
 }
 
 func (c *mainConn) setJoined(roomID int64, in bool) (was bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	_, was = c.rooms[roomID]
-	if in {
-		c.rooms[roomID] = struct{}{}
-	} else {
-		delete(c.rooms, roomID)
+	i := slices.Index(c.rooms, roomID)
+	switch {
+	case in && i < 0:
+		c.rooms = append(c.rooms, roomID)
+	case !in && i >= 0:
+		c.rooms = slices.Delete(c.rooms, i, i+1)
 	}
-	return was
+	return i >= 0
 }
 
 // mainMiddleware authenticates the socket and registers its event handlers
@@ -54,29 +68,19 @@ func (d *sioDoor) mainMiddleware(s *socket.Socket, next func(*socket.ExtendedErr
 		d.refuse(s, next, err)
 		return
 	}
-	c, _ := s.Data().(*mainConn)
-	if c == nil || c.actor.ID != actor.ID {
-		c = &mainConn{rooms: make(map[int64]struct{})}
+	c := &mainConn{actor: actor, limit: newBucket(d.opts.RateLimit.EventsPerSecond, d.opts.RateLimit.Burst),
+		legacy: legacyHandshake(s)}
+	// A recovered socket comes back with its previous state: it is still in its rooms.
+	if prev, _ := s.Data().(*mainConn); prev != nil && prev.actor.ID == actor.ID {
+		c.rooms = prev.joined()
 	}
-	c.actor = actor
-	c.limit = newBucket(d.opts.RateLimit.EventsPerSecond, d.opts.RateLimit.Burst)
 	s.SetData(c)
 
-	d.route(s, c.limit, eventHandlers{
-		"join_room": func(ctx context.Context, payload any) (map[string]any, error) {
-			return d.joinRoom(ctx, s, c, payload)
-		},
-		"leave_room": func(ctx context.Context, payload any) (map[string]any, error) {
-			return d.leaveRoom(ctx, s, c, payload)
-		},
-		"send_message": func(ctx context.Context, payload any) (map[string]any, error) {
-			return d.sendMessage(ctx, s, c, payload)
-		},
-		"typing": func(ctx context.Context, payload any) (map[string]any, error) {
-			return d.typing(ctx, s, c, payload)
-		},
+	route(d, s, c, c.limit, mainEvents)
+	s.On("disconnect", func(...any) {
+		d.untrackSocket(s, &c.track)
+		d.exitAll(s, c)
 	})
-	s.On("disconnect", func(...any) { d.exitAll(s, c) })
 	next(nil)
 }
 
@@ -86,12 +90,8 @@ func (d *sioDoor) onMainConnection(args ...any) {
 	if c == nil {
 		return
 	}
-	d.emit(s, "connected", map[string]any{
-		"message":  "Connected to IzpoChat",
-		"user_id":  c.actor.ID,
-		"username": c.actor.Username,
-		"sid":      string(s.Id()),
-	})
+	d.emit(s, "connected", connectedView{Message: "Connected to IzpoChat", Sid: string(s.Id()),
+		UserID: c.actor.ID, Username: c.actor.Username})
 	if s.Recovered() {
 		d.reenter(s, c)
 	}
@@ -167,8 +167,7 @@ func (d *sioDoor) sendMessage(ctx context.Context, s *socket.Socket, c *mainConn
 	if err != nil {
 		return nil, err
 	}
-	sent := map[string]any{"status": "success", "message_id": msg.ID, "timestamp": msg.Timestamp, "room_id": roomID}
-	d.emit(s, "message_sent", sent)
+	d.emit(s, "message_sent", messageSentView{MessageID: msg.ID, RoomID: roomID, Status: "success", Timestamp: msg.Timestamp})
 	return postedAck(msg), nil
 }
 
@@ -178,16 +177,20 @@ func postedAck(msg chat.Message) map[string]any {
 }
 
 // admit finishes the start every namespace connection shares: the connect gate
-// opens and the socket is tracked; nil (and the socket dropped) when it carries no
-// authenticated state of type C.
-func admit[C any](d *sioDoor, s *socket.Socket) *C {
+// opens, the socket is tracked and its handshake released; nil (and the socket
+// dropped) when it carries no authenticated state of type C.
+func admit[C any, PC interface {
+	*C
+	tracked() *socketTrack
+}](d *sioDoor, s *socket.Socket) *C {
 	d.gates.done(s.Conn().Id())
 	c, _ := s.Data().(*C)
 	if c == nil {
 		s.Disconnect(true)
 		return nil
 	}
-	d.trackSocket(s)
+	d.trackSocket(s, PC(c).tracked())
+	releaseHandshake(s)
 	return c
 }
 

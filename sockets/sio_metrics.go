@@ -10,40 +10,54 @@ import (
 	"github.com/izpochat/server/chat"
 )
 
+// socketTrack is a namespace socket's entry in the connection metrics: the
+// transport it is counted under, from the namespace's connection handler until
+// it disconnects. It lives in the socket's state (no closure of its own).
+type socketTrack struct {
+	mu        sync.Mutex
+	transport string
+	counted   bool // SocketConnected was recorded
+	gone      bool // SocketDisconnected was recorded, or the socket left before being counted
+}
+
 // trackSocket counts a connected namespace socket under its Engine.IO
-// transport until it disconnects, moving it from polling to websocket when the
-// connection upgrades. It is called from the namespace's connection handler,
-// before anything can disconnect the socket.
-func (d *sioDoor) trackSocket(s *socket.Socket) {
+// transport until untrackSocket, moving it from polling to websocket when the
+// connection upgrades. It is called from the namespace's connection handler.
+func (d *sioDoor) trackSocket(s *socket.Socket, tr *socketTrack) {
 	rec, ns, conn := d.opts.Metrics, s.Nsp().Name(), s.Conn()
-	var (
-		mu        sync.Mutex
-		transport string
-		gone      bool
-	)
-	// The upgrade listener goes first, so an upgrade racing with this call is
-	// either seen here or already reflected in conn.Transport().
-	_ = conn.On("upgrade", func(args ...any) {
-		to, ok := transportName(args)
-		mu.Lock()
-		defer mu.Unlock()
-		if ok && !gone && to != transport {
-			rec.SocketUpgraded(ns, transport, to)
-			transport = to
-		}
-	})
-	mu.Lock()
-	transport = conn.Transport().Name()
-	rec.SocketConnected(transport, ns)
-	mu.Unlock()
-	s.On("disconnect", func(...any) {
-		mu.Lock()
-		defer mu.Unlock()
-		if !gone {
-			gone = true
-			rec.SocketDisconnected(transport, ns)
-		}
-	})
+	// A connection already on websocket has nothing left to upgrade to; only
+	// the others need a listener (each one costs every idle connection). It is
+	// added first, so an upgrade racing with this call is either seen by it or
+	// already reflected in conn.Transport().
+	if conn.Transport().Name() != transports.WEBSOCKET {
+		_ = conn.On("upgrade", func(args ...any) {
+			to, ok := transportName(args)
+			tr.mu.Lock()
+			defer tr.mu.Unlock()
+			if ok && tr.counted && !tr.gone && to != tr.transport {
+				rec.SocketUpgraded(ns, tr.transport, to)
+				tr.transport = to
+			}
+		})
+	}
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	if tr.gone {
+		return // disconnected before its connection handler ran
+	}
+	tr.transport = conn.Transport().Name()
+	tr.counted = true
+	rec.SocketConnected(tr.transport, ns)
+}
+
+// untrackSocket ends the socket's count; it runs on the socket's disconnect.
+func (d *sioDoor) untrackSocket(s *socket.Socket, tr *socketTrack) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	if tr.counted && !tr.gone {
+		d.opts.Metrics.SocketDisconnected(tr.transport, s.Nsp().Name())
+	}
+	tr.gone = true
 }
 
 func transportName(args []any) (string, bool) {

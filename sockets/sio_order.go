@@ -1,7 +1,6 @@
 package sockets
 
 import (
-	"github.com/zishang520/engine.io/v2/events"
 	"github.com/zishang520/socket.io-go-parser/v2/parser"
 )
 
@@ -22,25 +21,24 @@ func (orderedParser) NewEncoder() parser.Encoder { return parser.NewEncoder() }
 func (orderedParser) NewDecoder() parser.Decoder { return newOrderedDecoder(parser.NewDecoder()) }
 
 // orderedDecoder decodes with the library's decoder and appends a ticket to
-// every event's arguments before socket.io sees the packet.
+// every event's arguments before socket.io sees the packet. It shares the
+// inner decoder's emitter: our listener goes first, so socket.io's (added
+// later) sees the tagged packet, and a connection costs one emitter, not two.
 type orderedDecoder struct {
-	events.EventEmitter // where socket.io listens for "decoded"
-	inner               parser.Decoder
-	seq                 *eventSequence
+	parser.Decoder // the library's; socket.io listens on it for "decoded"
+	seq            *eventSequence
 }
 
 func newOrderedDecoder(inner parser.Decoder) *orderedDecoder {
-	d := &orderedDecoder{EventEmitter: events.New(), inner: inner, seq: newEventSequence()}
+	d := &orderedDecoder{Decoder: inner, seq: newEventSequence()}
 	_ = inner.On("decoded", d.tag)
 	return d
 }
 
-func (d *orderedDecoder) Add(data any) error { return d.inner.Add(data) }
-
 // Destroy runs when the connection closes: events still waiting for their
 // turn are let go so their goroutines end.
 func (d *orderedDecoder) Destroy() {
-	d.inner.Destroy()
+	d.Decoder.Destroy()
 	d.seq.close()
 }
 
@@ -53,5 +51,4 @@ func (d *orderedDecoder) tag(args ...any) {
 			packet.Data = append(data[:len(data):len(data)], d.seq.issue())
 		}
 	}
-	d.Emit("decoded", args...)
 }

@@ -1,13 +1,20 @@
 package sockets
 
 import (
+	"context"
+
 	"github.com/zishang520/socket.io/v2/socket"
 )
 
-// eventHandlers maps client event names to their work on one socket.
-type eventHandlers map[string]handler
+// eventHandler is one client event's work on a socket whose state is a *C: it
+// returns the ack fields on success.
+type eventHandler[C any] func(d *sioDoor, ctx context.Context, s *socket.Socket, c *C, payload any) (map[string]any, error)
 
-// route makes hs the socket's client events, handled one at a time in the
+// eventTable maps client event names to their work. Tables are shared by every
+// socket of a namespace kind; what is per socket (s, c) is passed in.
+type eventTable[C any] map[string]eventHandler[C]
+
+// route makes table the socket's client events, handled one at a time in the
 // order the connection received them, with rate limiting, the `error` event
 // and acks.
 //
@@ -15,7 +22,7 @@ type eventHandlers map[string]handler
 // packet's own goroutine before dispatching. It never calls next: dispatching
 // would emit the event once more on yet another goroutine, out of order. So
 // client events must be registered here, never with s.On.
-func (d *sioDoor) route(s *socket.Socket, limit *bucket, hs eventHandlers) {
+func route[C any](d *sioDoor, s *socket.Socket, c *C, limit *bucket, table eventTable[C]) {
 	s.Use(func(args []any, _ func(error)) {
 		ticket, args := takeTicket(args)
 		if ticket != nil {
@@ -23,20 +30,20 @@ func (d *sioDoor) route(s *socket.Socket, limit *bucket, hs eventHandlers) {
 			defer ticket.release()
 			ticket.wait()
 		}
-		d.handleEvent(s, limit, hs, args)
+		handleEvent(d, s, c, limit, table, args)
 	})
 }
 
 // handleEvent runs one client event; args are the event name, its arguments
 // and maybe an ack callback. The budget is charged in turn, so of a burst the
 // first events pass and the last are refused.
-func (d *sioDoor) handleEvent(s *socket.Socket, limit *bucket, hs eventHandlers, args []any) {
+func handleEvent[C any](d *sioDoor, s *socket.Socket, c *C, limit *bucket, table eventTable[C], args []any) {
 	if len(args) == 0 || !s.Connected() {
 		return
 	}
 	name, _ := args[0].(string)
 	d.opts.Metrics.EventIn(name)
-	h, ok := hs[name]
+	h, ok := table[name]
 	if !ok {
 		return // unknown events were never answered; they still take their turn
 	}
@@ -47,7 +54,7 @@ func (d *sioDoor) handleEvent(s *socket.Socket, limit *bucket, hs eventHandlers,
 	}
 	ctx, cancel := d.eventCtx()
 	defer cancel()
-	result, err := h(ctx, payload)
+	result, err := h(d, ctx, s, c, payload)
 	if err != nil {
 		d.fail(s, ack, err)
 		return

@@ -16,12 +16,15 @@ const (
 
 // eventSequence is one connection's incoming events in arrival order. Each
 // event holds a ticket; a ticket's turn comes when every earlier ticket is done.
+//
+// An idle connection's sequence holds no ticket and no channel: pending is
+// emptied as tickets finish, and closed is made only for an event that waits.
 type eventSequence struct {
 	mu      sync.Mutex
-	next    uint64                  // number of the next ticket issued
-	head    uint64                  // lowest ticket not done
-	pending map[uint64]*orderTicket // tickets from head on
-	closed  chan struct{}           // closed with the connection
+	next    uint64         // number of the next ticket issued
+	head    uint64         // lowest ticket not done
+	pending []*orderTicket // tickets head, head+1, ... not yet finished in turn
+	closed  chan struct{}  // made by closedChan; closed with the connection
 	isDone  bool
 }
 
@@ -35,8 +38,19 @@ type orderTicket struct {
 	done    bool
 }
 
-func newEventSequence() *eventSequence {
-	return &eventSequence{pending: map[uint64]*orderTicket{}, closed: make(chan struct{})}
+func newEventSequence() *eventSequence { return &eventSequence{} }
+
+// closedChan returns a channel closed with the connection.
+func (q *eventSequence) closedChan() <-chan struct{} {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed == nil {
+		q.closed = make(chan struct{})
+		if q.isDone {
+			close(q.closed)
+		}
+	}
+	return q.closed
 }
 
 // issue hands out the next ticket.
@@ -48,7 +62,7 @@ func (q *eventSequence) issue() *orderTicket {
 		close(t.turn)
 	}
 	if !q.isDone {
-		q.pending[t.n] = t
+		q.pending = append(q.pending, t)
 	}
 	q.next++
 	return t
@@ -62,8 +76,18 @@ func (q *eventSequence) close() {
 		return
 	}
 	q.isDone = true
-	close(q.closed)
-	q.pending = map[uint64]*orderTicket{}
+	if q.closed != nil {
+		close(q.closed)
+	}
+	q.pending = nil
+}
+
+// headTicket is the lowest ticket not done, if it is still kept.
+func (q *eventSequence) headTicket() (*orderTicket, bool) {
+	if len(q.pending) == 0 {
+		return nil, false
+	}
+	return q.pending[0], true
 }
 
 // finish marks ticket n done and hands the turn on. Callers hold q.mu.
@@ -73,14 +97,18 @@ func (q *eventSequence) finish(t *orderTicket) {
 	}
 	t.done = true
 	for {
-		h, ok := q.pending[q.head]
+		h, ok := q.headTicket()
 		if !ok || !h.done {
 			if ok {
 				closeOnce(h.turn)
 			}
 			return
 		}
-		delete(q.pending, q.head)
+		q.pending[0] = nil
+		q.pending = q.pending[1:]
+		if len(q.pending) == 0 {
+			q.pending = nil // an idle connection keeps no array
+		}
 		q.head++
 	}
 }
@@ -116,6 +144,7 @@ func (t *orderTicket) wait() {
 		return
 	default:
 	}
+	closed := t.seq.closedChan()
 	deadline := time.NewTimer(maxOrderWait)
 	defer deadline.Stop()
 	for {
@@ -124,7 +153,7 @@ func (t *orderTicket) wait() {
 		case <-t.turn:
 			check.Stop()
 			return
-		case <-t.seq.closed:
+		case <-closed:
 			check.Stop()
 			return
 		case <-deadline.C:
@@ -141,7 +170,7 @@ func (q *eventSequence) skipLostHead() {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for {
-		h, ok := q.pending[q.head]
+		h, ok := q.headTicket()
 		if !ok || h.claimed || time.Since(h.issued) < unclaimedTimeout {
 			return
 		}

@@ -37,8 +37,29 @@ func TestTicketTurnComesWhenEveryEarlierTicketIsDone(t *testing.T) {
 		t.Fatal("ticket 2 still waits after 0 and 1 are done")
 	}
 	t2.release()
-	if len(q.pending) != 0 || q.head != 3 {
-		t.Fatalf("pending %d, head %d after all done; want 0 and 3", len(q.pending), q.head)
+	// An idle connection keeps no ticket array.
+	if q.pending != nil || q.head != 3 {
+		t.Fatalf("pending %v (nil: %t), head %d after all done; want nil and 3", q.pending, q.pending == nil, q.head)
+	}
+}
+
+// Events that never wait cost no channel.
+func TestSequenceMakesAChannelOnlyForAWaiter(t *testing.T) {
+	q := newEventSequence()
+	for range 3 {
+		tk := q.issue()
+		tk.claim()
+		tk.wait()
+		tk.release()
+	}
+	if q.closed != nil || q.pending != nil {
+		t.Fatalf("closed %v, pending %v after events that did not wait", q.closed, q.pending)
+	}
+	q.close()
+	select {
+	case <-q.closedChan():
+	default:
+		t.Fatal("the channel of a closed sequence is open")
 	}
 }
 
@@ -143,7 +164,7 @@ func TestOrderedDecoderTagsEventsOnly(t *testing.T) {
 	}
 	d.Destroy()
 	select {
-	case <-d.(*orderedDecoder).seq.closed:
+	case <-d.(*orderedDecoder).seq.closedChan():
 	default:
 		t.Fatal("Destroy left the sequence open")
 	}

@@ -14,6 +14,17 @@ type roomConn struct {
 	actor  chat.Actor
 	roomID int64
 	limit  *bucket
+	legacy bool // see legacyClient; read from the handshake, which is then released
+	track  socketTrack
+}
+
+func (c *roomConn) legacyClient() bool    { return c.legacy }
+func (c *roomConn) tracked() *socketTrack { return &c.track }
+
+// roomEvents are the client events of "/rooms/<id>", shared by every socket.
+var roomEvents = eventTable[roomConn]{
+	"message": (*sioDoor).roomMessage,
+	"typing":  (*sioDoor).roomTyping,
 }
 
 func (c *roomConn) connID(s *socket.Socket) string { return "ns:" + string(s.Id()) }
@@ -47,36 +58,12 @@ func (d *sioDoor) roomMiddleware(s *socket.Socket, next func(*socket.ExtendedErr
 		d.refuse(s, next, err)
 		return
 	}
-	c := &roomConn{actor: actor, roomID: roomID, limit: newBucket(d.opts.RateLimit.EventsPerSecond, d.opts.RateLimit.Burst)}
+	c := &roomConn{actor: actor, roomID: roomID, limit: newBucket(d.opts.RateLimit.EventsPerSecond, d.opts.RateLimit.Burst),
+		legacy: legacyHandshake(s)}
 	s.SetData(c)
-	d.route(s, c.limit, eventHandlers{
-		"message": func(ctx context.Context, payload any) (map[string]any, error) {
-			m, err := object(payload)
-			if err != nil {
-				return nil, err
-			}
-			in, err := postInput(m)
-			if err != nil {
-				return nil, err
-			}
-			msg, err := d.service.PostMessage(ctx, c.actor, c.roomID, in)
-			if err != nil {
-				return nil, err
-			}
-			return postedAck(msg), nil
-		},
-		"typing": func(ctx context.Context, payload any) (map[string]any, error) {
-			m, err := object(payload)
-			if err != nil {
-				return nil, err
-			}
-			if err := d.service.Typing(ctx, c.actor, c.roomID, typingFlag(m), c.connID(s)); err != nil {
-				return nil, err
-			}
-			return map[string]any{"room_id": c.roomID}, nil
-		},
-	})
+	route(d, s, c, c.limit, roomEvents)
 	s.On("disconnect", func(...any) {
+		d.untrackSocket(s, &c.track)
 		ctx, cancel := d.eventCtx()
 		defer cancel()
 		d.service.ExitRoom(ctx, c.actor, c.roomID, c.connID(s), false)
@@ -102,4 +89,31 @@ func (d *sioDoor) onRoomConnection(args ...any) {
 	d.emit(s, "welcome", welcomeView{Type: "welcome", Message: "Welcome to room " + strconv.FormatInt(c.roomID, 10),
 		RoomID: c.roomID, UserID: c.actor.ID, Username: c.actor.Username, Timestamp: now()})
 	d.emit(s, "users_online", onlineOf("users_online", c.roomID, online))
+}
+
+func (d *sioDoor) roomMessage(ctx context.Context, _ *socket.Socket, c *roomConn, payload any) (map[string]any, error) {
+	m, err := object(payload)
+	if err != nil {
+		return nil, err
+	}
+	in, err := postInput(m)
+	if err != nil {
+		return nil, err
+	}
+	msg, err := d.service.PostMessage(ctx, c.actor, c.roomID, in)
+	if err != nil {
+		return nil, err
+	}
+	return postedAck(msg), nil
+}
+
+func (d *sioDoor) roomTyping(ctx context.Context, s *socket.Socket, c *roomConn, payload any) (map[string]any, error) {
+	m, err := object(payload)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.service.Typing(ctx, c.actor, c.roomID, typingFlag(m), c.connID(s)); err != nil {
+		return nil, err
+	}
+	return map[string]any{"room_id": c.roomID}, nil
 }

@@ -35,6 +35,23 @@ type onlineView struct {
 	Timestamp chat.Time      `json:"timestamp"`
 }
 
+// connectedView's fields are in the order the map it replaced was encoded in
+// (sorted keys), so the JSON is unchanged.
+type connectedView struct {
+	Message  string `json:"message"`
+	Sid      string `json:"sid"`
+	UserID   int64  `json:"user_id"`
+	Username string `json:"username"`
+}
+
+// messageSentView: as connectedView, fields in sorted key order.
+type messageSentView struct {
+	MessageID int64     `json:"message_id"`
+	RoomID    int64     `json:"room_id"`
+	Status    string    `json:"status"`
+	Timestamp chat.Time `json:"timestamp"`
+}
+
 type welcomeView struct {
 	Type      string    `json:"type,omitempty"`
 	Message   string    `json:"message"`

@@ -30,9 +30,13 @@ type flusher struct {
 	spare   []*transport
 	running bool
 
+	// hurry ends a pause early (see urge).
+	hurry chan struct{}
+
 	// Used by the loop goroutine only (one at a time: running).
 	buf   []byte         // frames of the connection being written
 	batch []queuedPacket // packets of the connection being written
+	pause *time.Timer
 }
 
 const (
@@ -86,8 +90,31 @@ func (f *flusher) loop() {
 		clear(round)
 		f.spare = round
 		if pause := time.Since(began) * pauseFactor; pause >= minPause {
-			time.Sleep(min(pause, maxPause))
+			f.wait(min(pause, maxPause))
 		}
+	}
+}
+
+// wait pauses the loop for d, or until urge is called.
+func (f *flusher) wait(d time.Duration) {
+	if f.pause == nil {
+		f.pause = time.NewTimer(d)
+	} else {
+		f.pause.Reset(d)
+	}
+	select {
+	case <-f.pause.C:
+	case <-f.hurry:
+		f.pause.Stop()
+	}
+}
+
+// urge ends the current pause: a connection's queue is filling up, and
+// waiting longer could overflow it although its client reads fine.
+func (f *flusher) urge() {
+	select {
+	case f.hurry <- struct{}{}:
+	default:
 	}
 }
 
@@ -102,7 +129,7 @@ func newFlushers() *flushers {
 	n := max(runtime.GOMAXPROCS(0), 1)
 	fs := &flushers{shards: make([]*flusher, n)}
 	for i := range fs.shards {
-		fs.shards[i] = &flusher{}
+		fs.shards[i] = &flusher{hurry: make(chan struct{}, 1)}
 	}
 	return fs
 }

@@ -111,6 +111,10 @@ func (p *poller) watch(t *transport) bool {
 	// Every path that ends the connection closes it through t.conn, which
 	// emits "close": the registration is dropped then.
 	t.conn.Once("close", func(...any) { p.forget(st.id) })
+	// From here on the connection is read by us and written through netConn:
+	// letting go of gorilla's Conn frees its buffers (~2.75 KB per idle
+	// connection; the engine's upgrader sizes them and gives no pool).
+	t.conn.Conn = nil
 	// A new connection is about to send its first packets: serve it now.
 	st.serve()
 	return true

@@ -72,5 +72,5 @@ func (t *transport) endRead(err error) {
 	if !errors.As(err, &closeErr) && !errors.Is(err, net.ErrClosed) {
 		t.OnError("websocket read error", err)
 	}
-	t.conn.Close()
+	t.closeNet()
 }

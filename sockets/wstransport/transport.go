@@ -153,7 +153,7 @@ func (t *transport) overflow(queued, incoming int) {
 		slog.Int("queue_size", t.opts.QueueSize))
 	go func() {
 		t.OnError("websocket write queue overflow", errQueueFull)
-		t.conn.Close()
+		t.closeNet()
 	}()
 }
 
@@ -209,7 +209,7 @@ func (t *transport) closeConn() {
 	if !dead {
 		_ = t.writeControl(ws.CloseMessage, frame, time.Now().Add(min(closeFrameWait, t.opts.WriteTimeout)))
 	}
-	t.conn.Close()
+	t.closeNet()
 }
 
 // markDead stops all further writes and releases the queue.

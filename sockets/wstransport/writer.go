@@ -26,7 +26,12 @@ const controlReplyWait = 5 * time.Second
 // without blocking. t.mu is held and is released here.
 func (t *transport) startWriterLocked() {
 	if t.state != stateIdle {
+		// A quarter full: the flusher's pause must not make it overflow.
+		urge := t.state == stateScheduled && len(t.queue) >= t.opts.QueueSize/4
 		t.mu.Unlock()
+		if urge {
+			t.flusher.urge()
+		}
 		return
 	}
 	if t.raw == nil || t.flusher == nil || t.PerMessageDeflate() != nil {
@@ -200,7 +205,14 @@ func (t *transport) emitDrains(n int) {
 func (t *transport) writeControl(messageType int, data []byte, deadline time.Time) error {
 	t.wmu.Lock()
 	defer t.wmu.Unlock()
-	err := t.conn.WriteControl(messageType, data, deadline)
+	// Framed here, not by gorilla's Conn, which polled connections let go of.
+	// gorilla's message types are the control opcodes; a control payload is
+	// at most 125 bytes, so its length fits the second byte.
+	frame := make([]byte, 0, 2+len(data))
+	frame = append(frame, finBit|byte(messageType), byte(len(data)))
+	frame = append(frame, data...)
+	_ = t.netConn.SetWriteDeadline(deadline)
+	_, err := t.netConn.Write(frame)
 	t.clearWriteDeadline()
 	return err
 }
@@ -215,7 +227,7 @@ func (t *transport) clearWriteDeadline() {
 func (t *transport) fail(err error) {
 	t.markDead()
 	t.OnError("websocket write error", err)
-	t.conn.Close()
+	t.closeNet()
 }
 
 // SendShared queues one packet shared with the other recipients of a
@@ -299,4 +311,11 @@ func (t *transport) writeCompressible(p *packet.Packet) error {
 		return fmt.Errorf("write websocket message: %w", err)
 	}
 	return nil
+}
+
+// closeNet closes the connection and reports it as types.WebSocketConn.Close
+// would, without gorilla's Conn (nil once the poller reads the connection).
+func (t *transport) closeNet() {
+	_ = t.netConn.Close()
+	t.conn.Emit("close")
 }
