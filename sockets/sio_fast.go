@@ -36,10 +36,10 @@ func (a *recoveryAdapter) fanOut(p *parser.Packet, opts *socket.BroadcastOptions
 				Options: &packet.Options{Compress: wopts.Compress, WsPreEncodedFrame: frame}}
 		}
 	}
+	// No "any outgoing" listener is notified, as the library's adapter would:
+	// our doors register none (OnAnyOutgoing is not used in this package), and
+	// asking costs a copy of the listener list per recipient of every broadcast.
 	a.eachRecipient(opts, func(s *socket.Socket) {
-		if notify := s.NotifyOutgoingListeners(); notify != nil {
-			notify(p)
-		}
 		if shared != nil && sendShared(s, shared) {
 			return
 		}
