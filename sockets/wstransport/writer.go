@@ -37,8 +37,7 @@ func (t *transport) startWriterLocked() {
 	if t.raw == nil || t.flusher == nil || t.PerMessageDeflate() != nil {
 		t.state = stateSlow
 		t.mu.Unlock()
-		t.wmu.Lock()
-		go t.slowWrite(nil, 0)
+		t.goSlowWrite(nil, 0, false) // Send may not wait for wmu: engine locks are held
 		return
 	}
 	t.state = stateScheduled
@@ -89,7 +88,12 @@ func (t *transport) writeFast(f *flusher) {
 		return
 	}
 
-	t.wmu.Lock()
+	if !t.wmu.TryLock() {
+		// A control frame is being written (a pong to a client whose socket
+		// is full can wait for its deadline): never make the round wait.
+		t.toSlowWriter(append([]byte(nil), buf...), drains, false)
+		return
+	}
 	n, err := writeNonBlocking(t.raw, buf)
 	if err != nil {
 		t.wmu.Unlock()
@@ -97,11 +101,8 @@ func (t *transport) writeFast(f *flusher) {
 		return
 	}
 	if n < len(buf) {
-		t.mu.Lock()
-		t.state = stateSlow
-		t.mu.Unlock()
 		// slowWrite inherits wmu: nothing may be written before the rest.
-		go t.slowWrite(append([]byte(nil), buf[n:]...), drains)
+		t.toSlowWriter(append([]byte(nil), buf[n:]...), drains, true)
 		return
 	}
 	t.wmu.Unlock()
@@ -120,6 +121,26 @@ func (t *transport) writeFast(f *flusher) {
 	}
 	t.mu.Unlock()
 	f.schedule(t) // queued while we wrote: next round
+}
+
+// toSlowWriter hands t's writing, starting with rest, to a writer goroutine of
+// its own; holdsLock says the caller holds wmu and passes it on.
+func (t *transport) toSlowWriter(rest []byte, drains int, holdsLock bool) {
+	t.mu.Lock()
+	t.state = stateSlow
+	t.mu.Unlock()
+	t.goSlowWrite(rest, drains, holdsLock)
+}
+
+// goSlowWrite starts slowWrite, after taking wmu unless holdsLock. The state
+// is already stateSlow.
+func (t *transport) goSlowWrite(rest []byte, drains int, holdsLock bool) {
+	go func() {
+		if !holdsLock {
+			t.wmu.Lock()
+		}
+		t.slowWrite(rest, drains)
+	}()
 }
 
 // slowWrite owns writing t (it is started with t.wmu held and releases it)
