@@ -1,7 +1,6 @@
 package wstransport
 
 import (
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -125,9 +124,9 @@ type flushers struct {
 	next   atomic.Uint32
 }
 
-func newFlushers() *flushers {
-	n := max(runtime.GOMAXPROCS(0), 1)
-	fs := &flushers{shards: make([]*flusher, n)}
+// newFlushers returns n flushers (at least one).
+func newFlushers(n int) *flushers {
+	fs := &flushers{shards: make([]*flusher, max(n, 1))}
 	for i := range fs.shards {
 		fs.shards[i] = &flusher{hurry: make(chan struct{}, 1)}
 	}

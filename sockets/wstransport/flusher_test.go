@@ -88,3 +88,40 @@ func TestPartialWritesKeepOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestBusyConnectionDoesNotHoldUpTheRound: while one connection's socket is
+// held by a control frame being written (wmu taken), a flusher round still
+// writes every other connection at once, and the held one gets its packets
+// once the control write ends.
+func TestBusyConnectionDoesNotHoldUpTheRound(t *testing.T) {
+	b := NewBuilder(Options{})
+	b.flushers = newFlushers(1) // both connections in the same rounds
+	useTransport(t, b)
+	type conn struct {
+		s  *socket.Socket
+		tr *transport
+	}
+	conns := make(chan conn, 2)
+	srv := startServer(t, nil, func(s *socket.Socket) {
+		conns <- conn{s, s.Conn().Transport().(*transport)}
+	})
+	held, _ := connectV4(t, srv, 0)
+	other, _ := connectV4(t, srv, 0)
+	first, second := <-conns, <-conns
+	held.startReading()
+	other.startReading()
+
+	first.tr.wmu.Lock() // as writeControl would, writing to a full socket
+	first.s.Emit("m", "to-held")
+	second.s.Emit("m", "to-other")
+	if ev, ok := other.nextEvent(t, 2*time.Second); !ok || argString(t, ev, 0) != "to-other" {
+		t.Fatalf("the other connection got %v (ok %v) while the first was held", ev, ok)
+	}
+	if ev, ok := held.nextEvent(t, 100*time.Millisecond); ok {
+		t.Fatalf("the held connection was written while held: %v", ev)
+	}
+	first.tr.wmu.Unlock()
+	if ev, ok := held.nextEvent(t, 2*time.Second); !ok || argString(t, ev, 0) != "to-held" {
+		t.Fatalf("after release the held connection got %v (ok %v)", ev, ok)
+	}
+}

@@ -1,6 +1,8 @@
 package wstransport
 
 import (
+	"runtime"
+
 	"github.com/zishang520/engine.io/v2/transports"
 	"github.com/zishang520/engine.io/v2/types"
 )
@@ -17,7 +19,7 @@ type Builder struct {
 func NewBuilder(opts Options) *Builder {
 	opts = opts.withDefaults()
 	opts.poller = newPoller(opts.Logger)
-	return &Builder{opts: opts, buffers: newBufferPool(), flushers: newFlushers()}
+	return &Builder{opts: opts, buffers: newBufferPool(), flushers: newFlushers(runtime.GOMAXPROCS(0))}
 }
 
 // New is called by the engine for every websocket connection (handshake or upgrade).
