@@ -31,16 +31,7 @@ func TestConcurrentPostsAreDeliveredInStoredOrder(t *testing.T) {
 				mu.Unlock()
 			}
 		})
-		sess, err := svc.Register(ctx, RegisterInput{Username: "alice", Email: "alice@example.com", Password: "secret1"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		a := Actor{ID: sess.User.ID, Username: "alice"}
-		name := "general"
-		room, err := svc.CreateRoom(ctx, a, RoomInput{Name: &name})
-		if err != nil {
-			t.Fatal(err)
-		}
+		a, room := aliceInARoom(ctx, t, svc)
 		const senders, each = 10, 30
 		var wg sync.WaitGroup
 		errs := make(chan error, senders*each)
@@ -146,16 +137,7 @@ func TestConcurrentPostsShareCommitsOnOneCore(t *testing.T) {
 	db := testdb.Open(t, "sqlite")
 	svc := New(Deps{Store: models.NewStore(db), Tokens: auth.NewTokens([]byte("k"), time.Hour)})
 	t.Cleanup(svc.Close)
-	sess, err := svc.Register(ctx, RegisterInput{Username: "alice", Email: "alice@example.com", Password: "secret1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := Actor{ID: sess.User.ID, Username: "alice"}
-	name := "general"
-	room, err := svc.CreateRoom(ctx, a, RoomInput{Name: &name})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, room := aliceInARoom(ctx, t, svc)
 	const posters, each = 20, 10
 	before := svc.writer.commits.Load()
 	var wg sync.WaitGroup
@@ -176,4 +158,20 @@ func TestConcurrentPostsShareCommitsOnOneCore(t *testing.T) {
 	if perCommit := float64(posters*each) / float64(commits); perCommit < 4 {
 		t.Fatalf("%d posts took %d commits (%.1f a commit): posts ready together were not gathered", posters*each, commits, perCommit)
 	}
+}
+
+// aliceInARoom registers alice and creates a public room of hers.
+func aliceInARoom(ctx context.Context, t *testing.T, svc *Service) (Actor, Room) {
+	t.Helper()
+	sess, err := svc.Register(ctx, RegisterInput{Username: "alice", Email: "alice@example.com", Password: "secret1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := Actor{ID: sess.User.ID, Username: "alice"}
+	name := "general"
+	room, err := svc.CreateRoom(ctx, a, RoomInput{Name: &name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a, room
 }
