@@ -26,9 +26,10 @@ type sequencer struct {
 	once   sync.Once
 
 	// yield lets other goroutines run while the writer gathers a batch
-	// (runtime.Gosched; tests replace it).
-	yield   func()
-	commits atomic.Int64 // batches written, for tests and benchmarks
+	// (runtime.Gosched; tests replace it), for at most gatherFor (maxGather).
+	yield     func()
+	gatherFor time.Duration
+	commits   atomic.Int64 // batches written, for tests and benchmarks
 }
 
 // storedBatch is a batch the writer has stored (or failed to), in id order.
@@ -52,7 +53,7 @@ const (
 
 func newSequencer(store *models.Store, publish func(context.Context, Event)) *sequencer {
 	q := &sequencer{store: store, publish: publish, queue: make(chan *pendingPost, 4*sequencerBatch),
-		stored: make(chan storedBatch, 64), stop: make(chan struct{}), yield: runtime.Gosched}
+		stored: make(chan storedBatch, 64), stop: make(chan struct{}), yield: runtime.Gosched, gatherFor: maxGather}
 	q.done.Add(2)
 	go q.run()
 	go q.deliver()
@@ -105,7 +106,7 @@ func (q *sequencer) gather(batch []*pendingPost) []*pendingPost {
 	for len(batch) < sequencerBatch {
 		n := len(batch)
 		q.yield()
-		if batch = q.fill(batch); len(batch) == n || time.Since(start) >= maxGather {
+		if batch = q.fill(batch); len(batch) == n || time.Since(start) >= q.gatherFor {
 			break
 		}
 	}

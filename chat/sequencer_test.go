@@ -72,7 +72,7 @@ func TestConcurrentPostsAreDeliveredInStoredOrder(t *testing.T) {
 // gatherFixture is a writer that is not running: gather is driven by hand, and
 // yield stands for the other goroutines that run while the writer yields.
 func gatherFixture(yield func(q *sequencer)) *sequencer {
-	q := &sequencer{queue: make(chan *pendingPost, 4*sequencerBatch)}
+	q := &sequencer{queue: make(chan *pendingPost, 4*sequencerBatch), gatherFor: maxGather}
 	q.yield = func() { yield(q) }
 	return q
 }
@@ -98,6 +98,7 @@ func TestGatherTakesPostsQueuedWhileYielding(t *testing.T) {
 			q.queue <- &pendingPost{}
 		}
 	})
+	q.gatherFor = time.Hour   // counts yields, not time: a slow machine must not cut it short
 	q.queue <- &pendingPost{} // queued before the writer woke
 	batch := q.gather([]*pendingPost{{}})
 	if len(batch) != 7 || yields != 6 {
@@ -138,6 +139,9 @@ func TestConcurrentPostsShareCommitsOnOneCore(t *testing.T) {
 	svc := New(Deps{Store: models.NewStore(db), Tokens: auth.NewTokens([]byte("k"), time.Hour)})
 	t.Cleanup(svc.Close)
 	a, room := aliceInARoom(ctx, t, svc)
+	// The time bound is not under test (and -race on a busy machine can hit
+	// it); the posts reach the writer through its queue, after this write.
+	svc.writer.gatherFor = time.Hour
 	const posters, each = 20, 10
 	before := svc.writer.commits.Load()
 	var wg sync.WaitGroup
