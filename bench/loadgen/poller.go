@@ -59,10 +59,11 @@ func (p *poller) add(c *client) error {
 	if fd < 0 || fd >= len(p.byFD) {
 		return fmt.Errorf("file descriptor %d beyond the poller's table (%d)", fd, len(p.byFD))
 	}
-	p.byFD[fd].Store(c)
+	// Fed before c is published: from the Store on the loop may read it.
 	if len(c.ws.pending) > 0 {
 		c.feed(nil)
 	}
+	p.byFD[fd].Store(c)
 	ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP, Fd: int32(fd)}
 	if err := syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_ADD, fd, &ev); err != nil {
 		p.byFD[fd].Store(nil)
