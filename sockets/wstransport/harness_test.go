@@ -51,6 +51,27 @@ func useTransport(t testing.TB, ctor transports.TransportCtor) {
 type testServer struct {
 	io   *socket.Server
 	http *httptest.Server
+	// handled holds the engine ids of connections whose onConnect has run.
+	handled sync.Map
+}
+
+// waitHandled waits until onConnect has run for the connection sid. The
+// library writes the CONNECT reply before it registers the socket and runs the
+// "connection" handlers, so a client that acts on the reply alone can race
+// them (an event before s.On, a broadcast before s.Join). The Socket.IO door
+// closes that window with its connect gate; these tests wait instead.
+func (s *testServer) waitHandled(t testing.TB, sid string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if _, ok := s.handled.Load(sid); ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("onConnect did not run for %s", sid)
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
 
 // startServer starts socket.io with onConnect run for every connecting socket.
@@ -61,17 +82,20 @@ func startServer(t testing.TB, configure func(*socket.ServerOptions), onConnect 
 		configure(opts)
 	}
 	io := socket.NewServer(nil, opts)
+	ts := &testServer{io: io}
 	io.On("connection", func(args ...any) {
-		onConnect(args[0].(*socket.Socket))
+		s := args[0].(*socket.Socket)
+		onConnect(s)
+		ts.handled.Store(s.Conn().Id(), true)
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/socket.io/", io.ServeHandler(opts))
-	srv := httptest.NewServer(mux)
+	ts.http = httptest.NewServer(mux)
 	t.Cleanup(func() {
 		io.Close(nil)
-		srv.Close()
+		ts.http.Close()
 	})
-	return &testServer{io: io, http: srv}
+	return ts
 }
 
 func (s *testServer) wsURL(query string) string {
@@ -140,6 +164,7 @@ func connectV4(t testing.TB, srv *testServer, readBuffer int) (*rawClient, strin
 	if connected := readText(t, conn, "connect reply"); !strings.HasPrefix(connected, "40{") {
 		t.Fatalf("connect reply = %q, want 40{...}", connected)
 	}
+	srv.waitHandled(t, handshake.Sid)
 	return c, handshake.Sid
 }
 
