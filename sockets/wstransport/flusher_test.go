@@ -125,3 +125,40 @@ func TestBusyConnectionDoesNotHoldUpTheRound(t *testing.T) {
 		t.Fatalf("after release the held connection got %v (ok %v)", ev, ok)
 	}
 }
+
+// TestSenderWritesWhenTheFlusherFallsBehind: a flusher that does not get the
+// processor (here: marked running, with no loop) must not get a client that
+// reads fine dropped for overflow; once a queue is half full the sender writes
+// it. Every message arrives, in order, on the same connection.
+func TestSenderWritesWhenTheFlusherFallsBehind(t *testing.T) {
+	const queueSize, n = 16, 200
+	b := NewBuilder(Options{QueueSize: queueSize})
+	b.flushers = newFlushers(1)
+	f := b.flushers.shards[0]
+	useTransport(t, b)
+	sockets := make(chan *socket.Socket, 1)
+	srv := startServer(t, nil, func(s *socket.Socket) { sockets <- s })
+	c, _ := connectV4(t, srv, 0)
+	s := <-sockets
+	c.startReading()
+
+	f.mu.Lock()
+	f.running = true // rounds are "running" but none comes
+	f.mu.Unlock()
+	for i := range n {
+		s.Emit("m", fmt.Sprint(i))
+	}
+	for i := range n {
+		ev, ok := c.nextEvent(t, 2*time.Second)
+		if !ok {
+			t.Fatalf("stalled after %d of %d messages (connected: %v)", i, n, s.Connected())
+		}
+		if got := argString(t, ev, 0); got != fmt.Sprint(i) {
+			t.Fatalf("message %d arrived as %s", i, got)
+		}
+	}
+	if !s.Connected() {
+		t.Fatal("the client was dropped although it read everything")
+	}
+	go f.loop() // let the stalled rounds run so the server closes cleanly
+}

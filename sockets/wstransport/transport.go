@@ -33,6 +33,19 @@ const (
 	stateSlow                        // a writer goroutine of its own (slowWrite) owns it
 )
 
+// String names the state in logs: "slow" at an overflow means the client
+// stopped taking data, "scheduled" that the flusher fell behind.
+func (s writeState) String() string {
+	switch s {
+	case stateIdle:
+		return "idle"
+	case stateScheduled:
+		return "scheduled"
+	default:
+		return "slow"
+	}
+}
+
 // transport is the engine.io websocket transport. Outgoing packets go into a
 // bounded queue that the connection's flusher writes (see flusher), or a
 // writer goroutine of its own while the socket is slow to take them.
@@ -128,11 +141,11 @@ func (t *transport) Send(packets []*packet.Packet) {
 		return
 	}
 	if len(t.queue)+len(packets) > t.opts.QueueSize {
-		queued := len(t.queue)
+		queued, state := len(t.queue), t.state
 		t.dead = true
 		t.queue = nil
 		t.mu.Unlock()
-		t.overflow(queued, len(packets))
+		t.overflow(queued, len(packets), state)
 		return
 	}
 	for i, p := range packets {
@@ -144,13 +157,14 @@ func (t *transport) Send(packets []*packet.Packet) {
 // overflow drops a client that cannot keep up. The close runs on its own
 // goroutine because Send is called with engine and socket.io locks held, and
 // closing synchronously would re-enter them.
-func (t *transport) overflow(queued, incoming int) {
+func (t *transport) overflow(queued, incoming int, state writeState) {
 	t.opts.Logger.Warn("websocket client too slow, closing connection",
 		slog.String("sid", t.Sid()),
 		slog.String("remote_addr", t.netConn.RemoteAddr().String()),
 		slog.Int("queued_packets", queued),
 		slog.Int("incoming_packets", incoming),
-		slog.Int("queue_size", t.opts.QueueSize))
+		slog.Int("queue_size", t.opts.QueueSize),
+		slog.String("writer", state.String()))
 	go func() {
 		t.OnError("websocket write queue overflow", errQueueFull)
 		t.closeNet()

@@ -21,16 +21,23 @@ const deadlineRefresh = 250 * time.Millisecond
 // controlReplyWait bounds writing a pong or a close reply.
 const controlReplyWait = 5 * time.Second
 
+// Writing a connection follows one rule: whoever takes packets off the queue
+// holds wmu from taking them until they are written (or handed on with wmu to
+// slowWrite), so frames go out in queue order whichever goroutine writes.
+
 // startWriterLocked hands a connection that just got something to write to its
 // flusher, or to a writer goroutine of its own when it cannot be written
 // without blocking. t.mu is held and is released here.
 func (t *transport) startWriterLocked() {
 	if t.state != stateIdle {
-		// A quarter full: the flusher's pause must not make it overflow.
-		urge := t.state == stateScheduled && len(t.queue) >= t.opts.QueueSize/4
+		waiting := t.state == stateScheduled
+		queued := len(t.queue)
 		t.mu.Unlock()
-		if urge {
-			t.flusher.urge()
+		switch {
+		case waiting && queued >= t.opts.QueueSize/2:
+			t.help()
+		case waiting && queued >= t.opts.QueueSize/4:
+			t.flusher.urge() // the flusher's pause must not make it overflow
 		}
 		return
 	}
@@ -45,6 +52,47 @@ func (t *transport) startWriterLocked() {
 	t.flusher.schedule(t)
 }
 
+// help writes t's queue from the sending goroutine once it is half full while
+// waiting for its flusher. The flusher shares the processor with the senders;
+// on a busy machine a fast sender can outrun it, and a client that reads fine
+// must not be dropped for that: here the sender pays for the writing instead.
+// Like a flusher round it never blocks (Send's callers hold engine locks).
+func (t *transport) help() {
+	if !t.wmu.TryLock() {
+		return // being written right now
+	}
+	batch, ok := t.takeQueueIf(stateScheduled, nil)
+	if !ok {
+		t.wmu.Unlock()
+		return
+	}
+	buf := t.buffers.get()
+	defer t.buffers.put(buf)
+	var drains int
+	var err error
+	*buf, drains, err = t.appendPackets((*buf)[:0], batch)
+	if err != nil {
+		t.wmu.Unlock()
+		t.fail(err)
+		return
+	}
+	if t.writeOrHandOver(*buf, drains) && drains > 0 {
+		go t.emitDrains(drains) // the engine's drain handler takes locks our caller may hold
+	}
+}
+
+// takeQueueIf is takeQueue for a writer that owns t only while it is in state
+// want (a flusher round's entry can be stale, see writeFast). ok is false when
+// t is in another state, and then nothing is taken.
+func (t *transport) takeQueueIf(want writeState, dst []queuedPacket) (batch []queuedPacket, ok bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.state != want || t.dead || len(t.queue) == 0 {
+		return dst[:0], false
+	}
+	return t.takeLocked(dst), true
+}
+
 // takeQueue appends what is queued to dst and empties the queue, keeping a
 // small array for the next packets. With nothing to take (or a dead
 // connection) the connection goes idle, keeping no queue array, and a close
@@ -53,27 +101,64 @@ func (t *transport) takeQueue(dst []queuedPacket) (batch []queuedPacket, closeNo
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.dead || len(t.queue) == 0 {
-		closeNow = t.closing && !t.dead
-		t.state = stateIdle
-		t.queue = nil
+		closeNow = t.goIdleLocked()
 		return dst[:0], closeNow
 	}
+	return t.takeLocked(dst), false
+}
+
+func (t *transport) takeLocked(dst []queuedPacket) []queuedPacket {
 	dst = append(dst[:0], t.queue...)
 	clear(t.queue)
 	t.queue = t.queue[:0]
 	if cap(t.queue) > maxKeptQueue {
 		t.queue = nil
 	}
-	return dst, false
+	return dst
+}
+
+// goIdleLocked leaves t without a writer and keeping no queue array, and
+// reports whether a close requested meanwhile is due.
+func (t *transport) goIdleLocked() (closeNow bool) {
+	t.state = stateIdle
+	t.queue = nil
+	return t.closing && !t.dead
 }
 
 // writeFast is one flusher round's turn for t: everything queued is framed and
 // written without blocking. What the socket does not take goes, with the rest
 // of the connection's writing, to slowWrite. Something queued while writing
 // waits for the next round.
+//
+// An entry in a round can be stale: a sender's help can have handed t to a
+// writer of its own since, or written it and left it idle and scheduled anew.
+// Only while t is still stateScheduled does the round write it.
 func (t *transport) writeFast(f *flusher) {
+	if !t.wmu.TryLock() {
+		// A control frame is being written (a pong to a client whose socket
+		// is full can wait for its deadline) or a sender helps: never make
+		// the round wait. A writer of its own takes over.
+		t.mu.Lock()
+		owned := t.state == stateScheduled
+		if owned {
+			t.state = stateSlow
+		}
+		t.mu.Unlock()
+		if owned {
+			t.goSlowWrite(nil, 0, false)
+		}
+		return
+	}
+	t.mu.Lock()
+	if t.state != stateScheduled {
+		t.mu.Unlock()
+		t.wmu.Unlock()
+		return
+	}
+	t.mu.Unlock()
 	batch, closeNow := t.takeQueue(f.batch)
 	if len(batch) == 0 {
+		t.wmu.Unlock()
 		if closeNow {
 			go t.closeConn() // may wait for the peer: not on the flusher
 		}
@@ -84,35 +169,18 @@ func (t *transport) writeFast(f *flusher) {
 	clear(batch)
 	f.batch = batch[:0]
 	if err != nil {
+		t.wmu.Unlock()
 		t.fail(err)
 		return
 	}
-
-	if !t.wmu.TryLock() {
-		// A control frame is being written (a pong to a client whose socket
-		// is full can wait for its deadline): never make the round wait.
-		t.toSlowWriter(append([]byte(nil), buf...), drains, false)
+	if !t.writeOrHandOver(buf, drains) {
 		return
 	}
-	n, err := writeNonBlocking(t.raw, buf)
-	if err != nil {
-		t.wmu.Unlock()
-		t.fail(fmt.Errorf("write websocket frames: %w", err))
-		return
-	}
-	if n < len(buf) {
-		// slowWrite inherits wmu: nothing may be written before the rest.
-		t.toSlowWriter(append([]byte(nil), buf[n:]...), drains, true)
-		return
-	}
-	t.wmu.Unlock()
 	t.emitDrains(drains)
 
 	t.mu.Lock()
 	if len(t.queue) == 0 || t.dead {
-		closeNow = t.closing && !t.dead
-		t.state = stateIdle
-		t.queue = nil
+		closeNow = t.goIdleLocked()
 		t.mu.Unlock()
 		if closeNow {
 			go t.closeConn()
@@ -121,6 +189,26 @@ func (t *transport) writeFast(f *flusher) {
 	}
 	t.mu.Unlock()
 	f.schedule(t) // queued while we wrote: next round
+}
+
+// writeOrHandOver writes buf without blocking; the caller holds wmu. It
+// reports whether all of buf was written (and wmu released). Otherwise a write
+// error failed the connection, or the rest went with wmu to a writer goroutine
+// of its own, which also emits the drains.
+func (t *transport) writeOrHandOver(buf []byte, drains int) bool {
+	n, err := writeNonBlocking(t.raw, buf)
+	if err != nil {
+		t.wmu.Unlock()
+		t.fail(fmt.Errorf("write websocket frames: %w", err))
+		return false
+	}
+	if n < len(buf) {
+		// slowWrite inherits wmu: nothing may be written before the rest.
+		t.toSlowWriter(append([]byte(nil), buf[n:]...), drains, true)
+		return false
+	}
+	t.wmu.Unlock()
+	return true
 }
 
 // toSlowWriter hands t's writing, starting with rest, to a writer goroutine of
@@ -262,11 +350,11 @@ func (t *transport) SendShared(p *packet.Packet) bool {
 		return true
 	}
 	if len(t.queue)+1 > t.opts.QueueSize {
-		queued := len(t.queue)
+		queued, state := len(t.queue), t.state
 		t.dead = true
 		t.queue = nil
 		t.mu.Unlock()
-		t.overflow(queued, 1)
+		t.overflow(queued, 1, state)
 		return true
 	}
 	t.queue = append(t.queue, queuedPacket{pkt: p})
