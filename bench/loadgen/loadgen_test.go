@@ -137,6 +137,40 @@ func TestReceiverCountsUniqueDuplicateStaleForeign(t *testing.T) {
 	}
 }
 
+// TestLateDeliveriesDoNotCountInTheNextStep: what an overloaded server
+// delivers of a step after it was collected must not appear in the next step
+// as received, nor make that step's messages look like duplicates.
+func TestLateDeliveriesDoNotCountInTheNextStep(t *testing.T) {
+	shared := &sharedHist{}
+	run := &runState{senderRoom: []int{0}, hists: []*sharedHist{shared}}
+	r := newReceiver(0, shared)
+	tr := &trafficRun{run: run, clients: []*client{{recv: r}}}
+	pkt := func(step, seq int) []byte {
+		c := appendContent(nil, marker{step: step, phase: phaseMeasure, sender: 0, seq: seq, sentNS: time.Now().UnixNano()}, 64)
+		return []byte(`42["new_message",{"content":"` + string(c) + `"}]`)
+	}
+	run.step.Store(1)
+	r.collect(&recvCounts{}) // step 1 collected; then its late deliveries land
+	r.deliver(pkt(1, 0), run)
+	r.deliver(pkt(1, 1), run)
+
+	run.step.Store(2)
+	tr.discardLateDeliveries()
+	r.deliver(pkt(1, 2), run) // straggler after the step changed: stale
+	r.deliver(pkt(2, 0), run)
+	r.deliver(pkt(2, 1), run)
+	var c recvCounts
+	r.collect(&c)
+	if want := (recvCounts{Received: 2, Stale: 1}); c != want {
+		t.Fatalf("step 2 counts %+v, want %+v", c, want)
+	}
+	var h histogram
+	shared.drain(&h)
+	if h.total != 2 {
+		t.Fatalf("step 2 histogram holds %d latencies, want 2", h.total)
+	}
+}
+
 func TestReceiverRandomOrderNoFalseDuplicates(t *testing.T) {
 	run := &runState{senderRoom: []int{0}}
 	run.step.Store(1)

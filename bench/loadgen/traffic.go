@@ -148,11 +148,28 @@ func runTraffic(ctx context.Context, base string, w watch, cfg trafficConfig, lo
 	return nil
 }
 
+// discardLateDeliveries drops what receivers counted after the last step was
+// collected: an overloaded server's late deliveries of that step would
+// otherwise count in the next one, as received and, through their sequence
+// numbers, make its messages look like duplicates. Call it once the new step
+// number is stored, so later stragglers count as stale.
+func (t *trafficRun) discardLateDeliveries() {
+	var late recvCounts
+	var hist histogram
+	for _, c := range t.clients {
+		c.recv.collect(&late)
+	}
+	for _, h := range t.run.hists {
+		h.drain(&hist)
+	}
+}
+
 // step runs one rate: warmup, measured window, drain, collect.
 func (t *trafficRun) step(ctx context.Context, step int, roomRate float64) StepResult {
 	cfg := t.cfg
 	run := t.run
 	run.step.Store(int64(step))
+	t.discardLateDeliveries()
 	run.unique.Store(0)
 	errs0, closed0 := run.errors.Load(), run.closed.Load()
 	var phase atomic.Int32
