@@ -61,9 +61,12 @@ func (t *transport) help() {
 	if !t.wmu.TryLock() {
 		return // being written right now
 	}
-	batch, ok := t.takeQueueIf(stateScheduled, nil)
-	if !ok {
+	batch, closeNow, owned := t.takeQueueAs(stateScheduled, nil)
+	if !owned || len(batch) == 0 {
 		t.wmu.Unlock()
+		if closeNow {
+			go t.closeConn()
+		}
 		return
 	}
 	buf := t.buffers.get()
@@ -81,16 +84,17 @@ func (t *transport) help() {
 	}
 }
 
-// takeQueueIf is takeQueue for a writer that owns t only while it is in state
-// want (a flusher round's entry can be stale, see writeFast). ok is false when
-// t is in another state, and then nothing is taken.
-func (t *transport) takeQueueIf(want writeState, dst []queuedPacket) (batch []queuedPacket, ok bool) {
+// takeQueueAs is takeQueue for a writer that owns t only while it is in state
+// want (a flusher round's entry can be stale, see writeFast): owned is false,
+// and nothing is taken or changed, when t is in another state.
+func (t *transport) takeQueueAs(want writeState, dst []queuedPacket) (batch []queuedPacket, closeNow, owned bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.state != want || t.dead || len(t.queue) == 0 {
-		return dst[:0], false
+	if t.state != want {
+		return dst[:0], false, false
 	}
-	return t.takeLocked(dst), true
+	batch, closeNow = t.takeQueueLocked(dst)
+	return batch, closeNow, true
 }
 
 // takeQueue appends what is queued to dst and empties the queue, keeping a
@@ -100,21 +104,20 @@ func (t *transport) takeQueueIf(want writeState, dst []queuedPacket) (batch []qu
 func (t *transport) takeQueue(dst []queuedPacket) (batch []queuedPacket, closeNow bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.dead || len(t.queue) == 0 {
-		closeNow = t.goIdleLocked()
-		return dst[:0], closeNow
-	}
-	return t.takeLocked(dst), false
+	return t.takeQueueLocked(dst)
 }
 
-func (t *transport) takeLocked(dst []queuedPacket) []queuedPacket {
+func (t *transport) takeQueueLocked(dst []queuedPacket) (batch []queuedPacket, closeNow bool) {
+	if t.dead || len(t.queue) == 0 {
+		return dst[:0], t.goIdleLocked()
+	}
 	dst = append(dst[:0], t.queue...)
 	clear(t.queue)
 	t.queue = t.queue[:0]
 	if cap(t.queue) > maxKeptQueue {
 		t.queue = nil
 	}
-	return dst
+	return dst, false
 }
 
 // goIdleLocked leaves t without a writer and keeping no queue array, and
@@ -149,15 +152,8 @@ func (t *transport) writeFast(f *flusher) {
 		}
 		return
 	}
-	t.mu.Lock()
-	if t.state != stateScheduled {
-		t.mu.Unlock()
-		t.wmu.Unlock()
-		return
-	}
-	t.mu.Unlock()
-	batch, closeNow := t.takeQueue(f.batch)
-	if len(batch) == 0 {
+	batch, closeNow, owned := t.takeQueueAs(stateScheduled, f.batch)
+	if !owned || len(batch) == 0 {
 		t.wmu.Unlock()
 		if closeNow {
 			go t.closeConn() // may wait for the peer: not on the flusher
