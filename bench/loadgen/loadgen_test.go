@@ -99,15 +99,18 @@ func TestParseMarkerRejectsForeignContent(t *testing.T) {
 	}
 }
 
+// newMessageFrame is a new_message frame carrying a marker sent now.
+func newMessageFrame(step int, phase byte, sender, seq int) []byte {
+	c := appendContent(nil, marker{step: step, phase: phase, sender: sender, seq: seq, sentNS: time.Now().UnixNano()}, 64)
+	return []byte(`42["new_message",{"content":"` + string(c) + `"}]`)
+}
+
 func TestReceiverCountsUniqueDuplicateStaleForeign(t *testing.T) {
 	run := &runState{senderRoom: []int{0, 0, 1}}
 	run.step.Store(2)
 	shared := &sharedHist{}
 	r := newReceiver(0, shared)
-	pkt := func(step int, phase byte, sender, seq int) []byte {
-		c := appendContent(nil, marker{step: step, phase: phase, sender: sender, seq: seq, sentNS: time.Now().UnixNano()}, 64)
-		return []byte(`42["new_message",{"content":"` + string(c) + `"}]`)
-	}
+	pkt := newMessageFrame
 	r.deliver(pkt(2, phaseMeasure, 0, 0), run)
 	r.deliver(pkt(2, phaseMeasure, 0, 500), run) // grows the bitset
 	r.deliver(pkt(2, phaseMeasure, 1, 0), run)
@@ -145,10 +148,7 @@ func TestLateDeliveriesDoNotCountInTheNextStep(t *testing.T) {
 	run := &runState{senderRoom: []int{0}, hists: []*sharedHist{shared}}
 	r := newReceiver(0, shared)
 	tr := &trafficRun{run: run, clients: []*client{{recv: r}}}
-	pkt := func(step, seq int) []byte {
-		c := appendContent(nil, marker{step: step, phase: phaseMeasure, sender: 0, seq: seq, sentNS: time.Now().UnixNano()}, 64)
-		return []byte(`42["new_message",{"content":"` + string(c) + `"}]`)
-	}
+	pkt := func(step, seq int) []byte { return newMessageFrame(step, phaseMeasure, 0, seq) }
 	run.step.Store(1)
 	r.collect(&recvCounts{}) // step 1 collected; then its late deliveries land
 	r.deliver(pkt(1, 0), run)
