@@ -8,6 +8,7 @@
 #   QUICK=1 bench/run.sh              # short steps, small idle counts: a smoke run
 #   SERVERS=thin SCENARIOS=fanout bench/run.sh   # calibrate the generator on a server with no work
 #   GEN_ARGS=-in-step bench/run.sh    # extra generator flags (here: all rooms send at the same instants)
+#   GO_BIN=/tmp/izpochat-variant SERVERS=go bench/run.sh   # measure a prebuilt server binary instead of the tree
 #
 # Results: bench/results/<UTC time>/<server>-<scenario>.{json,txt,log} and table.md.
 set -euo pipefail
@@ -47,8 +48,11 @@ fi
 
 mkdir -p "$BIN" "$OUT"
 log "building (results in $OUT)"
-(cd "$ROOT" && CGO_ENABLED=0 go build -o "$BIN/izpochat" . && go build -o "$BIN/loadgen" ./bench/loadgen &&
-	go build -o "$BIN/thinserver" ./bench/thinserver)
+GO_BIN=${GO_BIN:-$BIN/izpochat}
+if [[ $GO_BIN == "$BIN/izpochat" ]]; then
+	(cd "$ROOT" && CGO_ENABLED=0 go build -o "$BIN/izpochat" .)
+fi
+(cd "$ROOT" && go build -o "$BIN/loadgen" ./bench/loadgen && go build -o "$BIN/thinserver" ./bench/thinserver)
 if [[ " $SERVERS " == *" node "* ]]; then
 	(
 		cd "$HERE/reference-node"
@@ -73,7 +77,7 @@ start_server() { # server scenario
 		# Run from the data directory so no stray .env is read; warn-level logs
 		# keep logging out of the measurement.
 		(cd "$DATA_DIR" && exec env DATA_DIR="$DATA_DIR" PORT="$PORT" JWT_SECRET_KEY="$SECRET" LOG_LEVEL=warn \
-			${GO_SERVER_ENV:-} taskset -c "$SERVER_CPU" "$BIN/izpochat" -env-file "$DATA_DIR/none.env") >"$logf" 2>&1 &
+			${GO_SERVER_ENV:-} taskset -c "$SERVER_CPU" "$GO_BIN" -env-file "$DATA_DIR/none.env") >"$logf" 2>&1 &
 		;;
 	thin)
 		# Not IzpoChat: the generator's calibration (no database, no library).

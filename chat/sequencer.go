@@ -29,6 +29,7 @@ type sequencer struct {
 	// (runtime.Gosched; tests replace it), for at most gatherFor (maxGather).
 	yield     func()
 	gatherFor time.Duration
+	spacing   commitSpacing
 	commits   atomic.Int64 // batches written, for tests and benchmarks
 }
 
@@ -85,8 +86,11 @@ func (q *sequencer) run() {
 			q.drain()
 			return
 		}
+		q.spacing.wait()
 		batch := q.gather(append(make([]*pendingPost, 0, 8), first))
+		began := time.Now()
 		q.write(batch)
+		q.spacing.committed(time.Since(began))
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/zishang520/socket.io-go-parser/v2/parser"
 	"github.com/zishang520/socket.io/v2/socket"
 
 	"github.com/izpochat/server/config"
@@ -137,5 +138,69 @@ func TestPollingSessionReachableThroughAnyInstance(t *testing.T) {
 	shared.mu.Unlock()
 	if ra.owner(hs.Sid) != nil || len(closed) == 0 || closed[0] != hs.Sid {
 		t.Errorf("after drain: owner %v, closed %v; want the session forgotten", ra.owner(hs.Sid), closed)
+	}
+}
+
+// recordingAdapter is a cluster adapter stand-in that records the rooms of
+// every broadcast handed to it (what would cross to other instances).
+type recordingAdapter struct {
+	mu    sync.Mutex
+	rooms [][]socket.Room
+}
+
+func (r *recordingAdapter) New(nsp socket.Namespace) socket.Adapter {
+	return &recordedAdapter{Adapter: socket.NewAdapter(nsp), r: r}
+}
+
+func (r *recordingAdapter) addressed(room socket.Room) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, rooms := range r.rooms {
+		if len(rooms) == 1 && rooms[0] == room {
+			n++
+		}
+	}
+	return n
+}
+
+type recordedAdapter struct {
+	socket.Adapter
+	r *recordingAdapter
+}
+
+func (a *recordedAdapter) Broadcast(p *parser.Packet, opts *socket.BroadcastOptions) {
+	a.r.mu.Lock()
+	a.r.rooms = append(a.r.rooms, opts.Rooms.Keys())
+	a.r.mu.Unlock()
+	a.Adapter.Broadcast(p, opts)
+}
+
+// A socket's own events (message_sent here) are delivered on its instance and
+// never handed to the cluster adapter, which would publish them to every
+// other instance for nothing.
+func TestOwnEmitsStayOffTheClusterAdapter(t *testing.T) {
+	adapter := &recordingAdapter{}
+	a := newApp(t, "sqlite", withCluster(&memRouter{s: &memSessions{owners: map[string]*app{}}}, adapter))
+	alice := a.register("alice")
+	room := a.createRoom(alice, "general", false)
+	c, connected, err := dialSIO(t, a, dialOpts{auth: map[string]any{"token": alice.Token}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.close()
+	sid, _ := connected["sid"].(string)
+	if sid == "" {
+		t.Fatalf("CONNECT answer without sid: %v", connected)
+	}
+	if ack := c.call("join_room", map[string]any{"room_id": room}); ack["status"] != "success" {
+		t.Fatalf("join ack = %v", ack)
+	}
+	sent := c.call("send_message", map[string]any{"room_id": room, "content": "hi"})
+	if ms := c.next("message_sent").arg(t); ms["message_id"] != sent["message_id"] || ms["status"] != "success" {
+		t.Fatalf("message_sent = %v (ack %v)", ms, sent)
+	}
+	if n := adapter.addressed(socket.Room(sid)); n != 0 {
+		t.Fatalf("the cluster adapter got %d broadcasts addressed to the socket's own room", n)
 	}
 }

@@ -115,12 +115,26 @@ func (a *recoveryAdapter) Broadcast(p *parser.Packet, opts *socket.BroadcastOpti
 	offset := a.record(data, opts)
 	stamped := *p
 	stamped.Data = append(append(make([]any, 0, len(data)+1), data...), offset)
-	if opts == nil || opts.Flags == nil || !opts.Flags.Local {
+	if !local && !a.toOwnSocket(opts) {
 		// May reach other instances (cluster adapter): the base adapter's path.
 		a.Adapter.Broadcast(&stamped, opts)
 		return
 	}
-	a.fanOut(&stamped, opts) // hub events: this instance's sockets only
+	// Hub events and a socket's own emits: this instance's sockets only.
+	a.fanOut(&stamped, opts)
+}
+
+// toOwnSocket reports whether a broadcast addresses exactly one socket of this
+// instance by its own room and excludes nobody: how the library sends a
+// socket's own Emit (message_sent, errors) when recovery is on. The socket is
+// here, so the packet needs neither the cluster nor the base adapter's
+// per-packet work.
+func (a *recoveryAdapter) toOwnSocket(opts *socket.BroadcastOptions) bool {
+	if opts == nil || opts.Rooms == nil || opts.Rooms.Len() != 1 || (opts.Except != nil && opts.Except.Len() > 0) {
+		return false
+	}
+	_, ok := a.nsp.Sockets().Load(socket.SocketId(opts.Rooms.Keys()[0]))
+	return ok
 }
 
 // record keeps the packet for recovery and returns its offset.
@@ -129,10 +143,11 @@ func (a *recoveryAdapter) record(data []any, opts *socket.BroadcastOptions) stri
 	a.seq++
 	k := keptPacket{seq: a.seq, at: now, data: data}
 	if opts != nil {
-		if opts.Rooms != nil {
+		// Keys copies under a lock: skipped for the usual empty set.
+		if opts.Rooms != nil && opts.Rooms.Len() > 0 {
 			k.rooms = opts.Rooms.Keys()
 		}
-		if opts.Except != nil {
+		if opts.Except != nil && opts.Except.Len() > 0 {
 			k.except = opts.Except.Keys()
 		}
 	}
