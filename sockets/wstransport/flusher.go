@@ -14,7 +14,7 @@ import (
 // for the next one, so the busier the server, the more frames share a write.
 //
 // After a round the flusher pauses in proportion to the round's length
-// (pausePercent, at most maxPause): a loaded server writes each connection less
+// (pauseFactor, at most maxPause): a loaded server writes each connection less
 // often but with more frames per write system call (on loopback most of a small
 // write's cost is waking the reader), while a quiet one writes at once (a
 // round of a few writes lasts microseconds, and so does its pause).
@@ -39,15 +39,12 @@ type flusher struct {
 }
 
 const (
-	// pausePercent: the pause after a round, relative to the round's length.
-	// With 150, writing takes at most 40% of the time while the rounds are
-	// long. Rounds stay short while the writes a server's deliveries need
-	// take less than that share (the pause then ends before much more is
-	// queued); beyond it, rounds grow to maxPause and each write carries
-	// more frames.
-	pausePercent = 150
+	// pauseFactor: the pause after a round, relative to the round's length.
+	// With 1, writing takes at most about half of the time while the rounds
+	// are long.
+	pauseFactor = 1
 	// maxPause bounds the delay the pause adds to a delivery under load.
-	maxPause = 30 * time.Millisecond
+	maxPause = 15 * time.Millisecond
 	// minPause: shorter pauses are skipped (a timer costs more than it saves).
 	minPause = 50 * time.Microsecond
 	// maxPooledBatch keeps a batch array grown by a burst from being kept.
@@ -91,7 +88,7 @@ func (f *flusher) loop() {
 		}
 		clear(round)
 		f.spare = round
-		if pause := time.Since(began) * pausePercent / 100; pause >= minPause {
+		if pause := time.Since(began) * pauseFactor; pause >= minPause {
 			f.wait(min(pause, maxPause))
 		}
 	}
