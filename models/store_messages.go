@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
 
@@ -30,16 +31,15 @@ func (s *Store) InsertMessage(ctx context.Context, m *Message) error {
 // from the cursor; otherwise it reads the newest Limit (before BeforeID when set,
 // skipping Skip from the newest end). Every form walks the (room_id, id) index.
 func (s *Store) History(ctx context.Context, roomID int64, q HistoryQuery) ([]MessageRow, error) {
-	var rows []MessageRow
 	// Cursors beyond the largest possible id: nothing comes after, everything before.
 	if q.AfterID >= MaxID {
-		return rows, nil
+		return nil, nil
 	}
 	if q.BeforeID > MaxID {
 		q.BeforeID = 0
 	}
 	db := s.with(ctx).Table("messages").
-		Select("messages.*, users.username AS username, users.full_name AS sender_full_name").
+		Select(historyColumns).
 		Joins("JOIN users ON users.id = messages.user_id").
 		Where("messages.room_id = ?", roomID)
 	if q.BeforeID > 0 {
@@ -54,7 +54,8 @@ func (s *Store) History(ctx context.Context, roomID int64, q HistoryQuery) ([]Me
 	if q.Skip > 0 {
 		db = db.Offset(q.Skip)
 	}
-	if err := db.Limit(q.Limit).Scan(&rows).Error; err != nil {
+	rows, err := scanHistory(db.Limit(q.Limit), q.Limit)
+	if err != nil {
 		return nil, translate(err, "history")
 	}
 	if !forward {
@@ -63,6 +64,30 @@ func (s *Store) History(ctx context.Context, roomID int64, q HistoryQuery) ([]Me
 		}
 	}
 	return rows, nil
+}
+
+// historyColumns is what History reads, in the order scanHistory scans it.
+const historyColumns = "messages.id, messages.content, messages.user_id, messages.room_id, messages.file_url, " +
+	"messages.file_id, messages.created_at, users.username, users.full_name"
+
+// scanHistory runs a History query and scans its rows field by field: GORM's
+// reflective scan into structs cost a third of a history request's CPU.
+func scanHistory(db *gorm.DB, limit int) ([]MessageRow, error) {
+	rs, err := db.Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	rows := make([]MessageRow, 0, min(max(limit, 0), 1000))
+	for rs.Next() {
+		var r MessageRow
+		if err := rs.Scan(&r.ID, &r.Content, &r.UserID, &r.RoomID, &r.FileURL, &r.FileID, &r.CreatedAt,
+			&r.Username, &r.SenderFullName); err != nil {
+			return nil, err
+		}
+		rows = append(rows, r)
+	}
+	return rows, rs.Err()
 }
 
 // LastMessages returns the newest message of each room in roomIDs, by room id.
