@@ -10,9 +10,10 @@ type Time time.Time
 
 const timeLayout = "2006-01-02T15:04:05.000000Z"
 
-// MarshalText writes the time in timeLayout. Time is a TextMarshaler rather than a json.Marshaler: encoding/json writes the
-// text as a string directly, where a MarshalJSON result is parsed again to be
-// checked (most of the cost of encoding a history page's 200 timestamps).
+// MarshalText writes the time in timeLayout. Time is a TextMarshaler rather
+// than a json.Marshaler: encoding/json writes the text as a string directly,
+// where a MarshalJSON result is parsed again to be checked (most of the cost
+// of encoding a history page's 200 timestamps).
 func (t Time) MarshalText() ([]byte, error) {
 	return time.Time(t).UTC().AppendFormat(make([]byte, 0, len(timeLayout)), timeLayout), nil
 }

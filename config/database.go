@@ -19,7 +19,7 @@ import (
 // WAL past this many pages, and that commit is usually the message writer's,
 // which every message posted meanwhile waits for. Checkpoints of 300 pages
 // instead of the default 1,000 are shorter stalls: p99 delivery latency at 20
-// msg/s per room in the fan-out benchmark 24–40 → 16–19 ms (bench/README).
+// msg/s per room in the fan-out benchmark 24–43 → 16–19 ms (bench/README).
 const sqlitePragmas = "_txlock=immediate&_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(300)"
 
 // supabasePoolerPort is the Supabase transaction pooler (PgBouncer), which
