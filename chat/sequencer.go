@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"log/slog"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -27,10 +28,11 @@ type sequencer struct {
 
 	// yield lets other goroutines run while the writer gathers a batch
 	// (runtime.Gosched; tests replace it), for at most gatherFor (maxGather).
-	yield     func()
-	gatherFor time.Duration
-	spacing   commitSpacing
-	commits   atomic.Int64 // batches written, for tests and benchmarks
+	yield       func()
+	gatherFor   time.Duration
+	spacing     commitSpacing
+	checkpoints walCheckpoints
+	commits     atomic.Int64 // batches written, for tests and benchmarks
 }
 
 // storedBatch is a batch the writer has stored (or failed to), in id order.
@@ -52,9 +54,13 @@ const (
 	maxGather = 250 * time.Microsecond
 )
 
-func newSequencer(store *models.Store, publish func(context.Context, Event)) *sequencer {
+func newSequencer(store *models.Store, publish func(context.Context, Event), log *slog.Logger) *sequencer {
 	q := &sequencer{store: store, publish: publish, queue: make(chan *pendingPost, 4*sequencerBatch),
 		stored: make(chan storedBatch, 64), stop: make(chan struct{}), yield: runtime.Gosched, gatherFor: maxGather}
+	if store.Dialect() == "sqlite" {
+		q.checkpoints = walCheckpoints{every: checkpointEvery, yield: runtime.Gosched, log: log,
+			run: func(ctx context.Context) error { _, err := store.CheckpointWAL(ctx); return err }}
+	}
 	q.done.Add(2)
 	go q.run()
 	go q.deliver()
@@ -91,6 +97,7 @@ func (q *sequencer) run() {
 		began := time.Now()
 		q.write(batch)
 		q.spacing.committed(time.Since(began))
+		q.checkpoints.stored(len(batch))
 	}
 }
 

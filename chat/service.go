@@ -61,7 +61,7 @@ func New(d Deps) *Service {
 	}
 	s := &Service{store: d.Store, tokens: d.Tokens, hub: d.Hub, presence: d.Presence, limits: d.Limits, log: d.Logger,
 		access: newAccessCache(d.AccessTTL, defaultAccessEntries, nil)}
-	s.writer = newSequencer(d.Store, s.publish)
+	s.writer = newSequencer(d.Store, s.publish, d.Logger)
 	return s
 }
 

@@ -15,12 +15,10 @@ import (
 // writer commits; busy_timeout makes writers wait instead of failing at once.
 // _txlock=immediate: a transaction takes the write lock when it begins, so two
 // read-then-write transactions wait on busy_timeout instead of failing with SQLITE_BUSY.
-// wal_autocheckpoint(300): SQLite checkpoints inside the commit that takes the
-// WAL past this many pages, and that commit is usually the message writer's,
-// which every message posted meanwhile waits for. Checkpoints of 300 pages
-// instead of the default 1,000 are shorter stalls: p99 delivery latency at 20
-// msg/s per room in the fan-out benchmark 24–43 → 16–19 ms (bench/README).
-const sqlitePragmas = "_txlock=immediate&_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(300)"
+// SQLite's own checkpoint (every 1,000 WAL pages, inside the commit that
+// crosses them) is left at its default as a backstop: the message writer
+// checkpoints between its commits, every ~300 pages (chat's walCheckpoints).
+const sqlitePragmas = "_txlock=immediate&_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
 
 // supabasePoolerPort is the Supabase transaction pooler (PgBouncer), which
 // cannot keep prepared statements across transactions.
