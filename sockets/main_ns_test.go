@@ -154,3 +154,30 @@ func TestBadInputGetsErrorEventAndAckAndConnectionStaysUsable(t *testing.T) {
 		t.Fatalf("stored %d messages, want 1", n)
 	}
 }
+
+// Who gets a room's messages follows joins and leaves at once, also right
+// after messages went to the room (the adapter keeps each room's member list).
+func TestRoomMessagesFollowJoinsAndLeaves(t *testing.T) {
+	a := newApp(t, "sqlite")
+	alice, bob := a.register("alice"), a.register("bob")
+	room := a.createRoom(alice, "general", false)
+	ca := mustDial(t, a, dialOpts{auth: map[string]any{"token": alice.Token}})
+	cb := mustDial(t, a, dialOpts{auth: map[string]any{"token": bob.Token}})
+	ca.call("join_room", map[string]any{"room_id": room})
+	ca.call("send_message", map[string]any{"room_id": room, "content": "before bob"})
+	ca.next("new_message")
+
+	cb.call("join_room", map[string]any{"room_id": room})
+	ca.call("send_message", map[string]any{"room_id": room, "content": "with bob"})
+	if m := cb.next("new_message").arg(t); m["content"] != "with bob" {
+		t.Fatalf("bob got %v, want the message sent after he joined", m)
+	}
+	ca.next("new_message")
+
+	cb.call("leave_room", map[string]any{"room_id": room})
+	ca.call("send_message", map[string]any{"room_id": room, "content": "after bob"})
+	if m := ca.next("new_message").arg(t); m["content"] != "after bob" {
+		t.Fatalf("alice got %v", m)
+	}
+	cb.none("new_message", 300*time.Millisecond)
+}

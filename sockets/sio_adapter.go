@@ -67,6 +67,8 @@ type recoveryAdapter struct {
 	// pruneTimer drops what outlived the window when no broadcast comes to do
 	// it (an idle server); nil while nothing is kept. Guarded by mu.
 	pruneTimer *time.Timer
+
+	members memberCache // who a broadcast to one room reaches (sio_members.go)
 }
 
 type keptPacket struct {
@@ -308,7 +310,8 @@ func withExcept(opts *socket.BroadcastOptions, sockets []*socket.Socket) *socket
 }
 
 // AddAll tracks legacy sockets as they join their first room (their own id,
-// when they connect), then lets the base adapter record the membership.
+// when they connect), then lets the base adapter record the membership. Every
+// membership change marks the cached member lists stale (after the change).
 func (a *recoveryAdapter) AddAll(id socket.SocketId, rooms *types.Set[socket.Room]) {
 	if s, ok := a.nsp.Sockets().Load(id); ok && legacyClient(s) {
 		a.legacyMu.Lock()
@@ -316,6 +319,13 @@ func (a *recoveryAdapter) AddAll(id socket.SocketId, rooms *types.Set[socket.Roo
 		a.legacyMu.Unlock()
 	}
 	a.Adapter.AddAll(id, rooms)
+	a.members.changed()
+}
+
+// Del takes a socket out of one room.
+func (a *recoveryAdapter) Del(id socket.SocketId, room socket.Room) {
+	a.Adapter.Del(id, room)
+	a.members.changed()
 }
 
 // DelAll forgets a socket leaving every room (it disconnected).
@@ -324,6 +334,7 @@ func (a *recoveryAdapter) DelAll(id socket.SocketId) {
 	delete(a.legacy, id)
 	a.legacyMu.Unlock()
 	a.Adapter.DelAll(id)
+	a.members.changed()
 }
 
 // legacyTargets lists the legacy sockets a broadcast reaches: usually none are

@@ -2,6 +2,7 @@ package sockets
 
 import (
 	"github.com/zishang520/engine.io-go-parser/packet"
+	"github.com/zishang520/engine.io/v2/engine"
 	"github.com/zishang520/engine.io/v2/types"
 	"github.com/zishang520/socket.io-go-parser/v2/parser"
 	"github.com/zishang520/socket.io/v2/socket"
@@ -39,19 +40,18 @@ func (a *recoveryAdapter) fanOut(p *parser.Packet, opts *socket.BroadcastOptions
 	// No "any outgoing" listener is notified, as the library's adapter would:
 	// our doors register none (OnAnyOutgoing is not used in this package), and
 	// asking costs a copy of the listener list per recipient of every broadcast.
-	a.eachRecipient(opts, func(s *socket.Socket) {
-		if shared != nil && sendShared(s, shared) {
+	a.eachRecipient(opts, func(r recipient) {
+		if shared != nil && sendShared(r.conn, shared) {
 			return
 		}
-		s.Client().WriteToEngine(encoded, wopts)
+		r.socket.Client().WriteToEngine(encoded, wopts)
 	})
 }
 
-// sendShared queues the shared packet on s's transport when that is safe: the
-// transport takes shared frames and no upgrade is under way (the engine may
+// sendShared queues the shared packet on conn's transport when that is safe:
+// the transport takes shared frames and no upgrade is under way (the engine may
 // still hold packets to flush to the new transport, which must go first).
-func sendShared(s *socket.Socket, p *packet.Packet) bool {
-	conn := s.Conn()
+func sendShared(conn engine.Socket, p *packet.Packet) bool {
 	sender, ok := conn.Transport().(sharedFrameSender)
 	if !ok || conn.Upgrading() || conn.ReadyState() != "open" {
 		return false
@@ -61,9 +61,9 @@ func sendShared(s *socket.Socket, p *packet.Packet) bool {
 
 // eachRecipient calls fn once for every local socket in opts.Rooms (every
 // socket when none) and in none of opts.Except, as the library's adapter does.
-func (a *recoveryAdapter) eachRecipient(opts *socket.BroadcastOptions, fn func(*socket.Socket)) {
+// A single room, what chat events address, comes from the member cache.
+func (a *recoveryAdapter) eachRecipient(opts *socket.BroadcastOptions, fn func(recipient)) {
 	rooms := a.Rooms()
-	sockets := a.nsp.Sockets()
 	var except map[socket.SocketId]struct{}
 	if opts != nil && opts.Except != nil && opts.Except.Len() > 0 {
 		except = map[socket.SocketId]struct{}{}
@@ -75,12 +75,21 @@ func (a *recoveryAdapter) eachRecipient(opts *socket.BroadcastOptions, fn func(*
 			}
 		}
 	}
+	if opts != nil && opts.Rooms != nil && opts.Rooms.Len() == 1 {
+		for _, r := range a.members.members(opts.Rooms.Keys()[0], a.loadMembers) {
+			if _, skip := except[r.id]; !skip {
+				fn(r)
+			}
+		}
+		return
+	}
+	sockets := a.nsp.Sockets()
 	deliver := func(id socket.SocketId) {
 		if _, skip := except[id]; skip {
 			return
 		}
 		if s, ok := sockets.Load(id); ok {
-			fn(s)
+			fn(recipientOf(s))
 		}
 	}
 	if opts == nil || opts.Rooms == nil || opts.Rooms.Len() == 0 {
@@ -90,17 +99,8 @@ func (a *recoveryAdapter) eachRecipient(opts *socket.BroadcastOptions, fn func(*
 		})
 		return
 	}
-	targets := opts.Rooms.Keys()
-	if len(targets) == 1 {
-		if ids, ok := rooms.Load(targets[0]); ok {
-			for _, id := range ids.Keys() {
-				deliver(id)
-			}
-		}
-		return
-	}
 	seen := map[socket.SocketId]struct{}{}
-	for _, room := range targets {
+	for _, room := range opts.Rooms.Keys() {
 		if ids, ok := rooms.Load(room); ok {
 			for _, id := range ids.Keys() {
 				if _, dup := seen[id]; !dup {
