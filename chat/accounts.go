@@ -180,7 +180,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Actor, error)
 			return Actor{}, Unauthorized("invalid token")
 		}
 	}
-	u, err := s.store.UserByID(ctx, claims.UserID)
+	u, err := s.store.UserNameByID(ctx, claims.UserID)
 	if errors.Is(err, models.ErrNotFound) {
 		return Actor{}, Unauthorized("user no longer exists")
 	}

@@ -43,7 +43,7 @@ func (s *server) messages(c *gin.Context) {
 			return nil, 0, err
 		}
 		msgs, err := s.chat.History(c.Request.Context(), actorOf(c), id, q)
-		return msgs, http.StatusOK, err
+		return messagesJSON(msgs), http.StatusOK, err
 	})
 }
 

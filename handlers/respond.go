@@ -16,6 +16,20 @@ type errorBody struct {
 	Detail string `json:"detail"`
 }
 
+// messagesJSON is a page of messages, encoded by chat.AppendMessagesJSON: the
+// bytes c.JSON would write, without encoding/json's reflection (most of a
+// history request's encoding time).
+type messagesJSON []chat.Message
+
+// render answers body as JSON with status.
+func render(c *gin.Context, status int, body any) {
+	if msgs, ok := body.(messagesJSON); ok {
+		c.Data(status, "application/json; charset=utf-8", chat.AppendMessagesJSON(nil, msgs))
+		return
+	}
+	c.JSON(status, body)
+}
+
 func abortWith(c *gin.Context, status int, msg string) {
 	c.AbortWithStatusJSON(status, errorBody{Error: msg, Detail: msg})
 }

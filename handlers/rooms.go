@@ -26,7 +26,7 @@ func (s *server) withRoomID(c *gin.Context, fn func(id int64) (any, int, error))
 		fail(c, s.log, err)
 		return
 	}
-	c.JSON(status, body)
+	render(c, status, body)
 }
 
 func (s *server) rooms(c *gin.Context) {

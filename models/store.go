@@ -25,13 +25,14 @@ func validID(id int64) bool { return id > 0 && id <= MaxID }
 
 // Store runs the queries of the domain. It is safe for concurrent use.
 type Store struct {
-	db       *gorm.DB
-	messages *messageInserter
+	db        *gorm.DB
+	messages  *messageInserter
+	userNames *userNameQuery
 }
 
 // NewStore wraps an open database.
 func NewStore(db *gorm.DB) *Store {
-	return &Store{db: db, messages: newMessageInserter(db.Dialector.Name())}
+	return &Store{db: db, messages: newMessageInserter(db.Dialector.Name()), userNames: &userNameQuery{dialect: db.Dialector.Name()}}
 }
 
 // DB exposes the handle for health checks and metrics.

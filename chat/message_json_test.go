@@ -1,0 +1,57 @@
+package chat
+
+import (
+	"bytes"
+	"encoding/json"
+	"math/rand"
+	"testing"
+	"time"
+	"unicode/utf8"
+)
+
+// The hand-written encoding is byte for byte what encoding/json writes, for
+// every shape of message and every kind of string.
+func TestAppendMessagesJSONMatchesEncodingJSON(t *testing.T) {
+	url, fileID, roomID := "/uploads/a b.png", int64(7), int64(3)
+	at := Time(time.Date(2026, 11, 29, 4, 5, 6, 789012000, time.FixedZone("x", 3600)))
+	plain := Message{ID: 1, Type: "message", Content: "hi", UserID: 2, Username: "alice", RoomID: 3,
+		CreatedAt: at, Timestamp: at, Sender: UserRef{ID: 2, Username: "alice", FullName: "Alice A."}}
+	withFile := plain
+	withFile.Type, withFile.FileURL, withFile.FileID = "file", &url, &fileID
+	withFile.File = &File{ID: 7, Filename: "x.png", OriginalFilename: "<a&b>.png", FileSize: 10, ContentType: "image/png",
+		FileURL: url, PublicURL: "http://h" + url, UserID: 2, RoomID: &roomID, CreatedAt: at}
+	odd := plain
+	odd.Content = "quote\" back\\ <script>&amp; \x00\x01\x1f\x7f \b\f\n\r\t é 日本 \u2028\u2029 \xff\xfe bad \xe2\x82 end 😀"
+	odd.Username, odd.Sender.FullName = "", "Zoë \"Z\""
+	early, late := plain, plain
+	early.CreatedAt = Time(time.Date(1, 1, 1, 0, 0, 0, 999, time.UTC))
+	late.Timestamp = Time(time.Date(12345, 12, 31, 23, 59, 59, 999999999, time.UTC))
+	for _, msgs := range [][]Message{nil, {}, {plain}, {plain, withFile, odd}, {early, late}} {
+		want, err := json.Marshal(msgs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := AppendMessagesJSON(nil, msgs); !bytes.Equal(got, want) {
+			t.Fatalf("encoded\n%s\nwant\n%s", got, want)
+		}
+	}
+}
+
+func TestAppendJSONStringMatchesEncodingJSONOnRandomBytes(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	alphabet := []string{"a", "\"", "\\", "<", ">", "&", "\x00", "\x1f", "\x7f", "é", "\u2028", "\u2029", "😀", "\xff", "\xe2\x82", "\xed\xa0\x80", "\n", "\t"}
+	for range 5000 {
+		var s []byte
+		for range rng.Intn(12) {
+			if rng.Intn(3) == 0 {
+				s = append(s, byte(rng.Intn(256)))
+			} else {
+				s = append(s, alphabet[rng.Intn(len(alphabet))]...)
+			}
+		}
+		want, _ := json.Marshal(string(s))
+		if got := appendJSONString(nil, string(s)); !bytes.Equal(got, want) {
+			t.Fatalf("%q (valid UTF-8 %v): encoded %s, want %s", s, utf8.Valid(s), got, want)
+		}
+	}
+}

@@ -1,0 +1,43 @@
+package models_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/izpochat/server/internal/testdb"
+	"github.com/izpochat/server/models"
+)
+
+func TestUserNameByID(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		store := models.NewStore(db)
+		full := "Ann O'Neil"
+		ann := &models.User{Username: "ann", Email: "ann@example.com", PasswordHash: "x", FullName: &full, CreatedAt: time.Now().UTC()}
+		bob := &models.User{Username: "bob", Email: "bob@example.com", PasswordHash: "x", CreatedAt: time.Now().UTC()}
+		for _, u := range []*models.User{ann, bob} {
+			if err := store.CreateUser(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for range 2 { // the second time through the prepared statement (SQLite)
+			got, err := store.UserNameByID(ctx, ann.ID)
+			if err != nil || got.ID != ann.ID || got.Username != "ann" || got.FullName == nil || *got.FullName != full {
+				t.Fatalf("ann: %+v, %v", got, err)
+			}
+			got, err = store.UserNameByID(ctx, bob.ID)
+			if err != nil || got.ID != bob.ID || got.Username != "bob" || got.FullName != nil {
+				t.Fatalf("bob (no full name): %+v, %v", got, err)
+			}
+		}
+		for _, id := range []int64{bob.ID + 100, 0, -1, models.MaxID + 1} {
+			if got, err := store.UserNameByID(ctx, id); !errors.Is(err, models.ErrNotFound) {
+				t.Fatalf("user %d: %+v, %v; want ErrNotFound", id, got, err)
+			}
+		}
+	})
+}
