@@ -39,7 +39,7 @@ func (s *Store) History(ctx context.Context, roomID int64, q HistoryQuery) ([]Me
 		q.BeforeID = 0
 	}
 	db := s.with(ctx).Table("messages").
-		Select(historyColumns).
+		Select(historyColumns(s.Dialect())).
 		Joins("JOIN users ON users.id = messages.user_id").
 		Where("messages.room_id = ?", roomID)
 	if q.BeforeID > 0 {
@@ -66,9 +66,16 @@ func (s *Store) History(ctx context.Context, roomID int64, q HistoryQuery) ([]Me
 	return rows, nil
 }
 
-// historyColumns is what History reads, in the order scanHistory scans it.
-const historyColumns = "messages.id, messages.content, messages.user_id, messages.room_id, messages.file_url, " +
-	"messages.file_id, messages.created_at, users.username, users.full_name"
+// historyColumns is what History reads, in the order scanHistory scans it. On
+// SQLite created_at comes as text, parsed by scanHistory (sqlite_time.go).
+func historyColumns(dialect string) string {
+	createdAt := "messages.created_at"
+	if dialect == "sqlite" {
+		createdAt = sqliteCreatedAt
+	}
+	return "messages.id, messages.content, messages.user_id, messages.room_id, messages.file_url, " +
+		"messages.file_id, " + createdAt + ", users.username, users.full_name"
+}
 
 // scanHistory runs a History query and scans its rows field by field: GORM's
 // reflective scan into structs cost a third of a history request's CPU.
@@ -81,7 +88,7 @@ func scanHistory(db *gorm.DB, limit int) ([]MessageRow, error) {
 	rows := make([]MessageRow, 0, min(max(limit, 0), 1000))
 	for rs.Next() {
 		var r MessageRow
-		if err := rs.Scan(&r.ID, &r.Content, &r.UserID, &r.RoomID, &r.FileURL, &r.FileID, &r.CreatedAt,
+		if err := rs.Scan(&r.ID, &r.Content, &r.UserID, &r.RoomID, &r.FileURL, &r.FileID, timeScanner{&r.CreatedAt},
 			&r.Username, &r.SenderFullName); err != nil {
 			return nil, err
 		}
