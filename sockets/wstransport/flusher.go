@@ -19,6 +19,10 @@ import (
 // write's cost is waking the reader), while a quiet one writes at once (a
 // round of a few writes lasts microseconds, and so does its pause).
 //
+// A connection with nothing being written is mostly not handed to the flusher
+// at all: its sender writes it at once, within a budget (write_inline.go), so
+// rounds and their pauses are for the load beyond that budget.
+//
 // The goroutine exists only while there is something to write. A connection
 // whose socket cannot take everything at once leaves the flusher for a writer
 // goroutine of its own (transport.slowWrite) until its queue is empty, so a
@@ -31,6 +35,9 @@ type flusher struct {
 
 	// hurry ends a pause early (see urge).
 	hurry chan struct{}
+
+	// inline is what senders wrote themselves (write_inline.go).
+	inline inlineBudget
 
 	// Used by the loop goroutine only (one at a time: running).
 	buf   []byte         // frames of the connection being written

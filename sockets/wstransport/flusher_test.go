@@ -142,20 +142,11 @@ func TestSenderWritesWhenTheFlusherFallsBehind(t *testing.T) {
 	s := <-sockets
 	c.startReading()
 
-	// Once the rounds that wrote the handshake have ended, the flusher is
+	// Senders may not write inline (their budget is spent for the next hour),
+	// and once the rounds that wrote the handshake have ended, the flusher is
 	// marked running with no loop: rounds are "running" but none comes.
-	deadline := time.Now().Add(5 * time.Second)
-	for stopped := false; !stopped; {
-		f.mu.Lock()
-		if stopped = !f.running; stopped {
-			f.running = true
-		}
-		f.mu.Unlock()
-		if !stopped && time.Now().After(deadline) {
-			t.Fatal("the flusher's rounds never ended")
-		}
-		time.Sleep(time.Millisecond)
-	}
+	spendInlineBudget(f)
+	stallFlusher(t, f)
 	// Half a queue at a time, each read before the next is sent: only the
 	// sender's help can write them (no round comes), and the queue never holds
 	// more than half, so a write the kernel defers on a loaded machine cannot

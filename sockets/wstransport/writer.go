@@ -49,6 +49,10 @@ func (t *transport) startWriterLocked() {
 	}
 	t.state = stateScheduled
 	t.mu.Unlock()
+	if now := time.Now(); t.flusher.inline.allow(now) {
+		t.writeInline(now)
+		return
+	}
 	t.flusher.schedule(t)
 }
 

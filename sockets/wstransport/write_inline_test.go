@@ -1,0 +1,109 @@
+package wstransport
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/zishang520/socket.io/v2/socket"
+)
+
+// spendInlineBudget makes f's senders leave all writing to its rounds for the
+// next hour.
+func spendInlineBudget(f *flusher) {
+	f.inline.mu.Lock()
+	f.inline.start, f.inline.spent = time.Now().Add(time.Hour), time.Hour
+	f.inline.mu.Unlock()
+}
+
+// stallFlusher waits for f's current rounds to end, then marks it running with
+// no loop: rounds are "running" but none comes.
+func stallFlusher(t *testing.T, f *flusher) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		f.mu.Lock()
+		stopped := !f.running
+		if stopped {
+			f.running = true
+		}
+		f.mu.Unlock()
+		if stopped {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the flusher's rounds never ended")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// oneFlusherConnection connects one client through a transport with a single
+// flusher shard.
+func oneFlusherConnection(t *testing.T) (*flusher, *socket.Socket, *rawClient) {
+	t.Helper()
+	b := NewBuilder(Options{QueueSize: 16})
+	b.flushers = newFlushers(1)
+	useTransport(t, b)
+	sockets := make(chan *socket.Socket, 1)
+	srv := startServer(t, nil, func(s *socket.Socket) { sockets <- s })
+	c, _ := connectV4(t, srv, 0)
+	s := <-sockets
+	c.startReading()
+	return b.flushers.shards[0], s, c
+}
+
+// A connection with nothing being written is written by its sender at once:
+// here no flusher round could write it.
+func TestSenderWritesAnIdleConnectionItself(t *testing.T) {
+	f, s, c := oneFlusherConnection(t)
+	stallFlusher(t, f)
+	for i := range 3 {
+		s.Emit("m", fmt.Sprint(i))
+		ev, ok := c.nextEvent(t, 2*time.Second)
+		if !ok || argString(t, ev, 0) != fmt.Sprint(i) {
+			t.Fatalf("message %d: got %v (ok %v); want it written by the sender", i, ev, ok)
+		}
+	}
+}
+
+// Once the senders' inline budget is spent, a connection waits for the
+// flusher's round (which can write several frames with one system call).
+func TestSendersLeaveWritingToTheFlusherOnceTheirBudgetIsSpent(t *testing.T) {
+	f, s, c := oneFlusherConnection(t)
+	spendInlineBudget(f)
+	stallFlusher(t, f)
+	s.Emit("m", "waits")
+	if ev, ok := c.nextEvent(t, 200*time.Millisecond); ok {
+		t.Fatalf("written by the sender although its budget was spent: %v", ev)
+	}
+	f.mu.Lock()
+	waiting := len(f.ready)
+	f.mu.Unlock()
+	if waiting != 1 {
+		t.Fatalf("%d connections wait for the round, want 1", waiting)
+	}
+	go f.loop() // the round comes
+	if ev, ok := c.nextEvent(t, 2*time.Second); !ok || argString(t, ev, 0) != "waits" {
+		t.Fatalf("after the round: %v (ok %v)", ev, ok)
+	}
+}
+
+func TestInlineBudgetIsAShareOfAWindow(t *testing.T) {
+	var b inlineBudget
+	t0 := time.Now()
+	if !b.allow(t0) {
+		t.Fatal("a fresh budget refused")
+	}
+	b.used(inlineWindow / 4)
+	if !b.allow(t0.Add(time.Millisecond)) {
+		t.Fatal("refused after a quarter of the window")
+	}
+	b.used(inlineWindow / 4)
+	if b.allow(t0.Add(2 * time.Millisecond)) {
+		t.Fatalf("allowed after half of the window, more than its share %v", inlineShare)
+	}
+	if !b.allow(t0.Add(inlineWindow)) {
+		t.Fatal("a new window did not start afresh")
+	}
+}
