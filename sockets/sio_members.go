@@ -26,7 +26,10 @@ func recipientOf(s *socket.Socket) recipient {
 // Any change of membership (the adapter's AddAll, Del, DelAll: a join, a leave,
 // a disconnect) makes every cached list stale, and the next broadcast to a room
 // builds its list again: chat rooms change members rarely compared with how
-// often they get messages.
+// often they get messages. A list holds the members connected in the
+// namespace when it was built; the library adds a socket to the namespace
+// before its first AddAll (its own room, also after a recovered session's
+// rooms), so a connected member is never left out until the next change.
 type memberCache struct {
 	version atomic.Uint64 // bumped after every membership change
 

@@ -25,9 +25,11 @@ const controlReplyWait = 5 * time.Second
 // holds wmu from taking them until they are written (or handed on with wmu to
 // slowWrite), so frames go out in queue order whichever goroutine writes.
 
-// startWriterLocked hands a connection that just got something to write to its
-// flusher, or to a writer goroutine of its own when it cannot be written
-// without blocking. t.mu is held and is released here.
+// startWriterLocked gets a connection that just got something to write
+// written: by the sender itself while its inline budget lasts
+// (write_inline.go), else by its flusher's next round, or by a writer
+// goroutine of its own when it cannot be written without blocking. t.mu is
+// held and is released here.
 func (t *transport) startWriterLocked() {
 	if t.state != stateIdle {
 		waiting := t.state == stateScheduled
