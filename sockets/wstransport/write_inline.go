@@ -44,25 +44,47 @@ func (b *inlineBudget) used(d time.Duration) {
 	b.mu.Unlock()
 }
 
-// writeInline writes t's queue from the sending goroutine, without blocking:
-// the caller moved t from idle to stateScheduled (it owns t as a flusher round
-// would). Senders hold engine and adapter locks, so nothing here may call back
-// into the engine synchronously: failures and drains go to goroutines, a
-// partial write to slowWrite. With wmu taken (a control frame is being
-// written) the flusher's next round takes over.
+// writeInline writes t's queue from the sending goroutine: the caller moved t
+// from idle to stateScheduled (it owns t as a flusher round would). With wmu
+// taken (a control frame is being written) the flusher's next round takes
+// over.
 func (t *transport) writeInline(began time.Time) {
 	defer func() { t.flusher.inline.used(time.Since(began)) }()
 	if !t.wmu.TryLock() {
 		t.flusher.schedule(t)
 		return
 	}
+	if !t.writeFromSender() {
+		return
+	}
+	t.mu.Lock()
+	if len(t.queue) == 0 || t.dead {
+		closeNow := t.goIdleLocked()
+		t.mu.Unlock()
+		if closeNow {
+			go t.closeConn()
+		}
+		return
+	}
+	t.mu.Unlock()
+	t.flusher.schedule(t) // queued while we wrote
+}
+
+// writeFromSender writes what is queued from a sending goroutine, without
+// blocking; the caller holds wmu, which is released here or passed on to
+// slowWrite with a partial write's rest. Senders hold the engine's and the
+// adapter's locks, so nothing here calls back into the engine on their
+// goroutine: a failure (whose close runs the socket's disconnect handlers)
+// and the drains go to goroutines of their own. It reports whether
+// everything it took was written.
+func (t *transport) writeFromSender() bool {
 	batch, closeNow, owned := t.takeQueueAs(stateScheduled, nil)
 	if !owned || len(batch) == 0 {
 		t.wmu.Unlock()
 		if closeNow {
 			go t.closeConn()
 		}
-		return
+		return false
 	}
 	buf := t.buffers.get()
 	defer t.buffers.put(buf)
@@ -72,31 +94,21 @@ func (t *transport) writeInline(began time.Time) {
 	if err != nil {
 		t.wmu.Unlock()
 		go t.fail(err)
-		return
+		return false
 	}
 	n, err := writeNonBlocking(t.raw, *buf)
 	switch {
 	case err != nil:
 		t.wmu.Unlock()
 		go t.fail(fmt.Errorf("write websocket frames: %w", err))
-		return
+		return false
 	case n < len(*buf):
 		t.toSlowWriter(append([]byte(nil), (*buf)[n:]...), drains, true)
-		return
+		return false
 	}
 	t.wmu.Unlock()
 	if drains > 0 {
 		go t.emitDrains(drains)
 	}
-	t.mu.Lock()
-	if len(t.queue) == 0 || t.dead {
-		closeNow = t.goIdleLocked()
-		t.mu.Unlock()
-		if closeNow {
-			go t.closeConn()
-		}
-		return
-	}
-	t.mu.Unlock()
-	t.flusher.schedule(t) // queued while we wrote
+	return true
 }

@@ -62,32 +62,12 @@ func (t *transport) startWriterLocked() {
 // waiting for its flusher. The flusher shares the processor with the senders;
 // on a busy machine a fast sender can outrun it, and a client that reads fine
 // must not be dropped for that: here the sender pays for the writing instead.
-// Like a flusher round it never blocks (Send's callers hold engine locks).
+// Like a flusher round it never blocks (see writeFromSender).
 func (t *transport) help() {
 	if !t.wmu.TryLock() {
 		return // being written right now
 	}
-	batch, closeNow, owned := t.takeQueueAs(stateScheduled, nil)
-	if !owned || len(batch) == 0 {
-		t.wmu.Unlock()
-		if closeNow {
-			go t.closeConn()
-		}
-		return
-	}
-	buf := t.buffers.get()
-	defer t.buffers.put(buf)
-	var drains int
-	var err error
-	*buf, drains, err = t.appendPackets((*buf)[:0], batch)
-	if err != nil {
-		t.wmu.Unlock()
-		t.fail(err)
-		return
-	}
-	if t.writeOrHandOver(*buf, drains) && drains > 0 {
-		go t.emitDrains(drains) // the engine's drain handler takes locks our caller may hold
-	}
+	t.writeFromSender()
 }
 
 // takeQueueAs is takeQueue for a writer that owns t only while it is in state
