@@ -132,15 +132,7 @@ func TestBusyConnectionDoesNotHoldUpTheRound(t *testing.T) {
 // it. Every message arrives, in order, on the same connection.
 func TestSenderWritesWhenTheFlusherFallsBehind(t *testing.T) {
 	const queueSize, n = 16, 200
-	b := NewBuilder(Options{QueueSize: queueSize})
-	b.flushers = newFlushers(1)
-	f := b.flushers.shards[0]
-	useTransport(t, b)
-	sockets := make(chan *socket.Socket, 1)
-	srv := startServer(t, nil, func(s *socket.Socket) { sockets <- s })
-	c, _ := connectV4(t, srv, 0)
-	s := <-sockets
-	c.startReading()
+	f, s, c := oneFlusherConnection(t, queueSize)
 
 	// Senders may not write inline (their budget is spent for the next hour),
 	// and once the rounds that wrote the handshake have ended, the flusher is

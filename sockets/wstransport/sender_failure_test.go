@@ -25,7 +25,7 @@ func (failingRawConn) Write(func(fd uintptr) bool) error {
 func TestSenderWriteFailureClosesOffTheSendersGoroutine(t *testing.T) {
 	for _, path := range []string{"inline", "help"} {
 		t.Run(path, func(t *testing.T) {
-			f, s, _ := oneFlusherConnection(t)
+			f, s, _ := oneFlusherConnection(t, 16)
 			if path == "help" {
 				spendInlineBudget(f)
 			}

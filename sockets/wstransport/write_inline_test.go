@@ -46,11 +46,11 @@ func stallFlusher(t *testing.T, f *flusher) {
 	}
 }
 
-// oneFlusherConnection connects one client through a transport with a single
-// flusher shard.
-func oneFlusherConnection(t *testing.T) (*flusher, *socket.Socket, *rawClient) {
+// oneFlusherConnection connects one reading client through a transport with
+// a single flusher shard and queues of queueSize packets.
+func oneFlusherConnection(t *testing.T, queueSize int) (*flusher, *socket.Socket, *rawClient) {
 	t.Helper()
-	b := NewBuilder(Options{QueueSize: 16})
+	b := NewBuilder(Options{QueueSize: queueSize})
 	b.flushers = newFlushers(1)
 	useTransport(t, b)
 	sockets := make(chan *socket.Socket, 1)
@@ -64,7 +64,7 @@ func oneFlusherConnection(t *testing.T) (*flusher, *socket.Socket, *rawClient) {
 // A connection with nothing being written is written by its sender at once:
 // here no flusher round could write it.
 func TestSenderWritesAnIdleConnectionItself(t *testing.T) {
-	f, s, c := oneFlusherConnection(t)
+	f, s, c := oneFlusherConnection(t, 16)
 	stallFlusher(t, f)
 	for i := range 3 {
 		refreshInlineBudget(f)
@@ -79,7 +79,7 @@ func TestSenderWritesAnIdleConnectionItself(t *testing.T) {
 // Once the senders' inline budget is spent, a connection waits for the
 // flusher's round (which can write several frames with one system call).
 func TestSendersLeaveWritingToTheFlusherOnceTheirBudgetIsSpent(t *testing.T) {
-	f, s, c := oneFlusherConnection(t)
+	f, s, c := oneFlusherConnection(t, 16)
 	spendInlineBudget(f)
 	stallFlusher(t, f)
 	s.Emit("m", "waits")
