@@ -12,6 +12,7 @@ import (
 	"time"
 
 	ws "github.com/gorilla/websocket"
+	"github.com/zishang520/engine.io/v2/transports"
 	"github.com/zishang520/engine.io/v2/types"
 	"github.com/zishang520/socket.io/v2/socket"
 )
@@ -221,6 +222,49 @@ func TestCompressedConnectionIsReadByGorilla(t *testing.T) {
 	c.emit(t, "echo", strings.Repeat("compressible ", 50))
 	ev, ok := c.nextEvent(t, 5*time.Second)
 	if !ok || argString(t, ev, 0) != strings.Repeat("compressible ", 50) {
+		t.Fatalf("echo over a compressed connection = %v", ev)
+	}
+	if watched(b) != 0 {
+		t.Fatal("a compressed connection was handed to the poller")
+	}
+}
+
+// slowHandshakeBuilder builds our transport, then holds the handshake past
+// handshakeWait: the engine sets the compression only after that.
+type slowHandshakeBuilder struct{ *Builder }
+
+func (b slowHandshakeBuilder) New(ctx *types.HttpContext) transports.Transport {
+	tr := b.Builder.New(ctx)
+	time.Sleep(handshakeWait + 300*time.Millisecond)
+	return tr
+}
+
+// A handshake slower than handshakeWait leaves reading to start before the
+// engine has set the compression: such a connection is read by gorilla, so a
+// client that compresses is still understood (the poller cannot inflate).
+func TestCompressedConnectionWithASlowHandshakeIsReadByGorilla(t *testing.T) {
+	b := NewBuilder(Options{})
+	useTransport(t, slowHandshakeBuilder{b})
+	srv := startEchoServer(t, func(o *socket.ServerOptions) {
+		o.SetPerMessageDeflate(&types.PerMessageDeflate{Threshold: 0})
+	})
+	dialer := ws.Dialer{HandshakeTimeout: 5 * time.Second, EnableCompression: true}
+	conn, _, err := dialer.Dial(srv.wsURL("EIO=4&transport=websocket"), nil)
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	readText(t, conn, "open packet")
+	// Reading started before the handshake ended, so a "40" sent at once could
+	// reach the engine before socket.io listens (what handshakeWait is for):
+	// give socket.io the time a real handshake gives it.
+	time.Sleep(300 * time.Millisecond)
+	c := newRawClient(conn)
+	c.send(t, "40")
+	readText(t, conn, "connect reply")
+	c.startReading()
+	c.emit(t, "echo", strings.Repeat("compressible ", 50))
+	if ev, ok := c.nextEvent(t, 5*time.Second); !ok || argString(t, ev, 0) != strings.Repeat("compressible ", 50) {
 		t.Fatalf("echo over a compressed connection = %v", ev)
 	}
 	if watched(b) != 0 {

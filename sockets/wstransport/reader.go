@@ -31,8 +31,11 @@ func (t *transport) readLoop(handlerDone <-chan struct{}) {
 	wait.Stop()
 
 	// Idle connections are watched by the poller rather than by a goroutine
-	// each; it reads a connection only while data is arriving.
-	if t.opts.poller != nil && t.opts.poller.watch(t) {
+	// each; it reads a connection only while data is arriving. Only gorilla
+	// inflates compressed frames: a connection whose compression the engine
+	// has not set yet (a handshake slower than handshakeWait) is read by
+	// gorilla, which reads any.
+	if t.opts.poller != nil && t.deflateSet.Load() && t.opts.poller.watch(t) {
 		return
 	}
 	t.readWithGoroutine()

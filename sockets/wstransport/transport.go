@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -76,6 +77,9 @@ type transport struct {
 	dead bool
 	// closeFrame is the close frame sent when the transport closes (see SetCloseReason).
 	closeFrame []byte
+
+	// deflateSet: the engine has set the compression (SetPerMessageDeflate).
+	deflateSet atomic.Bool
 }
 
 func newTransport(ctx *types.HttpContext, opts Options, buffers *bufferPool, f *flusher) *transport {
@@ -121,7 +125,16 @@ func (t *transport) Construct(ctx *types.HttpContext) {
 	// Always writable: our own queue absorbs bursts, so the engine never has to
 	// hold packets back and flush them later in a batch.
 	t.SetWritable(true)
-	t.SetPerMessageDeflate(nil)
+	t.Transport.SetPerMessageDeflate(nil)
+}
+
+// SetPerMessageDeflate takes the engine's compression setting, which it makes
+// right after creating the transport, and records that it was made: reading
+// hands the connection to the poller only once it is known that the client
+// will not compress (see readLoop).
+func (t *transport) SetPerMessageDeflate(p *types.PerMessageDeflate) {
+	t.Transport.SetPerMessageDeflate(p)
+	t.deflateSet.Store(true)
 }
 
 // Name is the transport name.
