@@ -1,6 +1,7 @@
 package wstransport
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,9 +20,15 @@ import (
 // write's cost is waking the reader), while a quiet one writes at once (a
 // round of a few writes lasts microseconds, and so does its pause).
 //
+// Before a round the flusher yields the processor for as long as yielding
+// brings more connections to write (at most maxGather): what every runnable
+// goroutine is about to queue then shares the round. An idle server's single
+// yield returns at once; a busy one's rounds carry more frames per write.
+//
 // A connection with nothing being written is mostly not handed to the flusher
-// at all: its sender writes it at once, within a budget (write_inline.go), so
-// rounds and their pauses are for the load beyond that budget.
+// at all while the flusher is idle: its sender writes it at once, within a
+// budget (write_inline.go). Once rounds run, senders leave writing to them,
+// so a loaded server coalesces instead of writing each delivery on its own.
 //
 // The goroutine exists only while there is something to write. A connection
 // whose socket cannot take everything at once leaves the flusher for a writer
@@ -35,6 +42,14 @@ type flusher struct {
 
 	// hurry ends a pause early (see urge).
 	hurry chan struct{}
+	// busy mirrors running for senders deciding whether to write inline.
+	busy atomic.Bool
+	// rounds counts the rounds written, for tests.
+	rounds atomic.Int64
+	// yield lets other goroutines run while a round gathers (runtime.Gosched;
+	// tests replace it), for at most gatherFor.
+	yield     func()
+	gatherFor time.Duration
 
 	// inline is what senders wrote themselves (write_inline.go).
 	inline inlineBudget
@@ -54,6 +69,9 @@ const (
 	maxPause = 15 * time.Millisecond
 	// minPause: shorter pauses are skipped (a timer costs more than it saves).
 	minPause = 50 * time.Microsecond
+	// maxGather bounds how long a round waits for runnable goroutines to queue
+	// more (see gather).
+	maxGather = 2 * time.Millisecond
 	// maxPooledBatch keeps a batch array grown by a burst from being kept.
 	maxPooledBatch = 1024
 )
@@ -65,6 +83,7 @@ func (f *flusher) schedule(t *transport) {
 	f.ready = append(f.ready, t)
 	start := !f.running
 	f.running = true
+	f.busy.Store(true)
 	f.mu.Unlock()
 	if start {
 		go f.loop()
@@ -73,6 +92,7 @@ func (f *flusher) schedule(t *transport) {
 
 func (f *flusher) loop() {
 	for {
+		f.gather()
 		f.mu.Lock()
 		round := f.ready
 		if len(round) == 0 {
@@ -83,11 +103,13 @@ func (f *flusher) loop() {
 				f.batch = nil
 			}
 			f.running = false
+			f.busy.Store(false)
 			f.mu.Unlock()
 			return
 		}
 		f.ready = f.spare[:0]
 		f.mu.Unlock()
+		f.rounds.Add(1)
 
 		began := time.Now()
 		for _, t := range round {
@@ -99,6 +121,31 @@ func (f *flusher) loop() {
 			f.wait(min(pause, maxPause))
 		}
 	}
+}
+
+// gather yields the processor while that brings more connections into the
+// next round, for at most gatherFor. On one core (the benchmark pins the
+// server to one) every goroutine that is runnable now runs before a yield
+// returns: the deliveries it is about to queue join this round instead of
+// waking the flusher once more.
+func (f *flusher) gather() {
+	start := time.Now()
+	waiting := f.waiting()
+	for time.Since(start) < f.gatherFor {
+		f.yield()
+		now := f.waiting()
+		if now == waiting {
+			return
+		}
+		waiting = now
+	}
+}
+
+// waiting is how many connections wait for the next round.
+func (f *flusher) waiting() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.ready)
 }
 
 // wait pauses the loop for d, or until urge is called.
@@ -135,7 +182,7 @@ type flushers struct {
 func newFlushers(n int) *flushers {
 	fs := &flushers{shards: make([]*flusher, max(n, 1))}
 	for i := range fs.shards {
-		fs.shards[i] = &flusher{hurry: make(chan struct{}, 1)}
+		fs.shards[i] = &flusher{hurry: make(chan struct{}, 1), yield: runtime.Gosched, gatherFor: maxGather}
 	}
 	return fs
 }

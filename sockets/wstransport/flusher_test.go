@@ -163,3 +163,47 @@ func TestSenderWritesWhenTheFlusherFallsBehind(t *testing.T) {
 	}
 	go f.loop() // let the stalled rounds run so the server closes cleanly
 }
+
+// A round waits while yielding brings more connections, and no longer.
+func TestRoundGathersWhileYieldingBringsConnections(t *testing.T) {
+	f := &flusher{gatherFor: time.Hour}
+	f.ready = []*transport{{}}
+	yields := 0
+	f.yield = func() {
+		yields++
+		if yields <= 3 {
+			f.schedule(&transport{})
+		}
+	}
+	f.running = true // schedule must not start a loop here
+	f.gather()
+	if n := f.waiting(); n != 4 || yields != 4 {
+		t.Fatalf("gathered %d connections in %d yields; want 4 in 4 (the fourth brought none)", n, yields)
+	}
+}
+
+// However much yielding brings, a round waits at most gatherFor.
+func TestRoundGathersAtMostGatherFor(t *testing.T) {
+	f := &flusher{gatherFor: 20 * time.Millisecond, running: true}
+	f.yield = func() {
+		f.schedule(&transport{})
+		time.Sleep(time.Millisecond)
+	}
+	start := time.Now()
+	f.gather()
+	if took := time.Since(start); took > time.Second || f.waiting() == 0 {
+		t.Fatalf("gather took %v with %d connections", took, f.waiting())
+	}
+}
+
+// An idle server's round starts after a single yield.
+func TestRoundStartsAtOnceWhenNothingElseRuns(t *testing.T) {
+	f := &flusher{gatherFor: time.Hour, running: true}
+	f.ready = []*transport{{}}
+	yields := 0
+	f.yield = func() { yields++ }
+	f.gather()
+	if yields != 1 {
+		t.Fatalf("%d yields, want 1", yields)
+	}
+}

@@ -7,14 +7,16 @@ import (
 )
 
 // A connection that gets something to write while nothing else is writing
-// it is written at once by the sending goroutine (writeInline) — unless the
-// senders of its flusher's shard have spent more than inlineShare of the last
-// inlineWindow writing that way. Then it waits for the flusher's next round
-// as before, so a busy server still coalesces (several frames per write
-// system call) while a moderately loaded one no longer adds a round and a
-// pause to every delivery: at 40 messages/s per room the wait from queueing
-// to the flusher's write was 1-2 ms typically and 4-8 ms for one delivery in
-// ten.
+// it is written at once by the sending goroutine (writeInline) — unless its
+// flusher is running rounds, or the senders of the flusher's shard have spent
+// more than inlineShare of the last inlineWindow writing that way. Then it
+// waits for the flusher's next round, so a busy server coalesces (several
+// frames per write system call) while a quiet one does not add a round and a
+// pause to every delivery. Rounds run once a connection could not be written
+// inline, and stop when a pause brings nothing new: the busier the server, the
+// longer writing stays with them. (With the budget alone, senders at 80
+// messages/s per room still wrote most deliveries one by one: 0.6-0.7 writes
+// per delivery, against 0.35-0.6 this way, for the same p99.)
 const (
 	inlineWindow = 10 * time.Millisecond
 	inlineShare  = 0.3

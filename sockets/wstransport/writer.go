@@ -26,8 +26,8 @@ const controlReplyWait = 5 * time.Second
 // slowWrite), so frames go out in queue order whichever goroutine writes.
 
 // startWriterLocked gets a connection that just got something to write
-// written: by the sender itself while its inline budget lasts
-// (write_inline.go), else by its flusher's next round, or by a writer
+// written: by the sender itself while its flusher is idle and the inline
+// budget lasts (write_inline.go), else by its flusher's next round, or by a writer
 // goroutine of its own when it cannot be written without blocking. t.mu is
 // held and is released here.
 func (t *transport) startWriterLocked() {
@@ -51,7 +51,7 @@ func (t *transport) startWriterLocked() {
 	}
 	t.state = stateScheduled
 	t.mu.Unlock()
-	if now := time.Now(); t.flusher.inline.allow(now) {
+	if now := time.Now(); !t.flusher.busy.Load() && t.flusher.inline.allow(now) {
 		t.writeInline(now)
 		return
 	}
