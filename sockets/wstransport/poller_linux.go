@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime"
 	"sync"
 	"syscall"
 	"time"
@@ -35,6 +36,8 @@ type poller struct {
 	buffers sync.Pool // read buffers, lent only while a connection is read
 	// work hands a readable connection to an idle worker (see dispatch).
 	work chan *readState
+	// yield is runtime.Gosched (tests replace it).
+	yield func()
 
 	mu      sync.Mutex
 	conns   map[uint64]*readState
@@ -70,7 +73,7 @@ func openPoller(log *slog.Logger) (*poller, error) {
 		return nil, fmt.Errorf("epoll fd raw conn: %w", err)
 	}
 	p := &poller{epfd: epfd, epfile: epfile, raw: raw, log: log,
-		conns: make(map[uint64]*readState), work: make(chan *readState)}
+		conns: make(map[uint64]*readState), work: make(chan *readState), yield: runtime.Gosched}
 	p.buffers.New = func() any {
 		b := make([]byte, readBufferSize)
 		return &b
@@ -135,11 +138,18 @@ func (p *poller) loop() {
 		var waitErr error
 		_ = p.epfile.SetReadDeadline(time.Now().Add(pollIdleCheck))
 		err := p.raw.Read(func(fd uintptr) bool {
-			n, waitErr = syscall.EpollWait(int(fd), events, 0)
-			if errors.Is(waitErr, syscall.EINTR) {
-				n, waitErr = 0, nil
+			for {
+				n, waitErr = syscall.EpollWait(int(fd), events, 0)
+				if errors.Is(waitErr, syscall.EINTR) {
+					n, waitErr = 0, nil
+				}
+				if n > 0 || waitErr != nil {
+					return true
+				}
+				if !p.yieldWhileBusy() {
+					return false // nothing ready on a quiet server: park in the netpoller
+				}
 			}
-			return n > 0 || waitErr != nil // nothing ready: park in the netpoller
 		})
 		if err == nil && waitErr != nil {
 			err = waitErr
@@ -162,6 +172,24 @@ func (p *poller) loop() {
 		}
 		p.mu.Unlock()
 	}
+}
+
+// busyYield: a yield that took this long ran other goroutines, so the
+// server is busy (see yieldWhileBusy).
+const busyYield = 20 * time.Microsecond
+
+// yieldWhileBusy lets every runnable goroutine run once and reports whether
+// any did. Go's scheduler polls the network only when it has nothing else to
+// run (or, failing that, every 10 ms from sysmon): on a busy processor a loop
+// parked in the netpoller learns of readable connections late, and an
+// incoming message waited milliseconds before it was read. While the server
+// is busy the loop polls epoll itself once per turn of the run queue instead,
+// like an event loop's tick; on a quiet one the yield returns at once and the
+// loop parks.
+func (p *poller) yieldWhileBusy() bool {
+	start := time.Now()
+	p.yield()
+	return time.Since(start) >= busyYield
 }
 
 // workerIdle is how long a worker waits for another readable connection

@@ -6,8 +6,10 @@ import (
 	"bytes"
 	"errors"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -256,5 +258,54 @@ func echoOverCompression(t *testing.T, ctor transports.TransportCtor, b *Builder
 	}
 	if watched(b) != 0 {
 		t.Fatal("a compressed connection was handed to the poller")
+	}
+}
+
+// On a busy processor a message is read within a turn of the run queue, not
+// when Go's scheduler next polls the network: it does so only when it runs out
+// of goroutines to run, or every 10 ms from sysmon.
+func TestPolledConnectionIsReadPromptlyWhileTheProcessorIsBusy(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	useTransport(t, NewBuilder(Options{}))
+	got := make(chan time.Time, 1)
+	srv := startServer(t, nil, func(s *socket.Socket) {
+		s.On("stamp", func(...any) { got <- time.Now() })
+	})
+	c, _ := connectV4(t, srv, 0)
+
+	// Always runnable, like a loaded server's goroutines: the scheduler never
+	// runs out of work.
+	stop := make(chan struct{})
+	var busy sync.WaitGroup
+	busy.Add(1)
+	go func() {
+		defer busy.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			for spin := time.Now(); time.Since(spin) < 200*time.Microsecond; {
+			}
+			runtime.Gosched()
+		}
+	}()
+	waits := make([]time.Duration, 0, 31)
+	for range cap(waits) {
+		sent := time.Now()
+		c.emit(t, "stamp")
+		select {
+		case at := <-got:
+			waits = append(waits, at.Sub(sent))
+		case <-time.After(5 * time.Second):
+			t.Fatal("the event was never read")
+		}
+	}
+	close(stop)
+	busy.Wait()
+	slices.Sort(waits)
+	if median := waits[len(waits)/2]; median > 2*time.Millisecond {
+		t.Fatalf("median wait from write to handler %v on a busy processor (all: %v)", median, waits)
 	}
 }
