@@ -90,7 +90,7 @@ type RateLimit struct {
 // busy with traffic on few connections collects no more often than before.
 type GC struct {
 	// Percent is the growth allowed between collections, in % of the live heap,
-	// for large heaps (GC_PERCENT, default 40; default 0 when GOGC is set). 0
+	// for large heaps (GC_PERCENT, default 25; default 0 when GOGC is set). 0
 	// leaves the Go runtime's own setting (GOGC) untouched.
 	Percent int
 	// MinHeadroom is the growth always allowed (GC_MIN_HEADROOM_MB, default 32 MiB).

@@ -76,7 +76,7 @@ func TestDefaults(t *testing.T) {
 		{"SocketIO.SendQueue", cfg.SocketIO.SendQueue, 1024},
 		{"RateLimit.EventsPerSecond", cfg.RateLimit.EventsPerSecond, 20.0},
 		{"RateLimit.Burst", cfg.RateLimit.Burst, 40},
-		{"GC", cfg.GC, GC{Percent: 40, MinHeadroom: 32 << 20}},
+		{"GC", cfg.GC, GC{Percent: 25, MinHeadroom: 32 << 20}},
 		{"MetricsToken", cfg.MetricsToken, ""},
 		{"ShutdownTimeout", cfg.ShutdownTimeout, 10 * time.Second},
 	}
@@ -487,7 +487,7 @@ func TestGOGCLeavesTheRuntimeAlone(t *testing.T) {
 	if got := mustLoad(t, map[string]string{"GOGC": "200", "GC_PERCENT": "50"}).GC.Percent; got != 50 {
 		t.Errorf("GOGC and GC_PERCENT set: GC.Percent = %d, want 50", got)
 	}
-	if got := mustLoad(t, map[string]string{}).GC.Percent; got != 40 {
-		t.Errorf("default GC.Percent = %d, want 40", got)
+	if got := mustLoad(t, map[string]string{}).GC.Percent; got != 25 {
+		t.Errorf("default GC.Percent = %d, want 25", got)
 	}
 }

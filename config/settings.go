@@ -124,7 +124,7 @@ func loadSocketIO(e *env) (SocketIO, error) {
 func loadGC(e *env) (GC, error) {
 	var g GC
 	var err error
-	percent := 40
+	percent := 25
 	if e.get("GOGC") != "" {
 		percent = 0 // the operator tuned the runtime directly: leave it be
 	}
