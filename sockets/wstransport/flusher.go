@@ -35,15 +35,15 @@ import (
 // goroutine of its own (transport.slowWrite) until its queue is empty, so a
 // slow client never holds up the others.
 type flusher struct {
-	mu      sync.Mutex
-	ready   []*transport // connections waiting for the next round
-	spare   []*transport
-	running bool
+	mu    sync.Mutex
+	ready []*transport // connections waiting for the next round
+	spare []*transport
+	// running: the loop goroutine exists. Changed under mu; senders read it
+	// without, to decide whether to write inline.
+	running atomic.Bool
 
 	// hurry ends a pause early (see urge).
 	hurry chan struct{}
-	// busy mirrors running for senders deciding whether to write inline.
-	busy atomic.Bool
 	// rounds counts the rounds written, for tests.
 	rounds atomic.Int64
 	// yield lets other goroutines run while a round gathers (runtime.Gosched;
@@ -81,9 +81,8 @@ const (
 func (f *flusher) schedule(t *transport) {
 	f.mu.Lock()
 	f.ready = append(f.ready, t)
-	start := !f.running
-	f.running = true
-	f.busy.Store(true)
+	start := !f.running.Load()
+	f.running.Store(true)
 	f.mu.Unlock()
 	if start {
 		go f.loop()
@@ -102,8 +101,7 @@ func (f *flusher) loop() {
 			if cap(f.batch) > maxPooledBatch {
 				f.batch = nil
 			}
-			f.running = false
-			f.busy.Store(false)
+			f.running.Store(false)
 			f.mu.Unlock()
 			return
 		}

@@ -175,7 +175,7 @@ func TestRoundGathersWhileYieldingBringsConnections(t *testing.T) {
 			f.schedule(&transport{})
 		}
 	}
-	f.running = true // schedule must not start a loop here
+	f.running.Store(true) // schedule must not start a loop here
 	f.gather()
 	if n := f.waiting(); n != 4 || yields != 4 {
 		t.Fatalf("gathered %d connections in %d yields; want 4 in 4 (the fourth brought none)", n, yields)
@@ -184,7 +184,8 @@ func TestRoundGathersWhileYieldingBringsConnections(t *testing.T) {
 
 // However much yielding brings, a round waits at most gatherFor.
 func TestRoundGathersAtMostGatherFor(t *testing.T) {
-	f := &flusher{gatherFor: 20 * time.Millisecond, running: true}
+	f := &flusher{gatherFor: 20 * time.Millisecond}
+	f.running.Store(true)
 	f.yield = func() {
 		f.schedule(&transport{})
 		time.Sleep(time.Millisecond)
@@ -198,7 +199,8 @@ func TestRoundGathersAtMostGatherFor(t *testing.T) {
 
 // An idle server's round starts after a single yield.
 func TestRoundStartsAtOnceWhenNothingElseRuns(t *testing.T) {
-	f := &flusher{gatherFor: time.Hour, running: true}
+	f := &flusher{gatherFor: time.Hour}
+	f.running.Store(true)
 	f.ready = []*transport{{}}
 	yields := 0
 	f.yield = func() { yields++ }

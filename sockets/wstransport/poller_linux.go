@@ -36,8 +36,6 @@ type poller struct {
 	buffers sync.Pool // read buffers, lent only while a connection is read
 	// work hands a readable connection to an idle worker (see dispatch).
 	work chan *readState
-	// yield is runtime.Gosched (tests replace it).
-	yield func()
 
 	mu      sync.Mutex
 	conns   map[uint64]*readState
@@ -73,7 +71,7 @@ func openPoller(log *slog.Logger) (*poller, error) {
 		return nil, fmt.Errorf("epoll fd raw conn: %w", err)
 	}
 	p := &poller{epfd: epfd, epfile: epfile, raw: raw, log: log,
-		conns: make(map[uint64]*readState), work: make(chan *readState), yield: runtime.Gosched}
+		conns: make(map[uint64]*readState), work: make(chan *readState)}
 	p.buffers.New = func() any {
 		b := make([]byte, readBufferSize)
 		return &b
@@ -146,7 +144,7 @@ func (p *poller) loop() {
 				if n > 0 || waitErr != nil {
 					return true
 				}
-				if !p.yieldWhileBusy() {
+				if !yieldWhileBusy() {
 					return false // nothing ready on a quiet server: park in the netpoller
 				}
 			}
@@ -186,9 +184,9 @@ const busyYield = 20 * time.Microsecond
 // is busy the loop polls epoll itself once per turn of the run queue instead,
 // like an event loop's tick; on a quiet one the yield returns at once and the
 // loop parks.
-func (p *poller) yieldWhileBusy() bool {
+func yieldWhileBusy() bool {
 	start := time.Now()
-	p.yield()
+	runtime.Gosched()
 	return time.Since(start) >= busyYield
 }
 

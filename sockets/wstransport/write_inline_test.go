@@ -31,10 +31,9 @@ func stallFlusher(t *testing.T, f *flusher) {
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		f.mu.Lock()
-		stopped := !f.running
+		stopped := !f.running.Load()
 		if stopped {
-			f.running = true
-			f.busy.Store(true)
+			f.running.Store(true)
 		}
 		f.mu.Unlock()
 		if stopped {
@@ -105,7 +104,7 @@ func TestSendersLeaveWritingToARunningFlusher(t *testing.T) {
 func waitFlusherIdle(t *testing.T, f *flusher) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
-	for f.busy.Load() {
+	for f.running.Load() {
 		if time.Now().After(deadline) {
 			t.Fatal("the flusher's rounds never ended")
 		}

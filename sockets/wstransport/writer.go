@@ -51,7 +51,7 @@ func (t *transport) startWriterLocked() {
 	}
 	t.state = stateScheduled
 	t.mu.Unlock()
-	if now := time.Now(); !t.flusher.busy.Load() && t.flusher.inline.allow(now) {
+	if now := time.Now(); !t.flusher.running.Load() && t.flusher.inline.allow(now) {
 		t.writeInline(now)
 		return
 	}

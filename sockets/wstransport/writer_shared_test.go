@@ -80,7 +80,7 @@ func TestWriterGoesIdleAfterWriting(t *testing.T) {
 		idle := tr.state == stateIdle && tr.queue == nil
 		tr.mu.Unlock()
 		tr.flusher.mu.Lock()
-		running := tr.flusher.running
+		running := tr.flusher.running.Load()
 		tr.flusher.mu.Unlock()
 		if idle && !running {
 			return
