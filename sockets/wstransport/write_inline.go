@@ -15,8 +15,10 @@ import (
 // pause to every delivery. Rounds run once a connection could not be written
 // inline, and stop when a pause brings nothing new: the busier the server, the
 // longer writing stays with them. (With the budget alone, senders at 80
-// messages/s per room still wrote most deliveries one by one: 0.6-0.7 writes
-// per delivery, against 0.35-0.6 this way, for the same p99.)
+// messages/s per room still wrote most deliveries one by one: inline writing
+// took 14% of the time, under the budget. Handing over to running rounds cut
+// CPU at 30-60 messages/s per room by 0.05-0.2 and p99 at 40 from 32-88 to
+// 28 ms in alternating runs.)
 const (
 	inlineWindow = 10 * time.Millisecond
 	inlineShare  = 0.3
