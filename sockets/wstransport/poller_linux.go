@@ -252,6 +252,7 @@ func (st *readState) arm(op int) error {
 // it holds nothing.
 func (st *readState) readNow(b []byte) (int, error) {
 	for {
+		st.reads++
 		var n int
 		var readErr error
 		err := st.raw.Read(func(fd uintptr) bool {

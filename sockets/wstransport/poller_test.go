@@ -309,3 +309,65 @@ func TestPolledConnectionIsReadPromptlyWhileTheProcessorIsBusy(t *testing.T) {
 		t.Fatalf("median wait from write to handler %v on a busy processor (all: %v)", median, waits)
 	}
 }
+
+// pollReads is how many read system calls the builder's poller made for its
+// only watched connection.
+func pollReads(t *testing.T, b *Builder) int {
+	t.Helper()
+	b.opts.poller.mu.Lock()
+	defer b.opts.poller.mu.Unlock()
+	if len(b.opts.poller.conns) != 1 {
+		t.Fatalf("poller watches %d connections, want 1", len(b.opts.poller.conns))
+	}
+	for _, st := range b.opts.poller.conns {
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		return st.reads
+	}
+	return 0
+}
+
+// A message that fits in one read costs one read system call: the connection
+// is re-armed after a read that did not fill its buffer, not after a second
+// read that returns EAGAIN. Messages that arrive meanwhile are still read
+// (level-triggered readiness), which the burst checks.
+func TestShortReadRearmsWithoutReadingAgain(t *testing.T) {
+	b := NewBuilder(Options{})
+	useTransport(t, b)
+	srv := startEchoServer(t, nil)
+	c, _ := connectV4(t, srv, 0)
+	c.startReading()
+	c.emit(t, "echo", "warm-up")
+	if _, ok := c.nextEvent(t, 5*time.Second); !ok {
+		t.Fatal("warm-up not echoed")
+	}
+
+	before := pollReads(t, b)
+	c.emit(t, "echo", "one")
+	if ev, ok := c.nextEvent(t, 5*time.Second); !ok || argString(t, ev, 0) != "one" {
+		t.Fatalf("echo = %v", ev)
+	}
+	if got := pollReads(t, b) - before; got != 1 {
+		t.Fatalf("one small message took %d reads, want 1", got)
+	}
+
+	const burst = 200
+	for i := range burst {
+		c.emit(t, "echo", strconv.Itoa(i))
+	}
+	// The library runs each event on a goroutine of its own, so echoes may come
+	// back in any order: every one must come back.
+	seen := map[string]bool{}
+	for range burst {
+		ev, ok := c.nextEvent(t, 5*time.Second)
+		if !ok {
+			t.Fatalf("burst: %d of %d echoed", len(seen), burst)
+		}
+		seen[argString(t, ev, 0)] = true
+	}
+	for i := range burst {
+		if !seen[strconv.Itoa(i)] {
+			t.Fatalf("burst message %d not echoed", i)
+		}
+	}
+}

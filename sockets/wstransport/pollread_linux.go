@@ -35,10 +35,16 @@ type readState struct {
 	pending []byte // an incomplete frame carried to the next read
 	armed   bool   // added to the epoll instance
 	done    bool
+	reads   int // read system calls made, for tests
 }
 
 // serve reads everything the socket holds, hands complete messages to the
 // engine and re-arms the connection in the poller, or ends it.
+//
+// A read that did not fill its buffer took everything the socket held, so the
+// connection is re-armed without a second read that would only return EAGAIN
+// (a system call per incoming message): the registration is level-triggered,
+// so bytes that arrive in between make it ready again at once.
 func (st *readState) serve() {
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -70,7 +76,7 @@ func (st *readState) serve() {
 		case err == nil && n == 0:
 			st.end(io.EOF)
 			return
-		case isWouldBlock(err):
+		case isWouldBlock(err), err == nil && n < len(dst):
 			if err := st.armPoll(); err != nil {
 				st.end(err)
 			}
