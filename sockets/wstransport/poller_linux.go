@@ -14,7 +14,9 @@ import (
 )
 
 // pollEvents: readable (or peer hung up), reported once until re-armed, so
-// at most one goroutine reads a connection at a time.
+// at most one goroutine reads a connection at a time. Level-triggered (no
+// EPOLLET): re-arming a connection that already holds bytes reports it at
+// once, which readState.serve relies on after a short read.
 const pollEvents = syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLONESHOT
 
 // pollIdleCheck is how often a loop with nothing to watch checks whether it
