@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 )
 
@@ -77,4 +79,65 @@ func (s *Store) UserNameByID(ctx context.Context, id int64) (UserName, error) {
 		u.FullName = &fullName.String
 	}
 	return u, nil
+}
+
+// fillSenderNames sets each row's sender name from one query over the page's
+// distinct senders (see historyColumns). A sender deleted since the page was
+// read keeps an empty name; nothing in the API deletes users.
+func (s *Store) fillSenderNames(ctx context.Context, rows []MessageRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	ids := make([]any, 0, 4)
+	seen := make(map[int64]int, 4) // sender id -> index in names
+	for _, r := range rows {
+		if _, ok := seen[r.UserID]; !ok {
+			seen[r.UserID] = len(ids)
+			ids = append(ids, r.UserID)
+		}
+	}
+	db, err := s.db.DB()
+	if err != nil {
+		return fmt.Errorf("sender names: %w", err)
+	}
+	var query strings.Builder
+	query.WriteString("SELECT id, username, full_name FROM users WHERE id IN (")
+	for i := range ids {
+		if i > 0 {
+			query.WriteByte(',')
+		}
+		if s.Dialect() == "postgres" {
+			query.WriteString("$" + strconv.Itoa(i+1))
+		} else {
+			query.WriteByte('?')
+		}
+	}
+	query.WriteByte(')')
+	rs, err := db.QueryContext(ctx, query.String(), ids...)
+	if err != nil {
+		return fmt.Errorf("sender names: %w", err)
+	}
+	defer rs.Close()
+	names := make([]UserName, len(ids))
+	for rs.Next() {
+		var u UserName
+		var fullName sql.NullString
+		if err := rs.Scan(&u.ID, &u.Username, &fullName); err != nil {
+			return fmt.Errorf("sender names: %w", err)
+		}
+		if fullName.Valid {
+			u.FullName = &fullName.String
+		}
+		if i, ok := seen[u.ID]; ok {
+			names[i] = u
+		}
+	}
+	if err := rs.Err(); err != nil {
+		return fmt.Errorf("sender names: %w", err)
+	}
+	for i := range rows {
+		u := names[seen[rows[i].UserID]]
+		rows[i].Username, rows[i].SenderFullName = u.Username, u.FullName
+	}
+	return nil
 }
