@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -127,6 +128,10 @@ func TestHistoryPaging(t *testing.T) {
 		all := messageIDs(t, h, u, path+"?limit=500")
 		if len(all) != 500 {
 			t.Fatalf("limit=500 gave %d", len(all))
+		}
+		// A page is answered with its length, not chunked.
+		if res := h.get(path+"?limit=500", u.Token).expect(http.StatusOK); res.Header.Get("Content-Length") != strconv.Itoa(len(res.Body)) {
+			t.Fatalf("Content-Length %q for a body of %d bytes", res.Header.Get("Content-Length"), len(res.Body))
 		}
 		firstID := all[0] - (total - 500) // ids are consecutive
 		want := func(from, to int64) []int64 {
