@@ -20,14 +20,7 @@ func TestHistoryRowsCarryTheirSendersNames(t *testing.T) {
 		ctx := context.Background()
 		store := models.NewStore(db)
 		annFull := "Ann O'Neil"
-		ann := &models.User{Username: "ann", Email: "ann@example.com", PasswordHash: "x", FullName: &annFull, CreatedAt: time.Now().UTC()}
-		bob := &models.User{Username: "bob", Email: "bob@example.com", PasswordHash: "x", CreatedAt: time.Now().UTC()}
-		cyd := &models.User{Username: "cyd", Email: "cyd@example.com", PasswordHash: "x", CreatedAt: time.Now().UTC()}
-		for _, u := range []*models.User{ann, bob, cyd} {
-			if err := store.CreateUser(ctx, u); err != nil {
-				t.Fatal(err)
-			}
-		}
+		ann, bob, cyd := createUser(t, store, "ann", &annFull), createUser(t, store, "bob", nil), createUser(t, store, "cyd", nil)
 		room := &models.Room{Name: "mixed", CreatedBy: ann.ID, CreatedAt: time.Now().UTC()}
 		if err := store.CreateRoom(ctx, room, ann.ID, bob.ID, cyd.ID); err != nil {
 			t.Fatal(err)

@@ -17,13 +17,8 @@ func TestUserNameByID(t *testing.T) {
 		ctx := context.Background()
 		store := models.NewStore(db)
 		full := "Ann O'Neil"
-		ann := &models.User{Username: "ann", Email: "ann@example.com", PasswordHash: "x", FullName: &full, CreatedAt: time.Now().UTC()}
-		bob := &models.User{Username: "bob", Email: "bob@example.com", PasswordHash: "x", CreatedAt: time.Now().UTC()}
-		for _, u := range []*models.User{ann, bob} {
-			if err := store.CreateUser(ctx, u); err != nil {
-				t.Fatal(err)
-			}
-		}
+		ann := createUser(t, store, "ann", &full)
+		bob := createUser(t, store, "bob", nil)
 		for range 2 { // the second time through the prepared statement (SQLite)
 			got, err := store.UserNameByID(ctx, ann.ID)
 			if err != nil || got.ID != ann.ID || got.Username != "ann" || got.FullName == nil || *got.FullName != full {
@@ -40,4 +35,14 @@ func TestUserNameByID(t *testing.T) {
 			}
 		}
 	})
+}
+
+// createUser stores a user named name (fullName may be nil).
+func createUser(t *testing.T, store *models.Store, name string, fullName *string) *models.User {
+	t.Helper()
+	u := &models.User{Username: name, Email: name + "@example.com", PasswordHash: "x", FullName: fullName, CreatedAt: time.Now().UTC()}
+	if err := store.CreateUser(context.Background(), u); err != nil {
+		t.Fatal(err)
+	}
+	return u
 }
