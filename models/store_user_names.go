@@ -100,13 +100,14 @@ func (s *Store) fillSenderNames(ctx context.Context, rows []MessageRow) error {
 	if err != nil {
 		return fmt.Errorf("sender names: %w", err)
 	}
+	postgres := s.Dialect() == "postgres"
 	var query strings.Builder
 	query.WriteString("SELECT id, username, full_name FROM users WHERE id IN (")
 	for i := range ids {
 		if i > 0 {
 			query.WriteByte(',')
 		}
-		if s.Dialect() == "postgres" {
+		if postgres {
 			query.WriteString("$" + strconv.Itoa(i+1))
 		} else {
 			query.WriteByte('?')

@@ -314,17 +314,23 @@ func TestPolledConnectionIsReadPromptlyWhileTheProcessorIsBusy(t *testing.T) {
 // only watched connection.
 func pollReads(t *testing.T, b *Builder) int {
 	t.Helper()
-	b.opts.poller.mu.Lock()
-	defer b.opts.poller.mu.Unlock()
-	if len(b.opts.poller.conns) != 1 {
-		t.Fatalf("poller watches %d connections, want 1", len(b.opts.poller.conns))
+	p := b.opts.poller
+	p.mu.Lock()
+	var only *readState
+	for _, st := range p.conns {
+		only = st
 	}
-	for _, st := range b.opts.poller.conns {
-		st.mu.Lock()
-		defer st.mu.Unlock()
-		return st.reads
+	n := len(p.conns)
+	p.mu.Unlock()
+	if n != 1 {
+		t.Fatalf("poller watches %d connections, want 1", n)
 	}
-	return 0
+	// Taken after the poller's lock is released: a serve holding st.mu may need
+	// the poller's lock to end the connection. Waiting for st.mu also waits for
+	// a serve still running to finish its reads.
+	only.mu.Lock()
+	defer only.mu.Unlock()
+	return only.reads
 }
 
 // A message that fits in one read costs one read system call: the connection
