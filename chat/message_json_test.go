@@ -27,14 +27,49 @@ func TestAppendMessagesJSONMatchesEncodingJSON(t *testing.T) {
 	early.CreatedAt = Time(time.Date(1, 1, 1, 0, 0, 0, 999, time.UTC))
 	late.Timestamp = Time(time.Date(12345, 12, 31, 23, 59, 59, 999999999, time.UTC))
 	for _, msgs := range [][]Message{nil, {}, {plain}, {plain, withFile, odd}, {early, late}} {
-		want, err := json.Marshal(msgs)
-		if err != nil {
-			t.Fatal(err)
-		}
+		want := reflectedJSON(t, msgs)
 		if got := AppendMessagesJSON(nil, msgs); !bytes.Equal(got, want) {
 			t.Fatalf("encoded\n%s\nwant\n%s", got, want)
 		}
+		// Through MarshalJSON: a slice, and each message by value, by pointer and
+		// inside an event's arguments, as the Socket.IO encoder marshals them.
+		if got, err := json.Marshal(msgs); err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("json.Marshal: %s, %v\nwant\n%s", got, err, want)
+		}
+		for i := range msgs {
+			one := reflectedJSON(t, msgs[i:i+1])
+			one = one[1 : len(one)-1]
+			for _, v := range []any{msgs[i], &msgs[i]} {
+				if got, err := json.Marshal(v); err != nil || !bytes.Equal(got, one) {
+					t.Fatalf("json.Marshal(%T): %s, %v\nwant\n%s", v, got, err, one)
+				}
+			}
+			args, err := json.Marshal([]any{"new_message", &msgs[i], "offset"})
+			if wantArgs := `["new_message",` + string(one) + `,"offset"]`; err != nil || string(args) != wantArgs {
+				t.Fatalf("event arguments: %s, %v\nwant\n%s", args, err, wantArgs)
+			}
+		}
 	}
+}
+
+// reflected is Message without its MarshalJSON: what encoding/json writes by
+// reflection over the same fields.
+type reflected Message
+
+func reflectedJSON(t *testing.T, msgs []Message) []byte {
+	t.Helper()
+	var mirror []reflected
+	if msgs != nil {
+		mirror = make([]reflected, len(msgs))
+		for i := range msgs {
+			mirror[i] = reflected(msgs[i])
+		}
+	}
+	b, err := json.Marshal(mirror)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func TestAppendJSONStringMatchesEncodingJSONOnRandomBytes(t *testing.T) {

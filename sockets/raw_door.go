@@ -245,22 +245,26 @@ func (d *rawDoor) render(ev chat.Event) {
 	default:
 		return
 	}
-	frame, err := json.Marshal(view)
-	if err != nil {
-		d.log.Error("encode raw websocket event", "type", ev.Type, "err", err)
-		return
-	}
 	d.mu.RLock()
 	defer d.mu.RUnlock()
-	sent := false
+	var frame []byte
 	for c := range d.rooms[ev.RoomID] {
-		if c.id != ev.ExceptConn {
-			c.send(frame)
-			sent = true
+		if c.id == ev.ExceptConn {
+			continue
 		}
+		// Encoded once someone here receives it: most rooms have no raw
+		// client, and every message of every room comes through here.
+		if frame == nil {
+			var err error
+			if frame, err = json.Marshal(view); err != nil {
+				d.log.Error("encode raw websocket event", "type", ev.Type, "err", err)
+				return
+			}
+		}
+		c.send(frame)
 	}
 	// Counted once per broadcast, like the Socket.IO door.
-	if sent {
+	if frame != nil {
 		d.opts.Metrics.EventOut(kind)
 		if ev.Type == chat.EventMessage {
 			observeDelivery(d.opts.Metrics, ev.Message)
