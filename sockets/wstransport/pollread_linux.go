@@ -116,6 +116,10 @@ func (st *readState) consume(data []byte, fromPending bool) error {
 const minPendingRoom = 256
 
 func (st *readState) onMessage(opcode byte, payload []byte) {
+	if p, ok := decodeTextPacket(st.t.Protocol(), opcode, payload); ok {
+		st.t.OnPacket(p)
+		return
+	}
 	data := make([]byte, len(payload))
 	copy(data, payload)
 	if opcode == opText {
