@@ -19,7 +19,7 @@ func AppendMessagesJSON(b []byte, msgs []Message) []byte {
 	if b == nil {
 		size := 2
 		for i := range msgs {
-			size += messageJSONOverhead + len(msgs[i].Content) + 2*len(msgs[i].Username) + len(msgs[i].Sender.FullName)
+			size += msgs[i].jsonSize()
 		}
 		b = make([]byte, 0, size)
 	}
@@ -38,11 +38,17 @@ func AppendMessagesJSON(b []byte, msgs []Message) []byte {
 // message posted is encoded once per door that delivers it, and reflection over
 // its fields and timestamps was most of that cost.
 func (m Message) MarshalJSON() ([]byte, error) {
-	return m.appendJSON(make([]byte, 0, messageJSONOverhead+len(m.Content)+2*len(m.Username)+len(m.Sender.FullName))), nil
+	return m.appendJSON(make([]byte, 0, m.jsonSize())), nil
+}
+
+// jsonSize is about what the message takes encoded (a file takes more): a
+// buffer sized once.
+func (m *Message) jsonSize() int {
+	return messageJSONOverhead + len(m.Content) + 2*len(m.Username) + len(m.Sender.FullName)
 }
 
 // messageJSONOverhead is about what a message without a file takes besides its
-// strings: the buffer for a page is sized once.
+// strings.
 const messageJSONOverhead = 300
 
 func (m *Message) appendJSON(b []byte) []byte {
