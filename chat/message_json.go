@@ -28,17 +28,17 @@ func AppendMessagesJSON(b []byte, msgs []Message) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = msgs[i].appendJSON(b)
+		b = msgs[i].AppendJSON(b)
 	}
 	return append(b, ']')
 }
 
 // MarshalJSON encodes the message as encoding/json's reflection would, byte for
-// byte (HTML characters escaped, as json.Marshal does), through appendJSON: every
+// byte (HTML characters escaped, as json.Marshal does), through AppendJSON: every
 // message posted is encoded once per door that delivers it, and reflection over
 // its fields and timestamps was most of that cost.
 func (m Message) MarshalJSON() ([]byte, error) {
-	return m.appendJSON(make([]byte, 0, m.jsonSize())), nil
+	return m.AppendJSON(make([]byte, 0, m.jsonSize())), nil
 }
 
 // jsonSize is about what the message takes encoded (a file takes more): a
@@ -51,26 +51,27 @@ func (m *Message) jsonSize() int {
 // strings.
 const messageJSONOverhead = 300
 
-func (m *Message) appendJSON(b []byte) []byte {
+// AppendJSON appends the message as json.Marshal encodes it, byte for byte.
+func (m *Message) AppendJSON(b []byte) []byte {
 	b = append(b, `{"id":`...)
 	b = strconv.AppendInt(b, m.ID, 10)
 	b = append(b, `,"type":`...)
-	b = appendJSONString(b, m.Type)
+	b = AppendJSONString(b, m.Type)
 	b = append(b, `,"content":`...)
-	b = appendJSONString(b, m.Content)
+	b = AppendJSONString(b, m.Content)
 	b = append(b, `,"user_id":`...)
 	b = strconv.AppendInt(b, m.UserID, 10)
 	b = append(b, `,"username":`...)
-	b = appendJSONString(b, m.Username)
+	b = AppendJSONString(b, m.Username)
 	b = append(b, `,"room_id":`...)
 	b = strconv.AppendInt(b, m.RoomID, 10)
 	b = append(b, `,"created_at":`...)
-	b = m.CreatedAt.appendJSON(b)
+	b = m.CreatedAt.AppendJSON(b)
 	b = append(b, `,"timestamp":`...)
-	b = m.Timestamp.appendJSON(b)
+	b = m.Timestamp.AppendJSON(b)
 	b = append(b, `,"file_url":`...)
 	if m.FileURL != nil {
-		b = appendJSONString(b, *m.FileURL)
+		b = AppendJSONString(b, *m.FileURL)
 	} else {
 		b = append(b, "null"...)
 	}
@@ -90,16 +91,16 @@ func (m *Message) appendJSON(b []byte) []byte {
 	b = append(b, `,"sender":{"id":`...)
 	b = strconv.AppendInt(b, m.Sender.ID, 10)
 	b = append(b, `,"username":`...)
-	b = appendJSONString(b, m.Sender.Username)
+	b = AppendJSONString(b, m.Sender.Username)
 	b = append(b, `,"full_name":`...)
-	b = appendJSONString(b, m.Sender.FullName)
+	b = AppendJSONString(b, m.Sender.FullName)
 	return append(b, "}}"...)
 }
 
-// appendJSON writes the time as MarshalText does (timeLayout), digit by digit:
+// AppendJSON writes the time as MarshalText does (timeLayout), digit by digit:
 // AppendFormat interprets the layout anew for every one of a page's
 // timestamps. Years outside 0000-9999 take AppendFormat's way.
-func (t Time) appendJSON(b []byte) []byte {
+func (t Time) AppendJSON(b []byte) []byte {
 	u := time.Time(t).UTC()
 	year, month, day := u.Date()
 	if year < 0 || year > 9999 {
@@ -135,10 +136,10 @@ func appendDigits(b []byte, v, n int) []byte {
 	return b
 }
 
-// appendJSONString appends s quoted as encoding/json does with its default
+// AppendJSONString appends s quoted as encoding/json does with its default
 // HTML escaping: '<', '>' and '&' as \u003c…, control characters as \n, \r,
 // \t, \b, \f or \u00XX, invalid UTF-8 as \ufffd, U+2028 and U+2029 escaped.
-func appendJSONString(b []byte, s string) []byte {
+func AppendJSONString(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')
 	start := 0

@@ -39,6 +39,16 @@ func TestAppendMessagesJSONMatchesEncodingJSON(t *testing.T) {
 		for i := range msgs {
 			one := reflectedJSON(t, msgs[i:i+1])
 			one = one[1 : len(one)-1]
+			// AppendJSON's own output is already what json.Marshal makes of it
+			// (other encoders append it as it is), and so are the timestamps'.
+			if got := msgs[i].AppendJSON(nil); !bytes.Equal(got, one) {
+				t.Fatalf("AppendJSON: %s\nwant\n%s", got, one)
+			}
+			for _, at := range []Time{msgs[i].CreatedAt, msgs[i].Timestamp} {
+				if got, want := at.AppendJSON(nil), mustMarshal(t, at); !bytes.Equal(got, want) {
+					t.Fatalf("Time.AppendJSON: %s, want %s", got, want)
+				}
+			}
 			for _, v := range []any{msgs[i], &msgs[i]} {
 				if got, err := json.Marshal(v); err != nil || !bytes.Equal(got, one) {
 					t.Fatalf("json.Marshal(%T): %s, %v\nwant\n%s", v, got, err, one)
@@ -50,6 +60,15 @@ func TestAppendMessagesJSONMatchesEncodingJSON(t *testing.T) {
 			}
 		}
 	}
+}
+
+func mustMarshal(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // reflected is Message without its MarshalJSON: what encoding/json writes by
@@ -85,7 +104,7 @@ func TestAppendJSONStringMatchesEncodingJSONOnRandomBytes(t *testing.T) {
 			}
 		}
 		want, _ := json.Marshal(string(s))
-		if got := appendJSONString(nil, string(s)); !bytes.Equal(got, want) {
+		if got := AppendJSONString(nil, string(s)); !bytes.Equal(got, want) {
 			t.Fatalf("%q (valid UTF-8 %v): encoded %s, want %s", s, utf8.Valid(s), got, want)
 		}
 	}

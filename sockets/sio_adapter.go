@@ -37,7 +37,7 @@ func (b recoveryAdapterBuilder) New(nsp socket.Namespace) socket.Adapter {
 	if limit <= 0 {
 		limit = defaultMaxKeptPackets
 	}
-	return &recoveryAdapter{Adapter: socket.NewAdapter(nsp), nsp: nsp, window: b.window, maxPackets: limit,
+	return &recoveryAdapter{Adapter: socket.NewAdapter(nsp), nsp: nsp, name: nsp.Name(), window: b.window, maxPackets: limit,
 		prefix: hex.EncodeToString(prefix[:]) + "-", sessions: map[socket.PrivateSessionId]keptSession{},
 		legacy: map[socket.SocketId]*socket.Socket{}}
 }
@@ -48,6 +48,7 @@ func (b recoveryAdapterBuilder) New(nsp socket.Namespace) socket.Adapter {
 type recoveryAdapter struct {
 	socket.Adapter
 	nsp        socket.Namespace
+	name       string // nsp's
 	window     time.Duration
 	maxPackets int
 	prefix     string // makes offsets of another adapter or instance unrecognisable
@@ -56,6 +57,7 @@ type recoveryAdapter struct {
 	mu       sync.Mutex
 	seq      uint64
 	kept     packetQueue // ascending seq, none older than window, at most maxPackets
+	frames   frameEncoder
 	sessions map[socket.PrivateSessionId]keptSession
 
 	// legacyMu guards legacy: the connected sockets of EIO=3/Python clients,
@@ -73,10 +75,12 @@ type recoveryAdapter struct {
 
 type keptPacket struct {
 	seq    uint64
-	at     time.Time
-	data   []any
+	at     int64  // when it was sent, unix nanoseconds
+	frame  []byte // the websocket frame sent (sio_frame.go)
+	data   []any  // the arguments themselves, only when frame is nil
 	rooms  []socket.Room
 	except []socket.Room
+	argsAt int32 // where in frame the arguments start
 }
 
 type keptSession struct {
@@ -114,16 +118,27 @@ func (a *recoveryAdapter) Broadcast(p *parser.Packet, opts *socket.BroadcastOpti
 		}
 		opts = withExcept(opts, legacy)
 	}
-	offset := a.record(data, opts)
-	stamped := *p
-	stamped.Data = append(append(make([]any, 0, len(data)+1), data...), offset)
+	offset, frame := a.record(data, opts)
 	if !local && !a.toOwnSocket(opts) {
 		// May reach other instances (cluster adapter): the base adapter's path.
-		a.Adapter.Broadcast(&stamped, opts)
+		a.Adapter.Broadcast(stamp(p, data, offset), opts)
 		return
 	}
 	// Hub events and a socket's own emits: this instance's sockets only.
-	a.fanOut(&stamped, opts)
+	if frame == nil {
+		stamped := stamp(p, data, offset)
+		stamped.Nsp = a.nsp.Name()
+		a.fanOutEncoded(a.nsp.Server().Encoder().Encode(stamped), opts)
+		return
+	}
+	a.fanOut(frame, opts)
+}
+
+// stamp is a copy of p with the recovery offset as one more argument.
+func stamp(p *parser.Packet, data []any, offset string) *parser.Packet {
+	stamped := *p
+	stamped.Data = append(append(make([]any, 0, len(data)+1), data...), offset)
+	return &stamped
 }
 
 // toOwnSocket reports whether a broadcast addresses exactly one socket of this
@@ -139,11 +154,20 @@ func (a *recoveryAdapter) toOwnSocket(opts *socket.BroadcastOptions) bool {
 	return ok
 }
 
-// record keeps the packet for recovery and returns its offset.
-func (a *recoveryAdapter) record(data []any, opts *socket.BroadcastOptions) string {
+// record keeps the packet for recovery and returns its offset and its frame,
+// nil when it has to be sent as the library encodes it (sio_frame.go): then
+// the packet is kept as data.
+func (a *recoveryAdapter) record(data []any, opts *socket.BroadcastOptions) (offset string, frame []byte) {
 	now := time.Now()
 	a.seq++
-	k := keptPacket{seq: a.seq, at: now, data: data}
+	offset = a.prefix + strconv.FormatUint(a.seq, 36)
+	k := keptPacket{seq: a.seq, at: now.UnixNano()}
+	frame, argsAt, ok := a.frames.encode(a.name, data, offset)
+	if ok {
+		k.frame, k.argsAt = frame, int32(argsAt)
+	} else {
+		k.data = data
+	}
 	if opts != nil {
 		// Keys copies under a lock: skipped for the usual empty set.
 		if opts.Rooms != nil && opts.Rooms.Len() > 0 {
@@ -153,10 +177,10 @@ func (a *recoveryAdapter) record(data []any, opts *socket.BroadcastOptions) stri
 			k.except = opts.Except.Keys()
 		}
 	}
-	a.kept.push(k)
+	a.kept.push(k, a.maxPackets)
 	a.kept.dropOld(now.Add(-a.window), a.maxPackets)
 	a.schedulePrune()
-	return a.prefix + strconv.FormatUint(k.seq, 36)
+	return offset, k.frame
 }
 
 // anyMember reports whether any local socket is in one of the broadcast's rooms
@@ -240,10 +264,10 @@ func (a *recoveryAdapter) RestoreSession(pid socket.PrivateSessionId, offset str
 		return nil, nil
 	}
 	a.kept.dropOld(time.Now().Add(-a.window), a.maxPackets)
-	packets := a.kept.all()
+	packets := &a.kept
 	first := a.seq + 1 // oldest seq still kept
-	if len(packets) > 0 {
-		first = packets[0].seq
+	if packets.len() > 0 {
+		first = packets.at(0).seq
 	}
 	if last+1 < first || last > a.seq {
 		return nil, nil // packets after offset were already dropped, or offset is foreign
@@ -254,12 +278,17 @@ func (a *recoveryAdapter) RestoreSession(pid socket.PrivateSessionId, offset str
 			rooms[r] = true
 		}
 	}
-	i := sort.Search(len(packets), func(i int) bool { return packets[i].seq > last })
 	missed := []any{}
-	for _, k := range packets[i:] {
-		if reaches(k, rooms) {
-			missed = append(missed, append(append(make([]any, 0, len(k.data)+1), k.data...), a.prefix+strconv.FormatUint(k.seq, 36)))
+	for i := sort.Search(packets.len(), func(i int) bool { return packets.at(i).seq > last }); i < packets.len(); i++ {
+		k := packets.at(i)
+		if !reaches(k, rooms) {
+			continue
 		}
+		packet, ok := k.missedPacket(a.prefix + strconv.FormatUint(k.seq, 36))
+		if !ok {
+			return nil, nil
+		}
+		missed = append(missed, packet)
 	}
 	return &socket.Session{SessionToPersist: kept.session, MissedPackets: missed}, nil
 }
@@ -274,7 +303,7 @@ func (a *recoveryAdapter) parseOffset(offset string) (uint64, bool) {
 }
 
 // reaches reports whether a kept packet was meant for a socket in rooms.
-func reaches(k keptPacket, rooms map[socket.Room]bool) bool {
+func reaches(k *keptPacket, rooms map[socket.Room]bool) bool {
 	for _, r := range k.except {
 		if rooms[r] {
 			return false

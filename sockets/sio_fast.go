@@ -15,27 +15,40 @@ type sharedFrameSender interface {
 	SendShared(p *packet.Packet) bool
 }
 
-// fanOut delivers one broadcast packet to the local sockets opts selects,
-// encoding it once. Sockets on a transport that takes shared frames get the
-// same packet queued directly; others (polling, an upgrade in progress) go
-// through the engine as the library's adapter would send them.
-func (a *recoveryAdapter) fanOut(p *parser.Packet, opts *socket.BroadcastOptions) {
-	p.Nsp = a.nsp.Name()
-	encoded := a.nsp.Server().Encoder().Encode(p)
+// fanOut delivers one broadcast event, its websocket frame built once, to the
+// local sockets opts selects. Sockets on a transport that takes shared frames
+// get the same frame queued directly; others (polling, an upgrade in progress)
+// get the packet through the engine as the library's adapter would send it.
+func (a *recoveryAdapter) fanOut(frame []byte, opts *socket.BroadcastOptions) {
+	text := types.NewStringBuffer(frame[1:]) // the packet without the message type
+	a.deliver([]types.BufferInterface{text}, types.NewStringBuffer(frame), opts)
+}
+
+// fanOutEncoded is fanOut for a packet the library's encoder wrote (frame is
+// then built from its text, if it is one).
+func (a *recoveryAdapter) fanOutEncoded(encoded []types.BufferInterface, opts *socket.BroadcastOptions) {
+	var frame types.BufferInterface
+	if len(encoded) == 1 {
+		if text, ok := encoded[0].(*types.StringBuffer); ok {
+			frame = types.NewStringBufferString("4")
+			frame.Write(text.Bytes())
+		}
+	}
+	a.deliver(encoded, frame, opts)
+}
+
+// deliver sends an encoded packet, and its websocket frame when it has one.
+func (a *recoveryAdapter) deliver(encoded []types.BufferInterface, frame types.BufferInterface, opts *socket.BroadcastOptions) {
 	wopts := &socket.WriteOptions{}
 	wopts.PreEncoded = true
 	if opts != nil && opts.Flags != nil {
 		wopts.Compress = opts.Flags.Compress
 	}
 	var shared *packet.Packet
-	if len(encoded) == 1 {
-		if text, ok := encoded[0].(*types.StringBuffer); ok {
-			frame := types.NewStringBufferString("4")
-			frame.Write(text.Bytes())
-			wopts.WsPreEncodedFrame = frame
-			shared = &packet.Packet{Type: packet.MESSAGE, Data: text,
-				Options: &packet.Options{Compress: wopts.Compress, WsPreEncodedFrame: frame}}
-		}
+	if frame != nil {
+		wopts.WsPreEncodedFrame = frame
+		shared = &packet.Packet{Type: packet.MESSAGE, Data: encoded[0],
+			Options: &packet.Options{Compress: wopts.Compress, WsPreEncodedFrame: frame}}
 	}
 	// No "any outgoing" listener is notified, as the library's adapter would:
 	// our doors register none (OnAnyOutgoing is not used in this package), and
@@ -112,18 +125,25 @@ func (a *recoveryAdapter) eachRecipient(opts *socket.BroadcastOptions, fn func(r
 	}
 }
 
-// broadcastLocal emits event name with view to this instance's sockets of nsp
-// in room (all when room is empty) except those in the except room: what
-// nsp.Local().To(room).Except(except).Emit does, without building a
-// broadcast operator for every event.
-func broadcastLocal(nsp socket.Namespace, room, except socket.Room, name string, view any) {
-	opts := &socket.BroadcastOptions{Rooms: types.NewSet[socket.Room](), Except: types.NewSet[socket.Room](),
-		Flags: &socket.BroadcastFlags{Local: true}}
+// localBroadcast is the options of a broadcast to this instance's sockets in
+// room (all when room is empty) except those in the except room: what
+// nsp.Local().To(room).Except(except) builds, once for every namespace an
+// event goes to (our adapter only reads them).
+func localBroadcast(room, except socket.Room) *socket.BroadcastOptions {
+	// No Except set when nobody is excepted (most events): our adapter, the
+	// only one these options reach, reads a nil set as an empty one.
+	opts := &socket.BroadcastOptions{Rooms: types.NewSet[socket.Room](), Flags: &socket.BroadcastFlags{Local: true}}
 	if room != "" {
 		opts.Rooms.Add(room)
 	}
 	if except != "" {
-		opts.Except.Add(except)
+		opts.Except = types.NewSet(except)
 	}
+	return opts
+}
+
+// broadcastLocal emits event name with view to nsp's sockets opts selects,
+// without building a broadcast operator for every event.
+func broadcastLocal(nsp socket.Namespace, opts *socket.BroadcastOptions, name string, view any) {
 	nsp.Adapter().Broadcast(&parser.Packet{Type: parser.EVENT, Data: []any{name, view}}, opts)
 }

@@ -2,36 +2,64 @@ package sockets
 
 import "time"
 
-// packetQueue is the recovery adapter's kept packets, oldest first: a slice
-// with a head index, so dropping old packets does not copy the rest (the space
-// before head is reclaimed once it is half the slice, amortised O(1)).
+// packetQueue is the recovery adapter's kept packets, oldest first, in a ring
+// that grows by doubling up to the bound it is given and shrinks when mostly
+// empty: a busy server keeps exactly the bound's worth of entries (the array
+// is scanned by every garbage collection, so it should not be larger than
+// what it holds), an idle one none.
 type packetQueue struct {
-	items []keptPacket
-	head  int
+	ring []keptPacket
+	head int // index of the oldest packet
+	n    int
 }
 
-func (q *packetQueue) push(k keptPacket) { q.items = append(q.items, k) }
+// minRing is the smallest ring allocated.
+const minRing = 64
 
-// all returns the kept packets, oldest first; valid until the next push or drop.
-func (q *packetQueue) all() []keptPacket { return q.items[q.head:] }
+func (q *packetQueue) len() int { return q.n }
 
-func (q *packetQueue) len() int { return len(q.items) - q.head }
+// at returns the i-th oldest packet, 0 <= i < len().
+func (q *packetQueue) at(i int) *keptPacket { return &q.ring[(q.head+i)%len(q.ring)] }
 
-// dropOld drops packets kept before cutoff and the oldest beyond max.
-func (q *packetQueue) dropOld(cutoff time.Time, max int) {
-	for q.head < len(q.items) && (q.len() > max || q.items[q.head].at.Before(cutoff)) {
-		q.items[q.head] = keptPacket{} // release the packet's data
-		q.head++
+// push appends k, first dropping the oldest packet when bound are kept.
+func (q *packetQueue) push(k keptPacket, bound int) {
+	if q.n >= bound {
+		q.dropOldest()
 	}
-	if q.head == len(q.items) {
-		// Nothing kept: let the array go too (it grows to a busy period's
-		// size, and an idle server should not keep it).
-		q.items, q.head = nil, 0
-		return
+	if q.n == len(q.ring) {
+		q.resize(min(max(minRing, 2*len(q.ring)), max(bound, 1)))
 	}
-	if q.head >= 64 && q.head*2 >= len(q.items) {
-		n := copy(q.items, q.items[q.head:])
-		clear(q.items[n:])
-		q.items, q.head = q.items[:n], 0
+	q.ring[(q.head+q.n)%len(q.ring)] = k
+	q.n++
+}
+
+// dropOld drops packets kept before cutoff and the oldest beyond bound.
+func (q *packetQueue) dropOld(cutoff time.Time, bound int) {
+	limit := cutoff.UnixNano()
+	for q.n > 0 && (q.n > bound || q.at(0).at < limit) {
+		q.dropOldest()
 	}
+	switch {
+	case q.n == 0:
+		// Nothing kept: let the ring go too (it grows to a busy period's size,
+		// and an idle server should not keep it).
+		q.ring, q.head = nil, 0
+	case len(q.ring) > minRing && q.n <= len(q.ring)/4:
+		q.resize(len(q.ring) / 2)
+	}
+}
+
+func (q *packetQueue) dropOldest() {
+	*q.at(0) = keptPacket{} // release the packet's data
+	q.head = (q.head + 1) % len(q.ring)
+	q.n--
+}
+
+// resize moves the kept packets, oldest first, to a ring of size >= q.n.
+func (q *packetQueue) resize(size int) {
+	ring := make([]keptPacket, size)
+	for i := range q.n {
+		ring[i] = *q.at(i)
+	}
+	q.ring, q.head = ring, 0
 }

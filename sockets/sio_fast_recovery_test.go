@@ -11,8 +11,8 @@ import (
 
 func seqs(q *packetQueue) []uint64 {
 	var out []uint64
-	for _, k := range q.all() {
-		out = append(out, k.seq)
+	for i := range q.len() {
+		out = append(out, q.at(i).seq)
 	}
 	return out
 }
@@ -21,15 +21,16 @@ func TestPacketQueueBoundedByCount(t *testing.T) {
 	var q packetQueue
 	t0 := time.Now()
 	for i := uint64(1); i <= 1000; i++ {
-		q.push(keptPacket{seq: i, at: t0})
-		q.dropOld(t0.Add(-time.Minute), 10)
+		q.push(keptPacket{seq: i, at: t0.UnixNano()}, 100)
+		q.dropOld(t0.Add(-time.Minute), 100)
 	}
 	got := seqs(&q)
-	if len(got) != 10 || got[0] != 991 || got[9] != 1000 {
-		t.Fatalf("kept %v, want 991..1000", got)
+	if len(got) != 100 || got[0] != 901 || got[99] != 1000 {
+		t.Fatalf("kept %d packets %v..., want 901..1000", len(got), got[:1])
 	}
-	if cap(q.items) > 200 {
-		t.Fatalf("backing array grew to %d for 10 kept packets", cap(q.items))
+	// The ring holds exactly the bound: it is scanned by every collection.
+	if len(q.ring) != 100 {
+		t.Fatalf("ring of %d entries for a bound of 100", len(q.ring))
 	}
 }
 
@@ -37,7 +38,7 @@ func TestPacketQueueBoundedByTime(t *testing.T) {
 	var q packetQueue
 	t0 := time.Now()
 	for i := uint64(1); i <= 300; i++ {
-		q.push(keptPacket{seq: i, at: t0.Add(time.Duration(i) * time.Second)})
+		q.push(keptPacket{seq: i, at: t0.Add(time.Duration(i) * time.Second).UnixNano()}, 1000)
 	}
 	q.dropOld(t0.Add(200*time.Second), 1000) // keeps packets at or after 200 s
 	got := seqs(&q)
@@ -45,8 +46,39 @@ func TestPacketQueueBoundedByTime(t *testing.T) {
 		t.Fatalf("kept %d packets from %v, want 200..300", len(got), got[:1])
 	}
 	q.dropOld(t0.Add(time.Hour), 1000)
-	if q.len() != 0 || len(q.all()) != 0 {
-		t.Fatalf("expired packets kept: %v", seqs(&q))
+	if q.len() != 0 || q.ring != nil {
+		t.Fatalf("expired packets kept: %v (ring of %d)", seqs(&q), len(q.ring))
+	}
+}
+
+// Packets stay in order while the ring wraps, grows and shrinks, and a ring
+// grown by a burst shrinks once few packets are left.
+func TestPacketQueueKeepsOrderAcrossWrapAndResize(t *testing.T) {
+	var q packetQueue
+	t0 := time.Now()
+	next := uint64(1)
+	push := func(n int) {
+		for range n {
+			q.push(keptPacket{seq: next, at: t0.Add(time.Duration(next) * time.Millisecond).UnixNano()}, 1<<20)
+			next++
+		}
+	}
+	push(100)
+	q.dropOld(t0.Add(60*time.Millisecond), 1<<20) // head moves to 60
+	push(200)                                     // wraps, then grows
+	got := seqs(&q)
+	for i, seq := range got {
+		if seq != uint64(60+i) {
+			t.Fatalf("packet %d is %d, want %d (of %v)", i, seq, 60+i, got)
+		}
+	}
+	grown := len(q.ring)
+	q.dropOld(t0.Add(290*time.Millisecond), 1<<20) // 11 left
+	if len(q.ring) >= grown || len(q.ring) < q.len() {
+		t.Fatalf("ring of %d (was %d) for %d packets", len(q.ring), grown, q.len())
+	}
+	if got := seqs(&q); len(got) != 11 || got[0] != 290 || got[10] != 300 {
+		t.Fatalf("after shrinking: %v", got)
 	}
 }
 
@@ -55,7 +87,7 @@ func TestRecoveryAdapterForgetsPacketsBeyondCount(t *testing.T) {
 		sessions: map[socket.PrivateSessionId]keptSession{}}
 	var offsets []string
 	for i := 0; i < 5; i++ {
-		offsets = append(offsets, a.record([]any{"ev", i}, nil))
+		offsets = append(offsets, first(a.record([]any{"ev", i}, nil)))
 	}
 	room := socket.Room("r")
 	a.sessions["s"] = keptSession{session: &socket.SessionToPersist{Pid: "s", Rooms: types.NewSet(room)}, at: time.Now()}
@@ -152,7 +184,7 @@ func TestKeptPacketsAndSessionsExpireOnAnIdleServer(t *testing.T) {
 	for {
 		a.mu.Lock()
 		packets, sessions := a.kept.len(), len(a.sessions)
-		idle := a.kept.items == nil && sessions == 0 && a.pruneTimer == nil
+		idle := a.kept.ring == nil && sessions == 0 && a.pruneTimer == nil
 		a.mu.Unlock()
 		if idle {
 			return

@@ -117,7 +117,7 @@ func (d *sioDoor) exitAll(s *socket.Socket, c *mainConn) {
 	}
 }
 
-func (d *sioDoor) joinRoom(ctx context.Context, s *socket.Socket, c *mainConn, payload any) (map[string]any, error) {
+func (d *sioDoor) joinRoom(ctx context.Context, s *socket.Socket, c *mainConn, payload any, acked bool) (map[string]any, error) {
 	_, roomID, err := roomObject(payload)
 	if err != nil {
 		return nil, err
@@ -138,7 +138,7 @@ func (d *sioDoor) joinRoom(ctx context.Context, s *socket.Socket, c *mainConn, p
 	return map[string]any{"message": notice.Message, "room_id": roomID, "users": view.Users, "count": view.Count}, nil
 }
 
-func (d *sioDoor) leaveRoom(ctx context.Context, s *socket.Socket, c *mainConn, payload any) (map[string]any, error) {
+func (d *sioDoor) leaveRoom(ctx context.Context, s *socket.Socket, c *mainConn, payload any, acked bool) (map[string]any, error) {
 	_, roomID, err := roomObject(payload)
 	if err != nil {
 		return nil, err
@@ -154,7 +154,7 @@ func (d *sioDoor) leaveRoom(ctx context.Context, s *socket.Socket, c *mainConn, 
 	return map[string]any{"message": notice.Message, "room_id": roomID}, nil
 }
 
-func (d *sioDoor) sendMessage(ctx context.Context, s *socket.Socket, c *mainConn, payload any) (map[string]any, error) {
+func (d *sioDoor) sendMessage(ctx context.Context, s *socket.Socket, c *mainConn, payload any, acked bool) (map[string]any, error) {
 	m, roomID, err := roomObject(payload)
 	if err != nil {
 		return nil, err
@@ -168,11 +168,15 @@ func (d *sioDoor) sendMessage(ctx context.Context, s *socket.Socket, c *mainConn
 		return nil, err
 	}
 	d.emit(s, "message_sent", messageSentView{MessageID: msg.ID, RoomID: roomID, Status: "success", Timestamp: msg.Timestamp})
-	return postedAck(msg), nil
+	return postedAck(msg, acked), nil
 }
 
-// postedAck is the ack of a stored message, on every namespace.
-func postedAck(msg chat.Message) map[string]any {
+// postedAck is the ack of a stored message, on every namespace; nil when the
+// client did not ask for one (a copy of the message for nobody, otherwise).
+func postedAck(msg chat.Message, acked bool) map[string]any {
+	if !acked {
+		return nil
+	}
 	return map[string]any{"message_id": msg.ID, "timestamp": msg.Timestamp, "room_id": msg.RoomID, "message": msg}
 }
 
@@ -194,7 +198,7 @@ func admit[C any, PC interface {
 	return c
 }
 
-func (d *sioDoor) typing(ctx context.Context, s *socket.Socket, c *mainConn, payload any) (map[string]any, error) {
+func (d *sioDoor) typing(ctx context.Context, s *socket.Socket, c *mainConn, payload any, acked bool) (map[string]any, error) {
 	m, roomID, err := roomObject(payload)
 	if err != nil {
 		return nil, err

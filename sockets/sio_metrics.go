@@ -71,9 +71,15 @@ func transportName(args []any) (string, bool) {
 	return t.Name(), true
 }
 
-// emit sends an event to one socket and counts it.
+// emit sends an event to one socket and counts it. With our recovery adapter
+// it does what s.Emit then does (a broadcast to the socket's own room, kept
+// for recovery) without the two option sets and flags s.Emit builds each time.
 func (d *sioDoor) emit(s *socket.Socket, name string, v any) {
-	_ = s.Emit(name, v)
+	if _, ours := s.Nsp().Adapter().(*recoveryAdapter); ours {
+		broadcastLocal(s.Nsp(), localBroadcast(socket.Room(s.Id()), ""), name, v)
+	} else {
+		_ = s.Emit(name, v)
+	}
 	d.opts.Metrics.EventOut(name)
 }
 

@@ -1,6 +1,8 @@
 package sockets
 
 import (
+	"sync/atomic"
+
 	"github.com/zishang520/socket.io-go-parser/v2/parser"
 )
 
@@ -27,6 +29,8 @@ func (orderedParser) NewDecoder() parser.Decoder { return newOrderedDecoder(pars
 type orderedDecoder struct {
 	parser.Decoder // the library's; socket.io listens on it for "decoded"
 	seq            *eventSequence
+	// reconstructing: a binary packet's attachments are awaited (sio_decode.go).
+	reconstructing atomic.Bool
 }
 
 func newOrderedDecoder(inner parser.Decoder) *orderedDecoder {
@@ -46,7 +50,11 @@ func (d *orderedDecoder) tag(args ...any) {
 	if len(args) == 0 {
 		return
 	}
-	if packet, ok := args[0].(*parser.Packet); ok && (packet.Type == parser.EVENT || packet.Type == parser.BINARY_EVENT) {
+	packet, ok := args[0].(*parser.Packet)
+	if ok && (packet.Type == parser.BINARY_EVENT || packet.Type == parser.BINARY_ACK) {
+		d.reconstructing.Store(false) // all its attachments arrived
+	}
+	if ok && (packet.Type == parser.EVENT || packet.Type == parser.BINARY_EVENT) {
 		if data, ok := packet.Data.([]any); ok && len(data) > 0 {
 			packet.Data = append(data[:len(data):len(data)], d.seq.issue())
 		}

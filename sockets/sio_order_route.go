@@ -7,8 +7,9 @@ import (
 )
 
 // eventHandler is one client event's work on a socket whose state is a *C: it
-// returns the ack fields on success.
-type eventHandler[C any] func(d *sioDoor, ctx context.Context, s *socket.Socket, c *C, payload any) (map[string]any, error)
+// returns the ack fields on success (needed only when acked: the client asked
+// for an ack).
+type eventHandler[C any] func(d *sioDoor, ctx context.Context, s *socket.Socket, c *C, payload any, acked bool) (map[string]any, error)
 
 // eventTable maps client event names to their work. Tables are shared by every
 // socket of a namespace kind; what is per socket (s, c) is passed in.
@@ -54,7 +55,7 @@ func handleEvent[C any](d *sioDoor, s *socket.Socket, c *C, limit *bucket, table
 	}
 	ctx, cancel := d.eventCtx()
 	defer cancel()
-	result, err := h(d, ctx, s, c, payload)
+	result, err := h(d, ctx, s, c, payload, ack != nil)
 	if err != nil {
 		d.fail(s, ack, err)
 		return

@@ -36,18 +36,19 @@ func (d *sioDoor) render(ev chat.Event) {
 		return
 	}
 	delivered := false
+	room := roomName(ev.RoomID)
+	toRoom := localBroadcast(room, except)
 	for _, nsp := range d.main {
-		room := roomName(ev.RoomID)
 		// Emitted even to an empty room: the recovery adapter keeps it for
 		// sockets that dropped out and will recover.
-		broadcastLocal(nsp, room, except, mainName, mainView)
+		broadcastLocal(nsp, toRoom, mainName, mainView)
 		if hasLocalMembers(nsp, room) {
 			d.opts.Metrics.EventOut(mainName)
 			delivered = true
 		}
 	}
 	if nsp := d.roomNamespace(ev.RoomID); nsp != nil {
-		broadcastLocal(nsp, "", except, roomNsName, roomView)
+		broadcastLocal(nsp, localBroadcast("", except), roomNsName, roomView)
 		if nsp.Sockets().Len() > 0 {
 			d.opts.Metrics.EventOut(roomNsName)
 			delivered = true

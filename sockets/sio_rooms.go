@@ -91,7 +91,7 @@ func (d *sioDoor) onRoomConnection(args ...any) {
 	d.emit(s, "users_online", onlineOf("users_online", c.roomID, online))
 }
 
-func (d *sioDoor) roomMessage(ctx context.Context, _ *socket.Socket, c *roomConn, payload any) (map[string]any, error) {
+func (d *sioDoor) roomMessage(ctx context.Context, _ *socket.Socket, c *roomConn, payload any, acked bool) (map[string]any, error) {
 	m, err := object(payload)
 	if err != nil {
 		return nil, err
@@ -104,10 +104,10 @@ func (d *sioDoor) roomMessage(ctx context.Context, _ *socket.Socket, c *roomConn
 	if err != nil {
 		return nil, err
 	}
-	return postedAck(msg), nil
+	return postedAck(msg, acked), nil
 }
 
-func (d *sioDoor) roomTyping(ctx context.Context, s *socket.Socket, c *roomConn, payload any) (map[string]any, error) {
+func (d *sioDoor) roomTyping(ctx context.Context, s *socket.Socket, c *roomConn, payload any, acked bool) (map[string]any, error) {
 	m, err := object(payload)
 	if err != nil {
 		return nil, err

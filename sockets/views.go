@@ -1,6 +1,7 @@
 package sockets
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/izpochat/server/chat"
@@ -103,3 +104,17 @@ func eventTime(ev chat.Event) chat.Time {
 }
 
 func now() chat.Time { return chat.Time(time.Now().UTC()) }
+
+// AppendJSON appends the view as json.Marshal encodes it (its reflection is
+// the reference in the tests): it goes with every message posted.
+func (v messageSentView) AppendJSON(b []byte) []byte {
+	b = append(b, `{"message_id":`...)
+	b = strconv.AppendInt(b, v.MessageID, 10)
+	b = append(b, `,"room_id":`...)
+	b = strconv.AppendInt(b, v.RoomID, 10)
+	b = append(b, `,"status":`...)
+	b = chat.AppendJSONString(b, v.Status)
+	b = append(b, `,"timestamp":`...)
+	b = v.Timestamp.AppendJSON(b)
+	return append(b, '}')
+}

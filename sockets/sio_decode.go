@@ -1,0 +1,90 @@
+package sockets
+
+import (
+	"encoding/json"
+	"strconv"
+
+	"github.com/zishang520/engine.io/v2/types"
+	"github.com/zishang520/socket.io-go-parser/v2/parser"
+)
+
+// The library's decoder reads a text packet through a json.Decoder (a decoder
+// and its growing read buffer for every packet) and copies the whole packet
+// into a string it only logs: an eighth of the garbage a posted message makes.
+// Our decoder decodes the usual packet, a client's EVENT as text, from its
+// bytes with one json.Unmarshal into the same values, and gives everything else
+// (binary events and their attachments, acks, connects, anything it does not
+// accept as it is) to the library's, which then decides as it always has.
+
+// Add decodes one Engine.IO message of the connection.
+func (d *orderedDecoder) Add(data any) error {
+	if !d.reconstructing.Load() {
+		if p, ok := decodeEventText(textOf(data)); ok {
+			d.Decoder.Emit("decoded", p)
+			return nil
+		}
+	}
+	if text := textOf(data); len(text) > 0 && (text[0] == byte(parser.BINARY_EVENT) || text[0] == byte(parser.BINARY_ACK)) {
+		// Its attachments follow; until the packet is decoded (tag sees it),
+		// text packets must reach the library's decoder, which refuses them.
+		d.reconstructing.Store(true)
+		if err := d.Decoder.Add(data); err != nil {
+			d.reconstructing.Store(false)
+			return err
+		}
+		return nil
+	}
+	return d.Decoder.Add(data)
+}
+
+// textOf is a text message's bytes (nil for binary data).
+func textOf(data any) []byte {
+	switch v := data.(type) {
+	case *types.StringBuffer:
+		return v.Bytes()
+	case string:
+		return []byte(v)
+	}
+	return nil
+}
+
+// decodeEventText decodes `2[/nsp,][id][...]` as the library's decoder does,
+// or reports false for anything else or anything it would not accept as it is.
+func decodeEventText(b []byte) (*parser.Packet, bool) {
+	if len(b) < 2 || b[0] != byte(parser.EVENT) {
+		return nil, false
+	}
+	p := &parser.Packet{Type: parser.EVENT, Nsp: "/"}
+	i := 1
+	if b[i] == '/' {
+		end := i
+		for end < len(b) && b[end] != ',' {
+			end++
+		}
+		if end == len(b) {
+			return nil, false // a namespace and nothing else
+		}
+		p.Nsp = string(b[i:end])
+		i = end + 1
+	}
+	start := i
+	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+		i++
+	}
+	if i > start {
+		id, err := strconv.ParseUint(string(b[start:i]), 10, 64)
+		if err != nil {
+			return nil, false
+		}
+		p.Id = &id
+	}
+	var args []any
+	if i == len(b) || json.Unmarshal(b[i:], &args) != nil || len(args) == 0 {
+		return nil, false
+	}
+	if name, ok := args[0].(string); !ok || parser.RESERVED_EVENTS.Has(name) {
+		return nil, false
+	}
+	p.Data = args
+	return p, true
+}
