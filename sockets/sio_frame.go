@@ -3,6 +3,7 @@ package sockets
 import (
 	"encoding/json"
 	"io"
+	"reflect"
 
 	"github.com/zishang520/socket.io-go-parser/v2/parser"
 
@@ -66,7 +67,10 @@ func appendArg(b []byte, v any) ([]byte, bool) {
 	case string:
 		return chat.AppendJSONString(b, v), true
 	case jsonAppender:
-		return v.AppendJSON(b), true
+		// A nil pointer cannot append itself; json.Marshal writes null.
+		if rv := reflect.ValueOf(v); rv.Kind() != reflect.Pointer || !rv.IsNil() {
+			return v.AppendJSON(b), true
+		}
 	}
 	enc, err := json.Marshal(v)
 	if err != nil {

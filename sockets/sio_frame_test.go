@@ -42,6 +42,7 @@ func textArgs() map[string][]any {
 		"empty":             {},
 		"many":              {"ev", 1, "two <&>", true, nil, []int{3}},
 		"struct with bytes": {"ev", struct{ B []byte }{[]byte{1, 2}}}, // base64, as the library does
+		"nil message":       {"new_message", (*chat.Message)(nil)},
 	}
 }
 
