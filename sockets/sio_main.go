@@ -117,7 +117,7 @@ func (d *sioDoor) exitAll(s *socket.Socket, c *mainConn) {
 	}
 }
 
-func (d *sioDoor) joinRoom(ctx context.Context, s *socket.Socket, c *mainConn, payload any, acked bool) (map[string]any, error) {
+func (d *sioDoor) joinRoom(ctx context.Context, s *socket.Socket, c *mainConn, payload any, _ bool) (map[string]any, error) {
 	_, roomID, err := roomObject(payload)
 	if err != nil {
 		return nil, err
@@ -138,7 +138,7 @@ func (d *sioDoor) joinRoom(ctx context.Context, s *socket.Socket, c *mainConn, p
 	return map[string]any{"message": notice.Message, "room_id": roomID, "users": view.Users, "count": view.Count}, nil
 }
 
-func (d *sioDoor) leaveRoom(ctx context.Context, s *socket.Socket, c *mainConn, payload any, acked bool) (map[string]any, error) {
+func (d *sioDoor) leaveRoom(ctx context.Context, s *socket.Socket, c *mainConn, payload any, _ bool) (map[string]any, error) {
 	_, roomID, err := roomObject(payload)
 	if err != nil {
 		return nil, err
@@ -198,7 +198,7 @@ func admit[C any, PC interface {
 	return c
 }
 
-func (d *sioDoor) typing(ctx context.Context, s *socket.Socket, c *mainConn, payload any, acked bool) (map[string]any, error) {
+func (d *sioDoor) typing(ctx context.Context, s *socket.Socket, c *mainConn, payload any, _ bool) (map[string]any, error) {
 	m, roomID, err := roomObject(payload)
 	if err != nil {
 		return nil, err

@@ -107,7 +107,7 @@ func (d *sioDoor) roomMessage(ctx context.Context, _ *socket.Socket, c *roomConn
 	return postedAck(msg, acked), nil
 }
 
-func (d *sioDoor) roomTyping(ctx context.Context, s *socket.Socket, c *roomConn, payload any, acked bool) (map[string]any, error) {
+func (d *sioDoor) roomTyping(ctx context.Context, s *socket.Socket, c *roomConn, payload any, _ bool) (map[string]any, error) {
 	m, err := object(payload)
 	if err != nil {
 		return nil, err
