@@ -18,13 +18,14 @@ import (
 
 // Add decodes one Engine.IO message of the connection.
 func (d *orderedDecoder) Add(data any) error {
+	text := textOf(data)
 	if !d.reconstructing.Load() {
-		if p, ok := decodeEventText(textOf(data)); ok {
+		if p, ok := decodeEventText(text); ok {
 			d.Decoder.Emit("decoded", p)
 			return nil
 		}
 	}
-	if text := textOf(data); len(text) > 0 && (text[0] == byte(parser.BINARY_EVENT) || text[0] == byte(parser.BINARY_ACK)) {
+	if len(text) > 0 && (text[0] == byte(parser.BINARY_EVENT) || text[0] == byte(parser.BINARY_ACK)) {
 		// Its attachments follow; until the packet is decoded (tag sees it),
 		// text packets must reach the library's decoder, which refuses them.
 		d.reconstructing.Store(true)
