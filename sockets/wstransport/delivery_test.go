@@ -84,7 +84,18 @@ func TestStockTransportLosesPacketsBehindBroadcast(t *testing.T) {
 	const n = 300
 	useTransport(t, &transports.WebSocketBuilder{})
 	srv := startBurstServer(t)
-	c, _ := connectV4(t, srv, 0)
+	// A CONNECT reply that did not come within 5 s was seen once on a loaded CI
+	// machine (the same bug, or the load; not known): such a connection is
+	// replaced, twice at most.
+	var c *rawClient
+	for attempt := 1; c == nil; attempt++ {
+		var err error
+		if c, _, err = tryConnectV4(t, srv, 0); err != nil && attempt == 3 {
+			t.Fatalf("attempt %d: %v", attempt, err)
+		} else if err != nil {
+			t.Logf("attempt %d: %v", attempt, err)
+		}
+	}
 	c.startReading()
 
 	c.emit(t, "burst", n)

@@ -148,6 +148,17 @@ func dialRaw(t testing.TB, url string, readBuffer int) *ws.Conn {
 // startReading is called.
 func connectV4(t testing.TB, srv *testServer, readBuffer int) (*rawClient, string) {
 	t.Helper()
+	c, sid, err := tryConnectV4(t, srv, readBuffer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, sid
+}
+
+// tryConnectV4 is connectV4 that returns, rather than fails on, a CONNECT
+// reply that does not come within 5 s (the stock transport's test retries).
+func tryConnectV4(t testing.TB, srv *testServer, readBuffer int) (*rawClient, string, error) {
+	t.Helper()
 	conn := dialRaw(t, srv.wsURL("EIO=4&transport=websocket"), readBuffer)
 	open := readText(t, conn, "open packet")
 	if !strings.HasPrefix(open, "0{") {
@@ -161,11 +172,18 @@ func connectV4(t testing.TB, srv *testServer, readBuffer int) (*rawClient, strin
 	}
 	c := newRawClient(conn)
 	c.send(t, "40")
-	if connected := readText(t, conn, "connect reply"); !strings.HasPrefix(connected, "40{") {
-		t.Fatalf("connect reply = %q, want 40{...}", connected)
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	kind, connected, err := conn.ReadMessage()
+	conn.SetReadDeadline(time.Time{})
+	if err != nil {
+		conn.Close()
+		return nil, "", fmt.Errorf("read connect reply: %w", err)
+	}
+	if kind != ws.TextMessage || !strings.HasPrefix(string(connected), "40{") {
+		t.Fatalf("connect reply = %d %q, want text 40{...}", kind, connected)
 	}
 	srv.waitHandled(t, handshake.Sid)
-	return c, handshake.Sid
+	return c, handshake.Sid, nil
 }
 
 func newRawClient(conn *ws.Conn) *rawClient {
