@@ -48,7 +48,7 @@ func (b recoveryAdapterBuilder) New(nsp socket.Namespace) socket.Adapter {
 type recoveryAdapter struct {
 	socket.Adapter
 	nsp        socket.Namespace
-	name       string // nsp's
+	name       string // nsp's, read once (the frames and packets carry it)
 	window     time.Duration
 	maxPackets int
 	prefix     string // makes offsets of another adapter or instance unrecognisable
@@ -107,7 +107,7 @@ func (a *recoveryAdapter) Broadcast(p *parser.Packet, opts *socket.BroadcastOpti
 	legacy := a.legacyTargets(opts)
 	if len(legacy) > 0 {
 		plain := *p
-		plain.Nsp = a.nsp.Name()
+		plain.Nsp = a.name
 		encoded := a.nsp.Server().Encoder().Encode(&plain)
 		wopts := &socket.WriteOptions{}
 		if opts != nil && opts.Flags != nil {
@@ -127,7 +127,7 @@ func (a *recoveryAdapter) Broadcast(p *parser.Packet, opts *socket.BroadcastOpti
 	// Hub events and a socket's own emits: this instance's sockets only.
 	if frame == nil {
 		stamped := stamp(p, data, offset)
-		stamped.Nsp = a.nsp.Name()
+		stamped.Nsp = a.name
 		a.fanOutEncoded(a.nsp.Server().Encoder().Encode(stamped), opts)
 		return
 	}
