@@ -209,3 +209,21 @@ func TestRoundStartsAtOnceWhenNothingElseRuns(t *testing.T) {
 		t.Fatalf("%d yields, want 1", yields)
 	}
 }
+
+// A short round (a moderately loaded server's) is written again at once; a
+// long one is followed by a pause as long as itself, within maxPause.
+func TestPauseOnlyAfterLongRounds(t *testing.T) {
+	cases := []struct{ round, want time.Duration }{
+		{0, 0},
+		{300 * time.Microsecond, 0},
+		{minPause - 1, 0},
+		{minPause, minPause * pauseFactor},
+		{4 * time.Millisecond, 4 * time.Millisecond * pauseFactor},
+		{time.Second, maxPause},
+	}
+	for _, c := range cases {
+		if got := pauseAfter(c.round); got != c.want {
+			t.Errorf("pauseAfter(%v) = %v, want %v", c.round, got, c.want)
+		}
+	}
+}
