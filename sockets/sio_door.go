@@ -37,7 +37,8 @@ type sioDoor struct {
 	handler http.Handler
 	main    []socket.Namespace
 
-	gates *connectGates
+	gates   *connectGates
+	workers *eventWorkers // run client events (sio_order_route.go)
 
 	mu    sync.RWMutex
 	rooms map[int64]socket.Namespace // per-room namespaces created so far
@@ -45,7 +46,7 @@ type sioDoor struct {
 
 func newSIODoor(ctx context.Context, o Options) *sioDoor {
 	d := &sioDoor{opts: o, service: o.Service, log: o.Logger.With("door", "socketio"), ctx: ctx,
-		rooms: make(map[int64]socket.Namespace), gates: newConnectGates()}
+		rooms: make(map[int64]socket.Namespace), gates: newConnectGates(), workers: newEventWorkers(workerIdle)}
 
 	opts := socket.DefaultServerOptions()
 	opts.SetServeClient(false)

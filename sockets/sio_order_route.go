@@ -20,18 +20,23 @@ type eventTable[C any] map[string]eventHandler[C]
 // and acks.
 //
 // The router is the socket's event middleware, which socket.io runs on the
-// packet's own goroutine before dispatching. It never calls next: dispatching
-// would emit the event once more on yet another goroutine, out of order. So
-// client events must be registered here, never with s.On.
+// packet's own goroutine before dispatching; it hands the event to the door's
+// workers (event_workers.go). It never calls next: dispatching would emit the
+// event once more on yet another goroutine, out of order. So client events
+// must be registered here, never with s.On.
 func route[C any](d *sioDoor, s *socket.Socket, c *C, limit *bucket, table eventTable[C]) {
 	s.Use(func(args []any, _ func(error)) {
 		ticket, args := takeTicket(args)
 		if ticket != nil {
 			ticket.claim()
-			defer ticket.release()
-			ticket.wait()
 		}
-		handleEvent(d, s, c, limit, table, args)
+		d.workers.run(func() {
+			if ticket != nil {
+				defer ticket.release()
+				ticket.wait()
+			}
+			handleEvent(d, s, c, limit, table, args)
+		})
 	})
 }
 
