@@ -98,7 +98,7 @@ func (a *recoveryAdapter) Broadcast(p *parser.Packet, opts *socket.BroadcastOpti
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	local := opts != nil && opts.Flags != nil && opts.Flags.Local
-	if local && len(a.sessions) == 0 && !a.anyMember(opts) {
+	if local && len(a.sessions) == 0 && !a.anyMember(audienceOf(opts)) {
 		// Nobody here receives it, and nobody could recover it: sockets that
 		// join later start after it, and no disconnected one is kept. (The
 		// hub's events reach every namespace, most of them empty.)
@@ -118,8 +118,9 @@ func (a *recoveryAdapter) Broadcast(p *parser.Packet, opts *socket.BroadcastOpti
 		}
 		opts = withExcept(opts, legacy)
 	}
-	offset, frame := a.record(data, opts)
-	if !local && !a.toOwnSocket(opts) {
+	to := audienceOf(opts)
+	offset, frame := a.record(data, to)
+	if !local && !a.toOwnSocket(to) {
 		// May reach other instances (cluster adapter): the base adapter's path.
 		a.Adapter.Broadcast(stamp(p, data, offset), opts)
 		return
@@ -128,10 +129,31 @@ func (a *recoveryAdapter) Broadcast(p *parser.Packet, opts *socket.BroadcastOpti
 	if frame == nil {
 		stamped := stamp(p, data, offset)
 		stamped.Nsp = a.name
-		a.fanOutEncoded(a.nsp.Server().Encoder().Encode(stamped), opts)
+		a.fanOutEncoded(a.nsp.Server().Encoder().Encode(stamped), opts, to)
 		return
 	}
-	a.fanOut(frame, opts)
+	a.fanOut(frame, opts, to)
+}
+
+// audience is a broadcast's rooms and exceptions, read from its options once:
+// every Keys call copies a set under its lock.
+type audience struct {
+	rooms, except []socket.Room
+}
+
+func audienceOf(opts *socket.BroadcastOptions) audience {
+	var to audience
+	if opts == nil {
+		return to
+	}
+	// Keys copies even an empty set: skipped for the usual empty Except.
+	if opts.Rooms != nil && opts.Rooms.Len() > 0 {
+		to.rooms = opts.Rooms.Keys()
+	}
+	if opts.Except != nil && opts.Except.Len() > 0 {
+		to.except = opts.Except.Keys()
+	}
+	return to
 }
 
 // stamp is a copy of p with the recovery offset as one more argument.
@@ -146,18 +168,18 @@ func stamp(p *parser.Packet, data []any, offset string) *parser.Packet {
 // socket's own Emit (message_sent, errors) when recovery is on. The socket is
 // here, so the packet needs neither the cluster nor the base adapter's
 // per-packet work.
-func (a *recoveryAdapter) toOwnSocket(opts *socket.BroadcastOptions) bool {
-	if opts == nil || opts.Rooms == nil || opts.Rooms.Len() != 1 || (opts.Except != nil && opts.Except.Len() > 0) {
+func (a *recoveryAdapter) toOwnSocket(to audience) bool {
+	if len(to.rooms) != 1 || len(to.except) > 0 {
 		return false
 	}
-	_, ok := a.nsp.Sockets().Load(socket.SocketId(opts.Rooms.Keys()[0]))
+	_, ok := a.nsp.Sockets().Load(socket.SocketId(to.rooms[0]))
 	return ok
 }
 
 // record keeps the packet for recovery and returns its offset and its frame,
 // nil when it has to be sent as the library encodes it (sio_frame.go): then
 // the packet is kept as data.
-func (a *recoveryAdapter) record(data []any, opts *socket.BroadcastOptions) (offset string, frame []byte) {
+func (a *recoveryAdapter) record(data []any, to audience) (offset string, frame []byte) {
 	now := time.Now()
 	a.seq++
 	offset = a.prefix + strconv.FormatUint(a.seq, 36)
@@ -168,15 +190,7 @@ func (a *recoveryAdapter) record(data []any, opts *socket.BroadcastOptions) (off
 	} else {
 		k.data = data
 	}
-	if opts != nil {
-		// Keys copies under a lock: skipped for the usual empty set.
-		if opts.Rooms != nil && opts.Rooms.Len() > 0 {
-			k.rooms = opts.Rooms.Keys()
-		}
-		if opts.Except != nil && opts.Except.Len() > 0 {
-			k.except = opts.Except.Keys()
-		}
-	}
+	k.rooms, k.except = to.rooms, to.except
 	a.kept.push(k, a.maxPackets)
 	a.kept.dropOld(now.Add(-a.window), a.maxPackets)
 	a.schedulePrune()
@@ -186,8 +200,8 @@ func (a *recoveryAdapter) record(data []any, opts *socket.BroadcastOptions) (off
 // anyMember reports whether any local socket is in one of the broadcast's rooms
 // (any socket at all when it names none). Exceptions are ignored: at worst a
 // packet nobody receives is kept. Callers hold a.mu.
-func (a *recoveryAdapter) anyMember(opts *socket.BroadcastOptions) bool {
-	if opts.Rooms == nil || opts.Rooms.Len() == 0 {
+func (a *recoveryAdapter) anyMember(to audience) bool {
+	if len(to.rooms) == 0 {
 		found := false
 		a.Sids().Range(func(socket.SocketId, *types.Set[socket.Room]) bool {
 			found = true
@@ -196,7 +210,7 @@ func (a *recoveryAdapter) anyMember(opts *socket.BroadcastOptions) bool {
 		return found
 	}
 	rooms := a.Rooms()
-	for _, room := range opts.Rooms.Keys() {
+	for _, room := range to.rooms {
 		if ids, ok := rooms.Load(room); ok && ids.Len() > 0 {
 			return true
 		}

@@ -19,14 +19,14 @@ type sharedFrameSender interface {
 // local sockets opts selects. Sockets on a transport that takes shared frames
 // get the same frame queued directly; others (polling, an upgrade in progress)
 // get the packet through the engine as the library's adapter would send it.
-func (a *recoveryAdapter) fanOut(frame []byte, opts *socket.BroadcastOptions) {
+func (a *recoveryAdapter) fanOut(frame []byte, opts *socket.BroadcastOptions, to audience) {
 	text := types.NewStringBuffer(frame[1:]) // the packet without the message type
-	a.deliver([]types.BufferInterface{text}, types.NewStringBuffer(frame), opts)
+	a.deliver([]types.BufferInterface{text}, types.NewStringBuffer(frame), opts, to)
 }
 
 // fanOutEncoded is fanOut for a packet the library's encoder wrote (frame is
 // then built from its text, if it is one).
-func (a *recoveryAdapter) fanOutEncoded(encoded []types.BufferInterface, opts *socket.BroadcastOptions) {
+func (a *recoveryAdapter) fanOutEncoded(encoded []types.BufferInterface, opts *socket.BroadcastOptions, to audience) {
 	var frame types.BufferInterface
 	if len(encoded) == 1 {
 		if text, ok := encoded[0].(*types.StringBuffer); ok {
@@ -34,11 +34,12 @@ func (a *recoveryAdapter) fanOutEncoded(encoded []types.BufferInterface, opts *s
 			frame.Write(text.Bytes())
 		}
 	}
-	a.deliver(encoded, frame, opts)
+	a.deliver(encoded, frame, opts, to)
 }
 
-// deliver sends an encoded packet, and its websocket frame when it has one.
-func (a *recoveryAdapter) deliver(encoded []types.BufferInterface, frame types.BufferInterface, opts *socket.BroadcastOptions) {
+// deliver sends an encoded packet, and its websocket frame when it has one, to
+// the broadcast's audience (opts only give the write flags).
+func (a *recoveryAdapter) deliver(encoded []types.BufferInterface, frame types.BufferInterface, opts *socket.BroadcastOptions, to audience) {
 	wopts := &socket.WriteOptions{}
 	wopts.PreEncoded = true
 	if opts != nil && opts.Flags != nil {
@@ -53,7 +54,7 @@ func (a *recoveryAdapter) deliver(encoded []types.BufferInterface, frame types.B
 	// No "any outgoing" listener is notified, as the library's adapter would:
 	// our doors register none (OnAnyOutgoing is not used in this package), and
 	// asking costs a copy of the listener list per recipient of every broadcast.
-	a.eachRecipient(opts, func(r recipient) {
+	a.eachRecipient(to, func(r recipient) {
 		if shared != nil && sendShared(r.conn, shared) {
 			return
 		}
@@ -72,15 +73,15 @@ func sendShared(conn engine.Socket, p *packet.Packet) bool {
 	return sender.SendShared(p)
 }
 
-// eachRecipient calls fn once for every local socket in opts.Rooms (every
-// socket when none) and in none of opts.Except, as the library's adapter does.
+// eachRecipient calls fn once for every local socket in to.rooms (every
+// socket when none) and in none of to.except, as the library's adapter does.
 // A single room, what chat events address, comes from the member cache.
-func (a *recoveryAdapter) eachRecipient(opts *socket.BroadcastOptions, fn func(recipient)) {
+func (a *recoveryAdapter) eachRecipient(to audience, fn func(recipient)) {
 	rooms := a.Rooms()
 	var except map[socket.SocketId]struct{}
-	if opts != nil && opts.Except != nil && opts.Except.Len() > 0 {
+	if len(to.except) > 0 {
 		except = map[socket.SocketId]struct{}{}
-		for _, room := range opts.Except.Keys() {
+		for _, room := range to.except {
 			if ids, ok := rooms.Load(room); ok {
 				for _, id := range ids.Keys() {
 					except[id] = struct{}{}
@@ -88,8 +89,8 @@ func (a *recoveryAdapter) eachRecipient(opts *socket.BroadcastOptions, fn func(r
 			}
 		}
 	}
-	if opts != nil && opts.Rooms != nil && opts.Rooms.Len() == 1 {
-		for _, r := range a.members.members(opts.Rooms.Keys()[0], a.loadMembers) {
+	if len(to.rooms) == 1 {
+		for _, r := range a.members.members(to.rooms[0], a.loadMembers) {
 			if _, skip := except[r.id]; !skip {
 				fn(r)
 			}
@@ -105,7 +106,7 @@ func (a *recoveryAdapter) eachRecipient(opts *socket.BroadcastOptions, fn func(r
 			fn(recipientOf(s))
 		}
 	}
-	if opts == nil || opts.Rooms == nil || opts.Rooms.Len() == 0 {
+	if len(to.rooms) == 0 {
 		a.Sids().Range(func(id socket.SocketId, _ *types.Set[socket.Room]) bool {
 			deliver(id)
 			return true
@@ -113,7 +114,7 @@ func (a *recoveryAdapter) eachRecipient(opts *socket.BroadcastOptions, fn func(r
 		return
 	}
 	seen := map[socket.SocketId]struct{}{}
-	for _, room := range opts.Rooms.Keys() {
+	for _, room := range to.rooms {
 		if ids, ok := rooms.Load(room); ok {
 			for _, id := range ids.Keys() {
 				if _, dup := seen[id]; !dup {

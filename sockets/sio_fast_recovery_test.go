@@ -87,7 +87,7 @@ func TestRecoveryAdapterForgetsPacketsBeyondCount(t *testing.T) {
 		sessions: map[socket.PrivateSessionId]keptSession{}}
 	var offsets []string
 	for i := 0; i < 5; i++ {
-		offsets = append(offsets, first(a.record([]any{"ev", i}, nil)))
+		offsets = append(offsets, first(a.record([]any{"ev", i}, audience{})))
 	}
 	room := socket.Room("r")
 	a.sessions["s"] = keptSession{session: &socket.SessionToPersist{Pid: "s", Rooms: types.NewSet(room)}, at: time.Now()}

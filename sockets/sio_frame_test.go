@@ -95,17 +95,17 @@ func first[A, B any](a A, _ B) A { return a }
 func TestRestoredPacketsEncodeAsTheyWereSent(t *testing.T) {
 	a := &recoveryAdapter{window: time.Minute, maxPackets: 100, prefix: "p-",
 		sessions: map[socket.PrivateSessionId]keptSession{}}
-	start := first(a.record([]any{"ev", 0}, nil))
+	start := first(a.record([]any{"ev", 0}, audience{}))
 	sent := map[string][]any{}
 	for _, data := range textArgs() {
-		offset, frame := a.record(data, nil)
+		offset, frame := a.record(data, audience{})
 		if frame == nil {
 			t.Fatalf("%v: kept without a frame", data)
 		}
 		sent[offset] = data
 	}
 	binary := []any{"file", []byte{1, 2, 3}}
-	binaryOffset, frame := a.record(binary, nil)
+	binaryOffset, frame := a.record(binary, audience{})
 	if frame != nil {
 		t.Fatalf("binary event got a text frame %s", frame)
 	}
