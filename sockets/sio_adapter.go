@@ -98,7 +98,8 @@ func (a *recoveryAdapter) Broadcast(p *parser.Packet, opts *socket.BroadcastOpti
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	local := opts != nil && opts.Flags != nil && opts.Flags.Local
-	if local && len(a.sessions) == 0 && !a.anyMember(audienceOf(opts)) {
+	to := audienceOf(opts)
+	if local && len(a.sessions) == 0 && !a.anyMember(to) {
 		// Nobody here receives it, and nobody could recover it: sockets that
 		// join later start after it, and no disconnected one is kept. (The
 		// hub's events reach every namespace, most of them empty.)
@@ -117,8 +118,8 @@ func (a *recoveryAdapter) Broadcast(p *parser.Packet, opts *socket.BroadcastOpti
 			s.Client().WriteToEngine(encoded, wopts)
 		}
 		opts = withExcept(opts, legacy)
+		to = audienceOf(opts)
 	}
-	to := audienceOf(opts)
 	offset, frame := a.record(data, to)
 	if !local && !a.toOwnSocket(to) {
 		// May reach other instances (cluster adapter): the base adapter's path.

@@ -126,6 +126,12 @@ func TestRecoveryOffsetOnlyForClientsThatCanUseIt(t *testing.T) {
 			t.Fatalf("%s client args = %s, want exactly the message", name, ev.Args)
 		}
 	}
+	// Once: the EIO=3 client's copy is encoded apart, and the shared frame
+	// must not reach it too.
+	a.postREST(alice, room, "again")
+	if m := eio3.next("new_message").arg(t); m["content"] != "again" {
+		t.Fatalf("eio3 client's next message = %v, want the second one (the first came twice)", m)
+	}
 }
 
 // TestConnectionStateRecoveryDeliversMissedMessages: a briefly dropped client
