@@ -160,16 +160,7 @@ func connectV4(t testing.TB, srv *testServer, readBuffer int) (*rawClient, strin
 func tryConnectV4(t testing.TB, srv *testServer, readBuffer int) (*rawClient, string, error) {
 	t.Helper()
 	conn := dialRaw(t, srv.wsURL("EIO=4&transport=websocket"), readBuffer)
-	open := readText(t, conn, "open packet")
-	if !strings.HasPrefix(open, "0{") {
-		t.Fatalf("open packet = %q, want 0{...}", open)
-	}
-	var handshake struct {
-		Sid string `json:"sid"`
-	}
-	if err := json.Unmarshal([]byte(open[1:]), &handshake); err != nil || handshake.Sid == "" {
-		t.Fatalf("open packet %q: sid missing (%v)", open, err)
-	}
+	sid := readOpen(t, conn)
 	c := newRawClient(conn)
 	c.send(t, "40")
 	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
@@ -182,8 +173,24 @@ func tryConnectV4(t testing.TB, srv *testServer, readBuffer int) (*rawClient, st
 	if kind != ws.TextMessage || !strings.HasPrefix(string(connected), "40{") {
 		t.Fatalf("connect reply = %d %q, want text 40{...}", kind, connected)
 	}
-	srv.waitHandled(t, handshake.Sid)
-	return c, handshake.Sid, nil
+	srv.waitHandled(t, sid)
+	return c, sid, nil
+}
+
+// readOpen reads the Engine.IO open packet and returns its session id.
+func readOpen(t testing.TB, conn *ws.Conn) string {
+	t.Helper()
+	open := readText(t, conn, "open packet")
+	if !strings.HasPrefix(open, "0{") {
+		t.Fatalf("open packet = %q, want 0{...}", open)
+	}
+	var handshake struct {
+		Sid string `json:"sid"`
+	}
+	if err := json.Unmarshal([]byte(open[1:]), &handshake); err != nil || handshake.Sid == "" {
+		t.Fatalf("open packet %q: sid missing (%v)", open, err)
+	}
+	return handshake.Sid
 }
 
 func newRawClient(conn *ws.Conn) *rawClient {

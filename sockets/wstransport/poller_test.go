@@ -246,11 +246,14 @@ func echoOverCompression(t *testing.T, ctor transports.TransportCtor, b *Builder
 	if !strings.Contains(res.Header.Get("Sec-Websocket-Extensions"), "permessage-deflate") {
 		t.Fatal("compression not negotiated")
 	}
-	readText(t, conn, "open packet")
+	sid := readOpen(t, conn)
 	time.Sleep(afterOpen)
 	c := newRawClient(conn)
 	c.send(t, "40") // compressed by the client (RSV1 set)
 	readText(t, conn, "connect reply")
+	// The reply can come before the echo handler is registered; an event sent
+	// then is lost (seen once in CI under load: no echo within 5 s).
+	srv.waitHandled(t, sid)
 	c.startReading()
 	c.emit(t, "echo", strings.Repeat("compressible ", 50))
 	if ev, ok := c.nextEvent(t, 5*time.Second); !ok || argString(t, ev, 0) != strings.Repeat("compressible ", 50) {
