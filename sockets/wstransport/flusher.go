@@ -14,10 +14,10 @@ import (
 // delivery, and it batches by itself: what arrives while a round runs waits
 // for the next one, so the busier the server, the more frames share a write.
 //
-// After a long round the flusher pauses in proportion to the round's length
-// (pauseAfter): a loaded server writes each connection less often but with
-// more frames per write system call (on loopback most of a small write's cost
-// is waking the reader), while a quiet one writes at once.
+// After a long round that coalesced the flusher pauses in proportion to the
+// round's length (pauseAfter): a loaded server writes each connection less
+// often but with more frames per write system call (on loopback most of a
+// small write's cost is waking the reader), while a quiet one writes at once.
 //
 // Before a round the flusher yields the processor for as long as yielding
 // brings more connections to write (at most maxGather): what every runnable
@@ -57,6 +57,8 @@ type flusher struct {
 	buf   []byte         // frames of the connection being written
 	batch []queuedPacket // packets of the connection being written
 	pause *time.Timer
+	// frames and writes of the current round (writeFast counts them).
+	frames, writes int
 }
 
 const (
@@ -72,6 +74,15 @@ const (
 	// (at 30-60 messages/s per room: p50 2.4 ms against 0.8, p99 at 60 18-23 ms
 	// against 8-9) while the fan-out capacity stayed the same (bench/README).
 	minPause = time.Millisecond
+	// fullPauseAt: frames per write from which a long round is followed by the
+	// full pause. A round whose connections held one frame each would gain
+	// little from waiting: at 70-80 messages/s per room (each connection gets a
+	// frame every 12-14 ms) pausing kept p50 at 12-16 ms for writes per delivery
+	// 1.1 instead of 1.3; scaled by the coalescing it was 1.0-2.1 ms (p99 12-23
+	// against 17-35 ms), with the same capacity (bench/README).
+	fullPauseAt = 1.5
+	// minWait: shorter pauses are skipped (a timer costs more than it saves).
+	minWait = 50 * time.Microsecond
 	// maxGather bounds how long a round waits for runnable goroutines to queue
 	// more (see gather).
 	maxGather = 2 * time.Millisecond
@@ -113,24 +124,33 @@ func (f *flusher) loop() {
 		f.rounds.Add(1)
 
 		began := time.Now()
+		f.frames, f.writes = 0, 0
 		for _, t := range round {
 			t.writeFast(f)
 		}
 		clear(round)
 		f.spare = round
-		if pause := pauseAfter(time.Since(began)); pause > 0 {
+		if pause := pauseAfter(time.Since(began), f.frames, f.writes); pause > 0 {
 			f.wait(pause)
 		}
 	}
 }
 
-// pauseAfter is the pause after a round that lasted round: none after a short
-// one, otherwise pauseFactor times its length, at most maxPause.
-func pauseAfter(round time.Duration) time.Duration {
-	if round < minPause {
+// pauseAfter is the pause after a round that lasted round and wrote frames in
+// writes: none after a short one or one that did not coalesce, the round's
+// length times pauseFactor after a long one with fullPauseAt frames per write,
+// in proportion between the two, at most maxPause.
+func pauseAfter(round time.Duration, frames, writes int) time.Duration {
+	if round < minPause || writes == 0 {
 		return 0
 	}
-	return min(round*pauseFactor, maxPause)
+	perWrite := float64(frames) / float64(writes)
+	share := min(max((perWrite-1)/(fullPauseAt-1), 0), 1)
+	pause := min(time.Duration(float64(round*pauseFactor)*share), maxPause)
+	if pause < minWait {
+		return 0
+	}
+	return pause
 }
 
 // gather yields the processor while that brings more connections into the

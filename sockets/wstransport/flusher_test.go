@@ -210,20 +210,32 @@ func TestRoundStartsAtOnceWhenNothingElseRuns(t *testing.T) {
 	}
 }
 
-// A short round (a moderately loaded server's) is written again at once; a
-// long one is followed by a pause as long as itself, within maxPause.
-func TestPauseOnlyAfterLongRounds(t *testing.T) {
-	cases := []struct{ round, want time.Duration }{
-		{0, 0},
-		{300 * time.Microsecond, 0},
-		{minPause - 1, 0},
-		{minPause, minPause * pauseFactor},
-		{4 * time.Millisecond, 4 * time.Millisecond * pauseFactor},
-		{time.Second, maxPause},
+// A short round (a moderately loaded server's) is written again at once, and
+// so is a long one whose connections held one frame each (waiting would not
+// coalesce them); a long round that coalesced is followed by a pause as long
+// as itself once it wrote fullPauseAt frames per write, within maxPause.
+func TestPauseOnlyAfterLongRoundsThatCoalesced(t *testing.T) {
+	const ms = time.Millisecond
+	cases := []struct {
+		round          time.Duration
+		frames, writes int
+		want           time.Duration
+	}{
+		{0, 0, 0, 0},
+		{300 * time.Microsecond, 600, 200, 0},
+		{minPause - 1, 600, 200, 0},
+		{4 * ms, 0, 0, 0},
+		{4 * ms, 800, 800, 0},                     // one frame a write: no pause
+		{4 * ms, 1000, 800, 2 * ms * pauseFactor}, // 1.25 a write: half
+		{4 * ms, 1200, 800, 4 * ms * pauseFactor}, // 1.5: the full pause
+		{4 * ms, 4000, 800, 4 * ms * pauseFactor},
+		{minPause, 3, 1, minPause * pauseFactor},
+		{time.Second, 3, 1, maxPause},
+		{minPause, 1001, 1000, 0}, // 2 µs: not worth a timer
 	}
 	for _, c := range cases {
-		if got := pauseAfter(c.round); got != c.want {
-			t.Errorf("pauseAfter(%v) = %v, want %v", c.round, got, c.want)
+		if got := pauseAfter(c.round, c.frames, c.writes); got != c.want {
+			t.Errorf("pauseAfter(%v, %d frames, %d writes) = %v, want %v", c.round, c.frames, c.writes, got, c.want)
 		}
 	}
 }

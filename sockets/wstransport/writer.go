@@ -146,6 +146,8 @@ func (t *transport) writeFast(f *flusher) {
 		}
 		return
 	}
+	f.frames += len(batch)
+	f.writes++
 	buf, drains, err := t.appendPackets(f.buf[:0], batch)
 	f.buf = buf[:0]
 	clear(batch)
