@@ -77,9 +77,9 @@ const (
 	// fullPauseAt: frames per write from which a long round is followed by the
 	// full pause. A round whose connections held one frame each would gain
 	// little from waiting: at 70-80 messages/s per room (each connection gets a
-	// frame every 12-14 ms) pausing kept p50 at 12-16 ms for writes per delivery
-	// 1.1 instead of 1.3; scaled by the coalescing it was 1.0-2.1 ms (p99 12-23
-	// against 17-35 ms), with the same capacity (bench/README).
+	// frame every 12-14 ms) pausing kept p50 at 8-16 ms for 0.9-1.1 writes per
+	// delivery instead of 1.3; scaled by the coalescing it was 1.0-2.1 ms (p99
+	// 12-23 against 17-35 ms), with the same capacity (bench/README).
 	fullPauseAt = 1.5
 	// minWait: shorter pauses are skipped (a timer costs more than it saves).
 	minWait = 50 * time.Microsecond
