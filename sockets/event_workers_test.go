@@ -5,16 +5,6 @@ import (
 	"time"
 )
 
-// waitFor polls cond for up to two seconds.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(2 * time.Second); !cond(); time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting: %s", what)
-		}
-	}
-}
-
 // Events one after another run on the same worker, which ends once idle.
 func TestEventWorkerIsReusedAndEndsWhenIdle(t *testing.T) {
 	w := newEventWorkers(300 * time.Millisecond)
@@ -34,7 +24,11 @@ func TestEventWorkerIsReusedAndEndsWhenIdle(t *testing.T) {
 	if n := w.live.Load(); n != 1 {
 		t.Fatalf("%d workers after five events one at a time, want 1", n)
 	}
-	waitFor(t, "idle worker to end", func() bool { return w.live.Load() == 0 })
+	for deadline := time.Now().Add(2 * time.Second); w.live.Load() != 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the idle worker did not end")
+		}
+	}
 }
 
 // An event never waits for a busy worker: it gets one of its own, so events
