@@ -183,7 +183,7 @@ func (a *recoveryAdapter) toOwnSocket(to audience) bool {
 func (a *recoveryAdapter) record(data []any, to audience) (offset string, frame []byte) {
 	now := time.Now()
 	a.seq++
-	offset = a.prefix + strconv.FormatUint(a.seq, 36)
+	offset = a.offsetOf(a.seq)
 	k := keptPacket{seq: a.seq, at: now.UnixNano()}
 	frame, argsAt, ok := a.frames.encode(a.name, data, offset)
 	if ok {
@@ -299,13 +299,19 @@ func (a *recoveryAdapter) RestoreSession(pid socket.PrivateSessionId, offset str
 		if !reaches(k, rooms) {
 			continue
 		}
-		packet, ok := k.missedPacket(a.prefix + strconv.FormatUint(k.seq, 36))
+		packet, ok := k.missedPacket(a.offsetOf(k.seq))
 		if !ok {
 			return nil, nil
 		}
 		missed = append(missed, packet)
 	}
 	return &socket.Session{SessionToPersist: kept.session, MissedPackets: missed}, nil
+}
+
+// offsetOf is the recovery offset of the packet numbered seq; parseOffset
+// reads it back.
+func (a *recoveryAdapter) offsetOf(seq uint64) string {
+	return a.prefix + strconv.FormatUint(seq, 36)
 }
 
 func (a *recoveryAdapter) parseOffset(offset string) (uint64, bool) {
