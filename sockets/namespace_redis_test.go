@@ -145,7 +145,7 @@ func TestRefusedAndEmptiedNamespacesEndTheirRedisSubscriptions(t *testing.T) {
 		t.Fatal("no pattern subscribed at all: the adapter is not wired")
 	}
 
-	const refused = 2000
+	const refused = 1000
 	packets := make([]string, 0, refused)
 	for i := range refused {
 		packets = append(packets, fmt.Sprintf("40/rooms/%d,", 2_000_000+i))
