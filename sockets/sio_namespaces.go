@@ -275,7 +275,7 @@ func (r *roomNamespaces) retireIfUnused(ns *roomNamespace) {
 	// was let in) may have kept the namespace: then it stays ours.
 	raced := nsp.Sockets().Len() > 0
 	nsp.Sockets().Store(holdID, holdSocket)
-	if !raced {
+	if !raced && r.byRoom[ns.roomID] == ns {
 		delete(r.byRoom, ns.roomID)
 	}
 }
