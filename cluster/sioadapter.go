@@ -50,6 +50,11 @@ type SocketIOAdapter struct {
 	byChannel  map[string]*redisAdapter // request and response channels
 	byPattern  map[string]*redisAdapter // broadcast channel patterns
 	namespaces map[*redisAdapter]struct{}
+	closing    []*redisAdapter // closed adapters whose subscriptions are still to end
+	// subMu orders every (un)subscribe with the map change it follows, so a
+	// namespace closed and created again under the same name ends subscribed.
+	subMu        sync.Mutex
+	unsubscribed chan struct{} // signals the unsubscriber that closing has work
 }
 
 var _ socket.AdapterConstructor = (*SocketIOAdapter)(nil)
@@ -75,17 +80,21 @@ func NewSocketIOAdapter(ctx context.Context, rdb redis.UniversalClient, opts Soc
 		byChannel:      map[string]*redisAdapter{},
 		byPattern:      map[string]*redisAdapter{},
 		namespaces:     map[*redisAdapter]struct{}{},
+		unsubscribed:   make(chan struct{}, 1),
 	}
 	go func() {
 		defer close(f.done)
 		receiveLoop(ctx, f.ps, f.log, "socket.io", f.route)
 	}()
+	go f.unsubscribeLoop()
 	return f
 }
 
 // New is called by the Socket.IO server for every namespace it creates.
 func (f *SocketIOAdapter) New(nsp socket.Namespace) socket.Adapter {
 	a := newRedisAdapter(f, nsp)
+	f.subMu.Lock()
+	defer f.subMu.Unlock()
 	f.mu.Lock()
 	f.byPattern[a.pattern] = a
 	for _, ch := range a.subscribedChannels() {
@@ -105,22 +114,74 @@ func (f *SocketIOAdapter) New(nsp socket.Namespace) socket.Adapter {
 	return a
 }
 
+// forget ends a closed namespace's subscriptions. The Socket.IO server closes
+// an emptied child namespace's adapter while it decides on CONNECTs, so this
+// only queues the work: the unsubscriber does it in batches, without holding
+// up the server (or a CONNECT) on Redis.
 func (f *SocketIOAdapter) forget(a *redisAdapter) {
 	f.mu.Lock()
 	_, known := f.namespaces[a]
 	delete(f.namespaces, a)
-	delete(f.byPattern, a.pattern)
-	for _, ch := range a.subscribedChannels() {
-		delete(f.byChannel, ch)
+	if known {
+		f.closing = append(f.closing, a)
 	}
 	f.mu.Unlock()
-	if !known || f.ctx.Err() != nil {
-		return
+	if known {
+		select {
+		case f.unsubscribed <- struct{}{}:
+		default:
+		}
 	}
+}
+
+func (f *SocketIOAdapter) unsubscribeLoop() {
+	for {
+		select {
+		case <-f.ctx.Done():
+			return
+		case <-f.unsubscribed:
+			f.unsubscribeClosed()
+		}
+	}
+}
+
+// unsubscribeClosed ends the subscriptions of the adapters closed so far:
+// those no newer adapter of the same namespace has taken over (the pattern,
+// the request and response channels are per namespace; the specific response
+// channel is per adapter).
+func (f *SocketIOAdapter) unsubscribeClosed() {
+	f.subMu.Lock()
+	defer f.subMu.Unlock()
+	var patterns, channels []string
+	f.mu.Lock()
+	closing := f.closing
+	f.closing = nil
+	for _, a := range closing {
+		if f.byPattern[a.pattern] == a {
+			delete(f.byPattern, a.pattern)
+			patterns = append(patterns, a.pattern)
+		}
+		for _, ch := range a.subscribedChannels() {
+			if f.byChannel[ch] == a {
+				delete(f.byChannel, ch)
+				channels = append(channels, ch)
+			}
+		}
+	}
+	f.mu.Unlock()
 	ctx, cancel := context.WithTimeout(f.ctx, f.timeout)
 	defer cancel()
-	_ = f.ps.PUnsubscribe(ctx, a.pattern)
-	_ = f.ps.Unsubscribe(ctx, a.subscribedChannels()...)
+	// Never without names: an UNSUBSCRIBE of nothing ends every subscription.
+	if len(patterns) > 0 {
+		if err := f.ps.PUnsubscribe(ctx, patterns...); err != nil && f.ctx.Err() == nil {
+			f.log.Warn("redis punsubscribe failed", "patterns", len(patterns), "err", err)
+		}
+	}
+	if len(channels) > 0 {
+		if err := f.ps.Unsubscribe(ctx, channels...); err != nil && f.ctx.Err() == nil {
+			f.log.Warn("redis unsubscribe failed", "channels", len(channels), "err", err)
+		}
+	}
 }
 
 // route hands a pub/sub message to the namespace it belongs to.

@@ -102,7 +102,7 @@ func newApp(t *testing.T, driver string, opts ...appOption) *app {
 	service := chat.New(chat.Deps{
 		Store:  models.NewStore(db),
 		Tokens: auth.NewTokens(cfg.JWTSecret, cfg.TokenTTL),
-		Hub:    chat.NewHub("test", nil),
+		Hub:    testHub(t, cfg), // through Redis with withRedis
 		Limits: chat.Limits{MaxMessageLength: cfg.MaxMessageLength},
 		Logger: log,
 	})

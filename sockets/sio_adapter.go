@@ -71,6 +71,13 @@ type recoveryAdapter struct {
 	pruneTimer *time.Timer
 
 	members memberCache // who a broadcast to one room reaches (sio_members.go)
+
+	// closed: the namespace was removed (sio_namespaces.go); nothing is kept
+	// any more. Guarded by mu.
+	closed bool
+	// sessionsExpired, for a room namespace, asks its registry whether the
+	// namespace is still needed once the last kept session has expired.
+	sessionsExpired func()
 }
 
 type keptPacket struct {
@@ -97,6 +104,9 @@ func (a *recoveryAdapter) Broadcast(p *parser.Packet, opts *socket.BroadcastOpti
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if a.closed {
+		return // a hub event rendered as the namespace was removed: nobody is left
+	}
 	local := opts != nil && opts.Flags != nil && opts.Flags.Local
 	to := audienceOf(opts)
 	if local && len(a.sessions) == 0 && !a.anyMember(to) {
@@ -228,18 +238,57 @@ func (a *recoveryAdapter) schedulePrune() {
 }
 
 // prune drops what is older than the window, and runs again a window later
-// while anything is still kept.
+// while anything is still kept. When the last kept session expires, the
+// namespace may no longer be needed (asked without a.mu held).
 func (a *recoveryAdapter) prune() {
+	if a.pruneKept() && a.sessionsExpired != nil {
+		a.sessionsExpired()
+	}
+}
+
+// pruneKept is prune under a.mu; it reports whether sessions were kept and
+// none is left.
+func (a *recoveryAdapter) pruneKept() (sessionsGone bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if a.closed {
+		return false
+	}
 	now := time.Now()
 	a.kept.dropOld(now.Add(-a.window), a.maxPackets)
+	had := len(a.sessions) > 0
 	a.dropExpiredSessions(now)
+	sessionsGone = had && len(a.sessions) == 0
 	if a.kept.len() == 0 && len(a.sessions) == 0 {
 		a.pruneTimer = nil
-		return
+		return sessionsGone
 	}
 	a.pruneTimer.Reset(a.window)
+	return sessionsGone
+}
+
+// keepsState reports whether a disconnected socket's session is kept for
+// recovery: then the namespace must stay, with the packets it missed.
+func (a *recoveryAdapter) keepsState() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.dropExpiredSessions(time.Now())
+	return !a.closed && len(a.sessions) > 0
+}
+
+// Close runs when the namespace is removed: what was kept for recovery goes,
+// and the timer that would have pruned it stops.
+func (a *recoveryAdapter) Close() {
+	a.mu.Lock()
+	a.closed = true
+	if a.pruneTimer != nil {
+		a.pruneTimer.Stop()
+		a.pruneTimer = nil
+	}
+	a.kept = packetQueue{}
+	clear(a.sessions)
+	a.mu.Unlock()
+	a.Adapter.Close()
 }
 
 // dropExpiredSessions forgets sessions kept longer than the window. Callers
@@ -255,6 +304,9 @@ func (a *recoveryAdapter) dropExpiredSessions(now time.Time) {
 func (a *recoveryAdapter) PersistSession(s *socket.SessionToPersist) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if a.closed {
+		return
+	}
 	now := time.Now()
 	a.dropExpiredSessions(now)
 	a.sessions[s.Pid] = keptSession{session: s, at: now}

@@ -22,6 +22,9 @@ const gateTimeout = 3 * time.Second
 type connectGates struct {
 	mu    sync.Mutex
 	gates map[string]*gate // by Engine.IO connection id
+	// closed, if set, is told of every connection that closes (after its gate
+	// is gone); set before install.
+	closed func(connID string)
 }
 
 type gate struct {
@@ -89,6 +92,9 @@ func (g *connectGates) remove(id string) {
 	g.mu.Unlock()
 	if gt != nil {
 		gt.reset()
+	}
+	if g.closed != nil {
+		g.closed(id)
 	}
 }
 

@@ -18,6 +18,12 @@ import (
 
 // Add decodes one Engine.IO message of the connection.
 func (d *orderedDecoder) Add(data any) error {
+	err := d.add(data)
+	d.releaseConnect()
+	return err
+}
+
+func (d *orderedDecoder) add(data any) error {
 	text := textOf(data)
 	if !d.reconstructing.Load() {
 		if p, ok := decodeEventText(text); ok {

@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	ws "github.com/gorilla/websocket"
@@ -40,17 +39,23 @@ type sioDoor struct {
 	gates   *connectGates
 	workers *eventWorkers // run client events (sio_order_route.go)
 
-	mu    sync.RWMutex
-	rooms map[int64]socket.Namespace // per-room namespaces created so far
+	rooms      *roomNamespaces  // the per-room namespaces that exist (sio_namespaces.go)
+	roomParent socket.Namespace // socket.io's parent of the per-room namespaces
 }
 
 func newSIODoor(ctx context.Context, o Options) *sioDoor {
 	d := &sioDoor{opts: o, service: o.Service, log: o.Logger.With("door", "socketio"), ctx: ctx,
-		rooms: make(map[int64]socket.Namespace), gates: newConnectGates(), workers: newEventWorkers(workerIdle)}
+		rooms: newRoomNamespaces(), gates: newConnectGates(), workers: newEventWorkers(workerIdle)}
+	d.gates.closed = d.rooms.connClosed
 
 	opts := socket.DefaultServerOptions()
 	opts.SetServeClient(false)
-	opts.SetParser(orderedParser{}) // per-connection FIFO of client events (sio_order.go)
+	// Per-connection FIFO of client events (sio_order.go); holds the room
+	// namespace a CONNECT names (sio_namespaces.go).
+	opts.SetParser(orderedParser{rooms: d.rooms})
+	// Refused and emptied room namespaces are removed, when roomNamespaces
+	// lets the library do it (sio_namespaces.go).
+	opts.SetCleanupEmptyChildNamespaces(true)
 	opts.SetAllowEIO3(true)
 	opts.SetTransports(types.NewSet("polling", "websocket"))
 	opts.SetAllowUpgrades(true)
@@ -58,22 +63,25 @@ func newSIODoor(ctx context.Context, o Options) *sioDoor {
 	opts.SetPingTimeout(o.SocketIO.PingTimeout)
 	opts.SetMaxHttpBufferSize(o.SocketIO.MaxPayload)
 	opts.SetCors(corsOf(o.AllowedOrigins))
+	var adapter socket.AdapterConstructor = &socket.AdapterBuilder{}
 	if o.SocketIO.RecoveryWindow > 0 {
 		csr := &socket.ConnectionStateRecovery{}
 		csr.SetMaxDisconnectionDuration(o.SocketIO.RecoveryWindow.Milliseconds())
 		// A recovering client is authenticated again: its token may have expired
-		// or its account been deleted meanwhile.
+		// or its account been deleted meanwhile. (Room namespaces rely on it:
+		// every CONNECT passes their middleware.)
 		csr.SetSkipMiddlewares(false)
 		opts.SetConnectionStateRecovery(csr)
 		recovery := recoveryAdapterBuilder{window: o.SocketIO.RecoveryWindow}
 		if o.ClusterAdapter != nil {
-			opts.SetAdapter(clusterRecoveryBuilder{recoveryAdapterBuilder: recovery, base: o.ClusterAdapter})
+			adapter = clusterRecoveryBuilder{recoveryAdapterBuilder: recovery, base: o.ClusterAdapter}
 		} else {
-			opts.SetAdapter(recovery)
+			adapter = recovery
 		}
 	} else if o.ClusterAdapter != nil {
-		opts.SetAdapter(o.ClusterAdapter)
+		adapter = o.ClusterAdapter
 	}
+	opts.SetAdapter(namespaceBuilder{inner: adapter, rooms: d.rooms})
 	d.io = socket.NewServer(nil, opts)
 	d.handler = d.io.ServeHandler(nil)
 	d.gates.install(d.io.Engine())
@@ -92,9 +100,14 @@ func newSIODoor(ctx context.Context, o Options) *sioDoor {
 		nsp.On("connection", d.onMainConnection)
 		d.main = append(d.main, nsp)
 	}
-	rooms := d.io.Of(roomNamespacePattern, nil)
-	rooms.Use(d.roomMiddleware)
-	rooms.On("connection", d.onRoomConnection)
+	d.io.Sockets().On("new_namespace", func(args ...any) {
+		if nsp, ok := args[0].(socket.Namespace); ok {
+			d.rooms.registered(nsp)
+		}
+	})
+	d.roomParent = d.io.Of(roomNamespacePattern, nil)
+	d.roomParent.Use(d.roomMiddleware)
+	d.roomParent.On("connection", d.onRoomConnection)
 	return d
 }
 
@@ -118,18 +131,10 @@ func (d *sioDoor) eventCtx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(d.ctx, eventTimeout)
 }
 
-// roomNamespace returns the per-room namespace of roomID if a client ever
-// connected to it (looking it up through the server would create it).
+// roomNamespace returns the per-room namespace of roomID if it exists
+// (looking it up through the server would create it).
 func (d *sioDoor) roomNamespace(roomID int64) socket.Namespace {
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	return d.rooms[roomID]
-}
-
-func (d *sioDoor) rememberRoomNamespace(roomID int64, nsp socket.Namespace) {
-	d.mu.Lock()
-	d.rooms[roomID] = nsp
-	d.mu.Unlock()
+	return d.rooms.live(roomID)
 }
 
 // drain closes every Engine.IO connection without a Socket.IO disconnect ("41",

@@ -49,7 +49,7 @@ func (d *sioDoor) render(ev chat.Event) {
 	}
 	if nsp := d.roomNamespace(ev.RoomID); nsp != nil {
 		broadcastLocal(nsp, localBroadcast("", except), roomNsName, roomView)
-		if nsp.Sockets().Len() > 0 {
+		if connectedSockets(nsp) > 0 {
 			d.opts.Metrics.EventOut(roomNsName)
 			delivered = true
 		}

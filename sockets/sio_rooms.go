@@ -67,17 +67,19 @@ func (d *sioDoor) roomMiddleware(s *socket.Socket, next func(*socket.ExtendedErr
 		ctx, cancel := d.eventCtx()
 		defer cancel()
 		d.service.ExitRoom(ctx, c.actor, c.roomID, c.connID(s), false)
+		d.rooms.check(c.roomID) // its last socket gone, the namespace may go
 	})
+	d.rooms.accepted(s)
 	next(nil)
 }
 
 func (d *sioDoor) onRoomConnection(args ...any) {
 	s := args[0].(*socket.Socket)
+	d.rooms.joined(s)
 	c := admit[roomConn](d, s)
 	if c == nil {
 		return
 	}
-	d.rememberRoomNamespace(c.roomID, s.Nsp())
 	ctx, cancel := d.eventCtx()
 	defer cancel()
 	online, err := d.service.EnterRoom(ctx, c.actor, c.roomID, c.connID(s))
