@@ -327,3 +327,26 @@ func TestPasswordChangeEndsEveryLiveConnection(t *testing.T) {
 	anns.expectOnce(t, "still here")
 	bens.expectNothing(t)
 }
+
+// A deleted room cuts everyone's live connections to it, its creator's too.
+func TestDeletedRoomCutsEveryDoor(t *testing.T) {
+	a := newApp(t, "sqlite")
+	owner, eve := a.register("owner"), a.register("eve")
+	room := a.createRoom(owner, "doomed", false)
+	eves := openDoors(t, a, eve, room)
+	owners := openDoors(t, a, owner, room)
+	a.mustJSON("DELETE", fmt.Sprintf("/api/rooms/%d", room), owner.Token, nil, http.StatusOK)
+	eves.expectCut(t, room, "room_deleted")
+	owners.expectCut(t, room, "room_deleted")
+	if online, _ := a.service.OnlineUsers(t.Context(), room); len(online) != 0 {
+		// Presence is left off the hub's goroutine: give it a moment.
+		deadline := time.Now().Add(5 * time.Second)
+		for len(online) != 0 && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+			online, _ = a.service.OnlineUsers(t.Context(), room)
+		}
+		if len(online) != 0 {
+			t.Fatalf("still online in a deleted room: %v", online)
+		}
+	}
+}
