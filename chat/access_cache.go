@@ -7,10 +7,10 @@ import (
 	"github.com/izpochat/server/models"
 )
 
-// DefaultAccessTTL is the room-access cache lifetime the server runs with. It
-// bounds how long a change made by ANOTHER instance (join, leave, privacy,
-// deletion) can go unseen here; changes made through this instance invalidate
-// at once.
+// DefaultAccessTTL is the room-access cache lifetime the server runs with.
+// Leaving, privacy and deletion reach every instance's cache at once as hub
+// events (access_events.go); the TTL bounds only what no event announces (a
+// join elsewhere, an event lost while Redis was down).
 const DefaultAccessTTL = 2 * time.Second
 
 // defaultAccessEntries bounds the cache; past it, expired answers (then all) go.

@@ -243,6 +243,9 @@ func (s *Service) UpdateMe(ctx context.Context, a Actor, in UpdateUserInput) (Us
 		}
 		return UserSelf{}, internal("update user", err)
 	}
+	if in.Password != nil {
+		s.EndSessions(ctx, a.ID, ReasonPasswordChanged)
+	}
 	return s.Me(ctx, a)
 }
 

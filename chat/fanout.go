@@ -25,6 +25,8 @@ type Event struct {
 	At      time.Time `json:"at"`
 	Message *Message  `json:"message,omitempty"`
 	Typing  bool      `json:"typing,omitempty"`
+	// Access is whose access changed (EventAccessChanged, EventSessionsEnded).
+	Access *AccessChange `json:"access,omitempty"`
 	// ExceptConn is the connection that caused the event and must not get it back
 	// (typing, user_joined). Empty: everyone.
 	ExceptConn string `json:"except_conn,omitempty"`
@@ -52,6 +54,7 @@ type Hub struct {
 	broker Broker
 
 	mu        sync.RWMutex
+	observers []Listener // the domain's own, run before the doors' (see observe)
 	listeners map[int]Listener
 	next      int
 }
@@ -78,6 +81,14 @@ func (h *Hub) Listen(l Listener) (cancel func()) {
 	}
 }
 
+// observe registers a domain listener that runs before every door's listener,
+// so what it updates (the access cache) is current when a door acts on the event.
+func (h *Hub) observe(l Listener) {
+	h.mu.Lock()
+	h.observers = append(h.observers, l)
+	h.mu.Unlock()
+}
+
 // Start connects the hub to the broker so other instances' events arrive.
 func (h *Hub) Start(ctx context.Context) error {
 	if h.broker == nil {
@@ -101,6 +112,9 @@ func (h *Hub) Publish(ctx context.Context, ev Event) error {
 func (h *Hub) deliver(ev Event) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
+	for _, o := range h.observers {
+		o(ev)
+	}
 	for _, l := range h.listeners {
 		l(ev)
 	}

@@ -48,6 +48,9 @@ func (s *Service) checkAccess(ctx context.Context, a Actor, roomID int64) error 
 		if err != nil {
 			return internal("check room access", err)
 		}
+		// A conversation is private to its two members whatever its flag says
+		// (one may have been flipped before privacy changes were refused).
+		acc.IsPrivate = acc.IsPrivate || acc.Conversation
 		s.access.put(roomID, a.ID, acc, gen)
 	}
 	if acc.IsPrivate && !acc.Member {
@@ -225,6 +228,9 @@ func (s *Service) UpdateRoom(ctx context.Context, a Actor, roomID int64, in Room
 		cols["description"] = d
 	}
 	if in.IsPrivate != nil {
+		if r.DMKey != nil && !*in.IsPrivate {
+			return Room{}, Forbidden("a conversation stays private")
+		}
 		cols["is_private"] = *in.IsPrivate
 	}
 	err = s.store.UpdateRoom(ctx, r.ID, cols)
@@ -232,7 +238,28 @@ func (s *Service) UpdateRoom(ctx context.Context, a Actor, roomID int64, in Room
 	if err != nil {
 		return Room{}, internal("update room", err)
 	}
+	if in.IsPrivate != nil && *in.IsPrivate != r.IsPrivate {
+		s.publishPrivacy(ctx, r.ID, *in.IsPrivate)
+	}
 	return s.Room(ctx, a, r.ID)
+}
+
+// publishPrivacy tells every instance that a room's privacy changed. Made
+// private, it names who keeps access (its members): every other connection
+// there is cut off.
+func (s *Service) publishPrivacy(ctx context.Context, roomID int64, private bool) {
+	if !private {
+		s.publishAccess(ctx, roomID, AccessChange{Reason: ReasonRoomPublic, AllUsers: true})
+		return
+	}
+	keep, err := s.store.MemberIDs(ctx, roomID)
+	if err != nil {
+		// Without the member list nobody is spared: members reconnect, and the
+		// access check lets them back in.
+		s.log.WarnContext(ctx, "room made private: members unknown, cutting every live connection", "room_id", roomID, "err", err)
+		keep = nil
+	}
+	s.publishAccess(ctx, roomID, AccessChange{Reason: ReasonRoomPrivate, AllUsers: true, Keep: keep})
 }
 
 // DeleteRoom removes a room and its messages; creator only.
@@ -249,6 +276,7 @@ func (s *Service) DeleteRoom(ctx context.Context, a Actor, roomID int64) error {
 		}
 		return internal("delete room", err)
 	}
+	s.publishAccess(ctx, r.ID, AccessChange{Reason: ReasonRoomDeleted, AllUsers: true})
 	return nil
 }
 
@@ -260,6 +288,11 @@ func (s *Service) JoinRoom(ctx context.Context, a Actor, roomID int64) error {
 			return Forbidden("a private room cannot be joined without an invitation")
 		}
 		return err
+	}
+	if r.DMKey != nil {
+		// Only its two members can read a conversation, so a reader is one of
+		// them already: nothing to add, nobody else gets in.
+		return nil
 	}
 	err = s.store.AddMember(ctx, r.ID, a.ID)
 	s.access.forgetMember(r.ID, a.ID)
@@ -289,6 +322,10 @@ func (s *Service) LeaveRoom(ctx context.Context, a Actor, roomID int64) error {
 	s.access.forgetMember(r.ID, a.ID)
 	if err != nil {
 		return internal("leave room", err)
+	}
+	if r.IsPrivate || r.DMKey != nil {
+		// Only in a private room does leaving end the right to read.
+		s.publishAccess(ctx, r.ID, AccessChange{Reason: ReasonLeft, Users: []int64{a.ID}})
 	}
 	return nil
 }

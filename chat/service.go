@@ -36,9 +36,9 @@ type Deps struct {
 	Limits   Limits
 	Logger   *slog.Logger
 	// AccessTTL is how long a room-access answer is reused (<= 0: never; the
-	// server uses DefaultAccessTTL). It bounds how late this instance sees
-	// membership or privacy changes made by another instance; its own changes are
-	// seen at once.
+	// server uses DefaultAccessTTL). Access changes of every instance reach the
+	// cache as hub events at once; the TTL only bounds a change whose event was
+	// lost (Redis down).
 	AccessTTL time.Duration
 }
 
@@ -62,6 +62,7 @@ func New(d Deps) *Service {
 	s := &Service{store: d.Store, tokens: d.Tokens, hub: d.Hub, presence: d.Presence, limits: d.Limits, log: d.Logger,
 		access: newAccessCache(d.AccessTTL, defaultAccessEntries, nil)}
 	s.writer = newSequencer(d.Store, s.publish, d.Logger)
+	d.Hub.observe(s.observe)
 	return s
 }
 

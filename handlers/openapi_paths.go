@@ -10,7 +10,14 @@ func apiTags() []obj {
 		{"name": "rooms", "description": "Rooms, membership and messages."},
 		{"name": "conversations", "description": "One-to-one conversations (private two-member rooms)."},
 		{"name": "files", "description": "Uploads."},
-		{"name": "realtime", "description": "Presence and the raw WebSocket."},
+		{"name": "realtime", "description": "Presence and the raw WebSocket. When a user loses access to a room (leaves a private " +
+			"room or conversation, the room becomes private and they are not a member, the room is deleted) or their password " +
+			"changes, every door of every instance stops delivering to their live connections at once and tells them " +
+			"(schema LiveAccessEnded): Socket.IO `/` emits `left_room` {message, room_id, user_id, username, reason} to that " +
+			"socket and `user_left` to the others (a password change: `error` with code `session_ended`, then a namespace " +
+			"disconnect); `/rooms/<id>` emits `error` then disconnects the namespace (client reason `io server disconnect`); the raw " +
+			"WebSocket sends an `error` frame, then closes with 1008. A recovering Socket.IO client gets nothing replayed " +
+			"before it is authenticated, only the rooms it may still read, and nothing at all when it authenticates as another user."},
 	}
 }
 
@@ -99,13 +106,13 @@ func apiOperations() []operation {
 			responses: responses(obj{"201": ok("Created", ref("Room"))}, 400)},
 		{method: "GET", path: "/api/rooms/{id}", tag: "rooms", summary: "A room (private: members only)", auth: authRequired, params: []obj{id},
 			responses: responses(obj{"200": ok("The room", ref("Room"))}, 403, 404)},
-		{method: "PUT", path: "/api/rooms/{id}", tag: "rooms", summary: "Update a room (creator only)", auth: authRequired, params: []obj{id}, body: jsonBody(ref("RoomUpdate")),
+		{method: "PUT", path: "/api/rooms/{id}", tag: "rooms", summary: "Update a room (creator only); a conversation stays private (is_private false: 403); made private, non-members' live connections are cut", auth: authRequired, params: []obj{id}, body: jsonBody(ref("RoomUpdate")),
 			responses: responses(obj{"200": ok("Updated", ref("Room"))}, 400, 403, 404)},
-		{method: "DELETE", path: "/api/rooms/{id}", tag: "rooms", summary: "Delete a room (creator only)", auth: authRequired, params: []obj{id},
+		{method: "DELETE", path: "/api/rooms/{id}", tag: "rooms", summary: "Delete a room (creator only); every live connection to it is cut", auth: authRequired, params: []obj{id},
 			responses: responses(obj{"200": ok("Deleted", ref("RoomResult"))}, 403, 404)},
-		{method: "POST", path: "/api/rooms/{id}/join", tag: "rooms", summary: "Join a room (private rooms: members only)", auth: authRequired, params: []obj{id},
+		{method: "POST", path: "/api/rooms/{id}/join", tag: "rooms", summary: "Join a room (private rooms and conversations: members only)", auth: authRequired, params: []obj{id},
 			responses: responses(obj{"200": ok("Joined", ref("RoomResult"))}, 403, 404)},
-		{method: "POST", path: "/api/rooms/{id}/leave", tag: "rooms", summary: "Leave a room (not the creator)", auth: authRequired, params: []obj{id},
+		{method: "POST", path: "/api/rooms/{id}/leave", tag: "rooms", summary: "Leave a room (not the creator); leaving a private room or conversation cuts the caller's live connections to it", auth: authRequired, params: []obj{id},
 			responses: responses(obj{"200": ok("Left", ref("RoomResult"))}, 400, 403, 404)},
 		{method: "GET", path: "/api/rooms/{id}/members", tag: "rooms", summary: "Members of a room", auth: authRequired, params: []obj{id},
 			responses: responses(obj{"200": ok("Members", arrayOf(ref("User")))}, 403, 404)},
@@ -145,7 +152,8 @@ func apiOperations() []operation {
 			responses: responses(obj{"200": ok("Online users", ref("OnlineUsers"))}, 403, 404)},
 		{method: "GET", path: "/api/ws/{room_id}", tag: "realtime", summary: "Raw WebSocket of a room (JSON frames; token in the query)",
 			params: []obj{pathParam("room_id", "Room id", true), {"name": "token", "in": "query", "required": true, "schema": str(), "description": "JWT"}},
-			responses: obj{"101": obj{"description": "Switching to WebSocket; a bad token or missing room closes with code 1008"},
+			responses: obj{"101": obj{"description": "Switching to WebSocket; a bad token or missing room closes with code 1008; " +
+				"when access ends (see the realtime tag) an error frame (LiveAccessEnded) comes first, then close 1008"},
 				"400": obj{"$ref": "#/components/responses/E400"}}},
 	}
 }

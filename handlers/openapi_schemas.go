@@ -103,6 +103,13 @@ func apiSchemas() obj {
 				"content": str(), "created_at": datetime(),
 			}), {"type": "null"}}},
 		}),
+		"LiveAccessEnded": object([]string{"message", "code", "reason"}, obj{
+			"type":    obj{"const": "error", "description": "On `/rooms/<id>` and the raw WebSocket."},
+			"message": str(),
+			"code":    obj{"enum": []string{"access_revoked", "session_ended"}},
+			"room_id": obj{"type": "integer", "description": "The room access to which ended (absent when every session ended)."},
+			"reason":  obj{"enum": []string{"left", "removed", "room_private", "room_deleted", "user_deleted", "password_changed"}},
+		}),
 		"OnlineUsers": object([]string{"room_id", "online_users", "count"}, obj{
 			"room_id": integer(), "online_users": arrayOf(ref("UserRef")), "count": obj{"type": "integer"},
 		}),

@@ -142,6 +142,13 @@ func (s *Store) Members(ctx context.Context, roomID int64, limit int) ([]User, e
 	return users, translate(err, "members")
 }
 
+// MemberIDs lists the user ids of roomID's members.
+func (s *Store) MemberIDs(ctx context.Context, roomID int64) ([]int64, error) {
+	var ids []int64
+	err := s.with(ctx).Model(&RoomMember{}).Where("room_id = ?", roomID).Order("user_id").Pluck("user_id", &ids).Error
+	return ids, translate(err, "member ids")
+}
+
 // RoomMembership is one member of one room, for building several rooms at once.
 type RoomMembership struct {
 	RoomID int64
@@ -165,9 +172,10 @@ func (s *Store) MembersOfRooms(ctx context.Context, roomIDs []int64) ([]RoomMemb
 
 // RoomAccess is what the read rule needs to know about a room and one user.
 type RoomAccess struct {
-	IsPrivate bool
-	CreatedBy int64
-	Member    bool
+	IsPrivate    bool
+	CreatedBy    int64
+	Member       bool
+	Conversation bool // a one-to-one room (dm_key set)
 }
 
 // Access reads, in one statement, whether roomID is private and whether userID
@@ -178,6 +186,7 @@ func (s *Store) Access(ctx context.Context, roomID, userID int64) (RoomAccess, e
 		return acc, fmt.Errorf("room access: %w", ErrNotFound)
 	}
 	res := s.with(ctx).Raw(`SELECT COALESCE(r.is_private, ?) AS is_private, r.created_by,
+		r.dm_key IS NOT NULL AS conversation,
 		EXISTS (SELECT 1 FROM room_members m WHERE m.room_id = r.id AND m.user_id = ?) AS member
 		FROM rooms r WHERE r.id = ?`, false, userID, roomID).Scan(&acc)
 	if res.Error != nil {

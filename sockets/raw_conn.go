@@ -26,9 +26,11 @@ type rawConn struct {
 	out          chan []byte
 	done         chan struct{}
 	closeOnce    sync.Once
-	// closeFrame is the close frame the writer sends before closing (if any).
+	// closeFrame is the close frame the writer sends before closing (if any),
+	// lastFrame a frame it sends just before that (the reason, in JSON).
 	mu         sync.Mutex
 	closeFrame []byte
+	lastFrame  []byte
 }
 
 // send queues a frame; it never blocks. A full queue drops the client.
@@ -68,6 +70,26 @@ func (c *rawConn) closeWith(code int, reason string) {
 	})
 }
 
+// closeWithNotice ends the connection with one last frame, then the close
+// frame: what was still queued before it is dropped.
+func (c *rawConn) closeWithNotice(notice []byte, code int, reason string) {
+	c.closeOnce.Do(func() {
+		c.mu.Lock()
+		c.lastFrame = notice
+		c.closeFrame = ws.FormatCloseMessage(code, closeReason(reason))
+		c.mu.Unlock()
+		close(c.done)
+	})
+}
+
+// closeReason cuts a close frame's reason to what fits (123 bytes).
+func closeReason(reason string) string {
+	if len(reason) > 120 {
+		return reason[:120]
+	}
+	return reason
+}
+
 // writeLoop writes queued frames until the connection is done, pinging the
 // client every pingEvery so a vanished peer is noticed.
 func (c *rawConn) writeLoop(pingEvery time.Duration) {
@@ -90,8 +112,11 @@ func (c *rawConn) writeLoop(pingEvery time.Duration) {
 			}
 		case <-c.done:
 			c.mu.Lock()
-			frame := c.closeFrame
+			frame, last := c.closeFrame, c.lastFrame
 			c.mu.Unlock()
+			if last != nil {
+				_ = c.write(ws.TextMessage, last)
+			}
 			if frame != nil {
 				_ = c.conn.WriteControl(ws.CloseMessage, frame, time.Now().Add(time.Second))
 			}

@@ -242,6 +242,9 @@ func (d *rawDoor) render(ev chat.Event) {
 		view, kind = presenceOf("user_joined", ev), "user_joined"
 	case chat.EventUserLeft:
 		view, kind = presenceOf("user_left", ev), "user_left"
+	case chat.EventAccessChanged, chat.EventSessionsEnded:
+		d.revoke(ev)
+		return
 	default:
 		return
 	}

@@ -3,7 +3,6 @@ package sockets
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -339,25 +338,13 @@ func (a *recoveryAdapter) RestoreSession(pid socket.PrivateSessionId, offset str
 	if last+1 < first || last > a.seq {
 		return nil, nil // packets after offset were already dropped, or offset is foreign
 	}
-	rooms := map[socket.Room]bool{}
-	if kept.session.Rooms != nil {
-		for _, r := range kept.session.Rooms.Keys() {
-			rooms[r] = true
-		}
-	}
-	missed := []any{}
-	for i := sort.Search(packets.len(), func(i int) bool { return packets.at(i).seq > last }); i < packets.len(); i++ {
-		k := packets.at(i)
-		if !reaches(k, rooms) {
-			continue
-		}
-		packet, ok := k.missedPacket(a.offsetOf(k.seq))
-		if !ok {
-			return nil, nil
-		}
-		missed = append(missed, packet)
-	}
-	return &socket.Session{SessionToPersist: kept.session, MissedPackets: missed}, nil
+	// Nothing is replayed and no room is joined yet: the library would do both
+	// before the namespace middleware authenticates the socket. The session's
+	// state waits in the socket's data until the door has authenticated and
+	// re-authorized it (resume, sio_recovery_resume.go).
+	pending := &pendingRecovery{data: kept.session.Data, last: last, upTo: a.seq}
+	return &socket.Session{SessionToPersist: &socket.SessionToPersist{Sid: kept.session.Sid, Pid: kept.session.Pid,
+		Rooms: types.NewSet[socket.Room](), Data: pending}}, nil
 }
 
 // offsetOf is the recovery offset of the packet numbered seq; parseOffset
@@ -373,24 +360,6 @@ func (a *recoveryAdapter) parseOffset(offset string) (uint64, bool) {
 	}
 	n, err := strconv.ParseUint(rest, 36, 64)
 	return n, err == nil
-}
-
-// reaches reports whether a kept packet was meant for a socket in rooms.
-func reaches(k *keptPacket, rooms map[socket.Room]bool) bool {
-	for _, r := range k.except {
-		if rooms[r] {
-			return false
-		}
-	}
-	if len(k.rooms) == 0 {
-		return true
-	}
-	for _, r := range k.rooms {
-		if rooms[r] {
-			return true
-		}
-	}
-	return false
 }
 
 // withExcept returns opts that also exclude the given sockets.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/zishang520/socket.io/v2/socket"
 
@@ -18,6 +19,12 @@ type mainConn struct {
 	limit  *bucket
 	legacy bool // see legacyClient; read from the handshake, which is then released
 	track  socketTrack
+	// resume is the recovered session this socket takes up once connected
+	// (nil: a fresh socket, or one recovered by another user).
+	resume *pendingRecovery
+	// ended is set when the server ends the socket for an access event: its
+	// presence is then left off the hub listener's goroutine.
+	ended atomic.Bool
 
 	mu    sync.Mutex
 	rooms []int64 // chat rooms this socket is in: a few, so a slice beats a map
@@ -70,15 +77,27 @@ func (d *sioDoor) mainMiddleware(s *socket.Socket, next func(*socket.ExtendedErr
 	}
 	c := &mainConn{actor: actor, limit: newBucket(d.opts.RateLimit.EventsPerSecond, d.opts.RateLimit.Burst),
 		legacy: legacyHandshake(s)}
-	// A recovered socket comes back with its previous state: it is still in its rooms.
-	if prev, _ := s.Data().(*mainConn); prev != nil && prev.actor.ID == actor.ID {
-		c.rooms = prev.joined()
+	// A recovered socket of the same user takes up the rooms it may still
+	// read; recovered by anyone else it gets nothing of the session.
+	if pending, data := pendingOf(s); pending != nil {
+		if prev, _ := data.(*mainConn); prev != nil && prev.actor.ID == actor.ID {
+			c.resume = pending
+			for _, roomID := range prev.joined() {
+				if d.service.CanRead(ctx, actor, roomID) == nil {
+					c.rooms = append(c.rooms, roomID)
+				}
+			}
+		}
 	}
 	s.SetData(c)
 
 	route(d, s, c, c.limit, mainEvents)
 	s.On("disconnect", func(...any) {
 		d.untrackSocket(s, &c.track)
+		if c.ended.Load() {
+			go d.exitAll(s, c)
+			return
+		}
 		d.exitAll(s, c)
 	})
 	next(nil)
@@ -92,13 +111,28 @@ func (d *sioDoor) onMainConnection(args ...any) {
 	}
 	d.emit(s, "connected", connectedView{Message: "Connected to IzpoChat", Sid: string(s.Id()),
 		UserID: c.actor.ID, Username: c.actor.Username})
-	if s.Recovered() {
+	if c.resume != nil {
 		d.reenter(s, c)
 	}
 }
 
-// reenter puts a recovered socket back into the presence of its rooms.
+// reenter puts a recovered socket back into its rooms, replays what it missed
+// there, and enters their presence.
 func (d *sioDoor) reenter(s *socket.Socket, c *mainConn) {
+	joined := c.joined()
+	rooms := make([]socket.Room, len(joined))
+	for i, roomID := range joined {
+		rooms[i] = roomName(roomID)
+	}
+	if !resumeRecovered(s, c.resume, rooms) {
+		// What it missed is gone: a fresh start (it reconnects unrecovered).
+		c.mu.Lock()
+		c.rooms = nil
+		c.mu.Unlock()
+		s.Conn().Close(false)
+		return
+	}
+	c.resume = nil
 	ctx, cancel := d.eventCtx()
 	defer cancel()
 	for _, roomID := range c.joined() {
@@ -128,6 +162,15 @@ func (d *sioDoor) joinRoom(ctx context.Context, s *socket.Socket, c *mainConn, p
 	}
 	c.setJoined(roomID, true)
 	s.Join(roomName(roomID))
+	// Access may have ended between the check and the join, and the access
+	// event found the socket not yet in the room: asked again, now that any
+	// such event has cleared the cached answer.
+	if err := d.service.CanRead(ctx, c.actor, roomID); err != nil {
+		c.setJoined(roomID, false)
+		s.Leave(roomName(roomID))
+		d.service.ExitRoom(ctx, c.actor, roomID, c.connID(s), false)
+		return nil, err
+	}
 	notice := roomNoticeView{Message: c.actor.Username + " has joined the room", RoomID: roomID, UserID: c.actor.ID, Username: c.actor.Username}
 	// joined_room is a Socket.IO-only notice: it goes to the room's sockets on every
 	// instance (the joiner included) through the adapter; user_joined reached every

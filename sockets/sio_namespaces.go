@@ -240,6 +240,19 @@ func (r *roomNamespaces) live(roomID int64) socket.Namespace {
 	return nil
 }
 
+// all is every room namespace that exists.
+func (r *roomNamespaces) all() []socket.Namespace {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	nsps := make([]socket.Namespace, 0, len(r.byRoom))
+	for _, ns := range r.byRoom {
+		if ns.nsp != nil {
+			nsps = append(nsps, ns.nsp)
+		}
+	}
+	return nsps
+}
+
 // count is the number of room namespaces that exist.
 func (r *roomNamespaces) count() int {
 	r.mu.RLock()

@@ -32,6 +32,12 @@ func (d *sioDoor) render(ev chat.Event) {
 	case chat.EventUserLeft:
 		mainName, mainView = "user_left", presenceOf("", ev)
 		roomNsName, roomView = "user_left", presenceOf("user_left", ev)
+	case chat.EventAccessChanged:
+		d.revokeRoom(ev)
+		return
+	case chat.EventSessionsEnded:
+		d.endSessions(ev)
+		return
 	default:
 		return
 	}
@@ -48,8 +54,10 @@ func (d *sioDoor) render(ev chat.Event) {
 		}
 	}
 	if nsp := d.roomNamespace(ev.RoomID); nsp != nil {
-		broadcastLocal(nsp, localBroadcast("", except), roomNsName, roomView)
-		if connectedSockets(nsp) > 0 {
+		// To the room's own Socket.IO room, not to every socket of the
+		// namespace: a socket whose access ended leaves it at once.
+		broadcastLocal(nsp, toRoom, roomNsName, roomView)
+		if hasLocalMembers(nsp, room) {
 			d.opts.Metrics.EventOut(roomNsName)
 			delivered = true
 		}

@@ -3,6 +3,7 @@ package sockets
 import (
 	"context"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/zishang520/socket.io/v2/socket"
 
@@ -16,6 +17,8 @@ type roomConn struct {
 	limit  *bucket
 	legacy bool // see legacyClient; read from the handshake, which is then released
 	track  socketTrack
+	resume *pendingRecovery // as mainConn's
+	ended  atomic.Bool      // as mainConn's
 }
 
 func (c *roomConn) legacyClient() bool    { return c.legacy }
@@ -60,13 +63,29 @@ func (d *sioDoor) roomMiddleware(s *socket.Socket, next func(*socket.ExtendedErr
 	}
 	c := &roomConn{actor: actor, roomID: roomID, limit: newBucket(d.opts.RateLimit.EventsPerSecond, d.opts.RateLimit.Burst),
 		legacy: legacyHandshake(s)}
+	if pending, data := pendingOf(s); pending != nil {
+		if prev, _ := data.(*roomConn); prev != nil && prev.actor.ID == actor.ID && prev.roomID == roomID {
+			c.resume = pending // joins the room, with what it missed, once connected
+		}
+	}
+	if c.resume == nil {
+		// The room's events reach the socket from the moment it is connected.
+		s.Join(roomName(roomID))
+	}
 	s.SetData(c)
 	route(d, s, c, c.limit, roomEvents)
 	s.On("disconnect", func(...any) {
 		d.untrackSocket(s, &c.track)
-		ctx, cancel := d.eventCtx()
-		defer cancel()
-		d.service.ExitRoom(ctx, c.actor, c.roomID, c.connID(s), false)
+		exit := func() {
+			ctx, cancel := d.eventCtx()
+			defer cancel()
+			d.service.ExitRoom(ctx, c.actor, c.roomID, c.connID(s), false)
+		}
+		if c.ended.Load() {
+			go exit()
+		} else {
+			exit()
+		}
 		d.rooms.check(c.roomID) // its last socket gone, the namespace may go
 	})
 	d.rooms.accepted(s)
@@ -87,6 +106,13 @@ func (d *sioDoor) onRoomConnection(args ...any) {
 		d.fail(s, nil, err)
 		s.Disconnect(false)
 		return
+	}
+	if c.resume != nil {
+		if !resumeRecovered(s, c.resume, []socket.Room{roomName(c.roomID)}) {
+			s.Conn().Close(false) // what it missed is gone: a fresh start
+			return
+		}
+		c.resume = nil
 	}
 	d.emit(s, "welcome", welcomeView{Type: "welcome", Message: "Welcome to room " + strconv.FormatInt(c.roomID, 10),
 		RoomID: c.roomID, UserID: c.actor.ID, Username: c.actor.Username, Timestamp: now()})

@@ -224,6 +224,9 @@ func (c *sioClient) readLoop() {
 			c.writeRaw("3")
 		case strings.HasPrefix(s, "42"):
 			c.pushEvent(s)
+		case strings.HasPrefix(s, "41"):
+			// A server DISCONNECT of the namespace, seen as an event by tests.
+			c.events <- sioEvent{Name: "disconnect"}
 		case strings.HasPrefix(s, "43"):
 			rest := c.stripNsp(s[2:])
 			i := strings.IndexByte(rest, '[')

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/izpochat/server/internal/testdb"
+)
+
+// TestClusterAccessEventsReachEveryInstance runs the binary twice on one
+// PostgreSQL schema and a private Redis: B leaves a conversation through
+// instance A, and B's connections on instance B (every door) are cut at once,
+// and instance B's access cache forgets B's access at once (not after its TTL).
+func TestClusterAccessEventsReachEveryInstance(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary twice")
+	}
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		t.Skip("redis-server not installed")
+	}
+	bin := filepath.Join(t.TempDir(), "izpochat")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	rds := startE2ERedis(t)
+	db := testdb.Config(t, "postgres")
+	env := map[string]string{"DATABASE_URL": db.DSN, "REDIS_URL": rds.url(), "JWT_SECRET_KEY": "cluster-access-secret", "LOG_LEVEL": "info"}
+	instA := startInstance(t, bin, "A", env)
+	instB := startInstance(t, bin, "B", env)
+
+	ann, ben := instA.register(t, "ann"), instB.register(t, "ben")
+	conv := instA.call(t, "POST", "/api/conversations", ann.token, map[string]any{"recipient_id": ben.id}, http.StatusCreated)
+	room := int64(conv["room_id"].(float64))
+	messages := fmt.Sprintf("/api/rooms/%d/messages", room)
+
+	annMain := dialE2E(t, instA, "/", ann.token)
+	annMain.joinRoom(t, room)
+	benMain := dialE2E(t, instB, "/", ben.token)
+	benMain.joinRoom(t, room)
+	benNs := dialE2E(t, instB, fmt.Sprintf("/rooms/%d", room), ben.token)
+	benRaw := dialRaw(t, instB, room, ben.token)
+	benRaw.waitEvent(t, "welcome")
+	// ben posts through B: B's access cache now holds "ben may post here".
+	instB.call(t, "POST", messages, ben.token, map[string]any{"content": "hi from B"}, http.StatusCreated)
+	for _, r := range []receiver{annMain, benMain, benNs, benRaw} {
+		expectOnce(t, r, "hi from B")
+	}
+
+	left := time.Now()
+	instA.call(t, "POST", fmt.Sprintf("/api/rooms/%d/leave", room), ben.token, nil, http.StatusOK)
+	if m := benMain.waitEvent(t, "left_room"); m["reason"] != "left" {
+		t.Fatalf("ben on B: left_room %v", m)
+	}
+	if m := benNs.waitEvent(t, "error"); m["code"] != "access_revoked" {
+		t.Fatalf("ben's /rooms on B: error %v", m)
+	}
+	if m := benRaw.waitEvent(t, "error"); m["code"] != "access_revoked" {
+		t.Fatalf("ben's raw on B: error %v", m)
+	}
+	// B's cache was told, well within its TTL (2 s).
+	instB.call(t, "POST", messages, ben.token, map[string]any{"content": "still here?"}, http.StatusForbidden)
+	if d := time.Since(left); d >= 2*time.Second {
+		t.Fatalf("checks took %v, beyond the cache TTL: the test proves nothing", d)
+	}
+
+	instA.call(t, "POST", messages, ann.token, map[string]any{"content": "after ben left"}, http.StatusCreated)
+	expectOnce(t, annMain, "after ben left")
+	for _, r := range []receiver{benMain, benNs, benRaw} {
+		if n := r.count("after ben left"); n != 0 {
+			t.Errorf("%s got a message after ben left", r.label())
+		}
+	}
+	if m := annMain.waitEvent(t, "user_left"); int64(m["user_id"].(float64)) != ben.id {
+		t.Fatalf("ann: user_left %v, want ben", m)
+	}
+}
