@@ -65,7 +65,7 @@ func newSIODoor(ctx context.Context, o Options) *sioDoor {
 		// or its account been deleted meanwhile.
 		csr.SetSkipMiddlewares(false)
 		opts.SetConnectionStateRecovery(csr)
-		recovery := recoveryAdapterBuilder{window: o.SocketIO.RecoveryWindow}
+		recovery := recoveryAdapterBuilder{window: o.SocketIO.RecoveryWindow, maxBytes: o.SocketIO.RecoveryMaxBytes}
 		if o.ClusterAdapter != nil {
 			opts.SetAdapter(clusterRecoveryBuilder{recoveryAdapterBuilder: recovery, base: o.ClusterAdapter})
 		} else {
