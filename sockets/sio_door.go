@@ -50,7 +50,7 @@ func newSIODoor(ctx context.Context, o Options) *sioDoor {
 
 	opts := socket.DefaultServerOptions()
 	opts.SetServeClient(false)
-	opts.SetParser(orderedParser{}) // per-connection FIFO of client events (sio_order.go)
+	opts.SetParser(orderedParser{limit: o.RateLimit}) // per-connection FIFO and budget of client events (sio_order.go)
 	opts.SetAllowEIO3(true)
 	opts.SetTransports(types.NewSet("polling", "websocket"))
 	opts.SetAllowUpgrades(true)

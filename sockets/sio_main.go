@@ -15,7 +15,6 @@ import (
 // (the recovered socket's middleware takes the rooms it was in from it).
 type mainConn struct {
 	actor  chat.Actor
-	limit  *bucket
 	legacy bool // see legacyClient; read from the handshake, which is then released
 	track  socketTrack
 
@@ -68,7 +67,7 @@ func (d *sioDoor) mainMiddleware(s *socket.Socket, next func(*socket.ExtendedErr
 		d.refuse(s, next, err)
 		return
 	}
-	c := &mainConn{actor: actor, limit: newBucket(d.opts.RateLimit.EventsPerSecond, d.opts.RateLimit.Burst),
+	c := &mainConn{actor: actor,
 		legacy: legacyHandshake(s)}
 	// A recovered socket comes back with its previous state: it is still in its rooms.
 	if prev, _ := s.Data().(*mainConn); prev != nil && prev.actor.ID == actor.ID {
@@ -76,7 +75,7 @@ func (d *sioDoor) mainMiddleware(s *socket.Socket, next func(*socket.ExtendedErr
 	}
 	s.SetData(c)
 
-	route(d, s, c, c.limit, mainEvents)
+	route(d, s, c, mainEvents)
 	s.On("disconnect", func(...any) {
 		d.untrackSocket(s, &c.track)
 		d.exitAll(s, c)

@@ -4,6 +4,8 @@ import (
 	"sync/atomic"
 
 	"github.com/zishang520/socket.io-go-parser/v2/parser"
+
+	"github.com/izpochat/server/config"
 )
 
 // socket.io v2.5.0 hands every decoded packet to its socket on a new goroutine
@@ -13,14 +15,23 @@ import (
 // parser's decoder tags each event with a ticket of the connection's sequence,
 // and the event router (sio_order_route.go) runs each event only once every
 // earlier event of that connection has finished.
+//
+// It is also the only place before that goroutine, so the connection's event
+// budget is charged here (sio_decode.go): a packet beyond it never becomes a
+// goroutine, a worker or a ticket, however fast the client sends.
 
-// orderedParser is the library's parser with an event-tagging decoder.
-type orderedParser struct{}
+// orderedParser is the library's parser with an event-tagging, rate-limiting
+// decoder.
+type orderedParser struct {
+	limit config.RateLimit // each connection's inbound event budget
+}
 
 func (orderedParser) NewEncoder() parser.Encoder { return parser.NewEncoder() }
 
 // NewDecoder is called once per Engine.IO connection (socket.io's Client).
-func (orderedParser) NewDecoder() parser.Decoder { return newOrderedDecoder(parser.NewDecoder()) }
+func (p orderedParser) NewDecoder() parser.Decoder {
+	return newOrderedDecoder(parser.NewDecoder(), p.limit)
+}
 
 // orderedDecoder decodes with the library's decoder and appends a ticket to
 // every event's arguments before socket.io sees the packet. It shares the
@@ -31,10 +42,21 @@ type orderedDecoder struct {
 	seq            *eventSequence
 	// reconstructing: a binary packet's attachments are awaited (sio_decode.go).
 	reconstructing atomic.Bool
+	// limit is the connection's event budget; answers bounds the refusals that
+	// are answered (each costs the library's goroutine): at the budget's rate,
+	// after a burst of at least minAnsweredBurst, so a client calling one event
+	// at a time still hears about every refusal. The others are dropped
+	// unanswered: only a flood goes past both.
+	limit, answers *bucket
+	// refuseNext: the packet being decoded by the library's decoder was over
+	// the budget; tag marks it refused instead of giving it a ticket.
+	refuseNext atomic.Bool
 }
 
-func newOrderedDecoder(inner parser.Decoder) *orderedDecoder {
-	d := &orderedDecoder{Decoder: inner, seq: newEventSequence()}
+func newOrderedDecoder(inner parser.Decoder, limit config.RateLimit) *orderedDecoder {
+	d := &orderedDecoder{Decoder: inner, seq: newEventSequence(),
+		limit:   newBucket(limit.EventsPerSecond, limit.Burst),
+		answers: newBucket(limit.EventsPerSecond, max(limit.Burst, minAnsweredBurst))}
 	_ = inner.On("decoded", d.tag)
 	return d
 }
@@ -46,6 +68,14 @@ func (d *orderedDecoder) Destroy() {
 	d.seq.close()
 }
 
+// minAnsweredBurst is the least burst of refusals answered (see answers).
+const minAnsweredBurst = 64
+
+// refusedEvent takes the ticket's place in the arguments of an event over the
+// connection's budget: the router answers it at once, with no worker and no
+// turn (sio_order_route.go).
+type refusedEvent struct{}
+
 func (d *orderedDecoder) tag(args ...any) {
 	if len(args) == 0 {
 		return
@@ -54,9 +84,23 @@ func (d *orderedDecoder) tag(args ...any) {
 	if ok && (packet.Type == parser.BINARY_EVENT || packet.Type == parser.BINARY_ACK) {
 		d.reconstructing.Store(false) // all its attachments arrived
 	}
+	refused := d.refuseNext.Swap(false)
 	if ok && (packet.Type == parser.EVENT || packet.Type == parser.BINARY_EVENT) {
-		if data, ok := packet.Data.([]any); ok && len(data) > 0 {
-			packet.Data = append(data[:len(data):len(data)], d.seq.issue())
+		if data, ok := packet.Data.([]any); ok && len(data) > 0 && !tagged(data) {
+			var mark any = refusedEvent{}
+			if !refused {
+				mark = d.seq.issue()
+			}
+			packet.Data = append(data[:len(data):len(data)], mark)
 		}
 	}
+}
+
+// tagged reports whether our fast decoder already tagged an event's arguments.
+func tagged(data []any) bool {
+	switch data[len(data)-1].(type) {
+	case *orderTicket, refusedEvent:
+		return true
+	}
+	return false
 }

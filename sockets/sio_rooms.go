@@ -13,7 +13,6 @@ import (
 type roomConn struct {
 	actor  chat.Actor
 	roomID int64
-	limit  *bucket
 	legacy bool // see legacyClient; read from the handshake, which is then released
 	track  socketTrack
 }
@@ -58,10 +57,10 @@ func (d *sioDoor) roomMiddleware(s *socket.Socket, next func(*socket.ExtendedErr
 		d.refuse(s, next, err)
 		return
 	}
-	c := &roomConn{actor: actor, roomID: roomID, limit: newBucket(d.opts.RateLimit.EventsPerSecond, d.opts.RateLimit.Burst),
+	c := &roomConn{actor: actor, roomID: roomID,
 		legacy: legacyHandshake(s)}
 	s.SetData(c)
-	route(d, s, c, c.limit, roomEvents)
+	route(d, s, c, roomEvents)
 	s.On("disconnect", func(...any) {
 		d.untrackSocket(s, &c.track)
 		ctx, cancel := d.eventCtx()
