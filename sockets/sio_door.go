@@ -80,6 +80,7 @@ func newSIODoor(ctx context.Context, o Options) *sioDoor {
 	_ = d.io.Engine().On("connection", func(args ...any) {
 		if conn, ok := args[0].(engine.Socket); ok {
 			releaseRequestWhenDone(conn.Request())
+			boundWriteBuffer(conn, o.SocketIO.SendQueue, d.log) // polling's queue (sio_send_queue.go)
 		}
 	})
 	if o.Sessions != nil {
