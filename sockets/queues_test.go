@@ -145,6 +145,7 @@ func TestPollingClientThatNeverReadsIsDropped(t *testing.T) {
 	// The 600 messages of 20 KB (12 MB) it was sent are not kept for it.
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		if after := liveHeap(); after < before+6<<20 {
+			t.Logf("live heap %+d KiB after %d messages of 20 KB", (int64(after)-int64(before))>>10, total)
 			break
 		} else if time.Now().After(deadline) {
 			t.Fatalf("live heap grew by %d MiB while a polling client did not read", (after-before)>>20)
@@ -214,6 +215,7 @@ func TestEventFloodBeyondTheRateLimitSchedulesNothing(t *testing.T) {
 	// The accepted events' workers, the answered refusals' short library
 	// goroutines (at most 64 at once) and the test's own: a few hundred at
 	// most, never one per flooded event.
+	t.Logf("%d goroutines more at the peak of the flood; %d of %d events stored", peak.Load()-int64(baseline), stored, flood)
 	if grown := peak.Load() - int64(baseline); grown > 400 {
 		t.Fatalf("%d goroutines at the peak of a flood of %d events beyond the budget (baseline %d)", grown, flood, baseline)
 	}

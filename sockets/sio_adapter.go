@@ -25,7 +25,7 @@ type recoveryAdapterBuilder struct {
 	// so a busy server keeps a bounded history whatever the window.
 	maxPackets int
 	// maxBytes bounds the bytes they hold, per namespace (0:
-	// DefaultRecoveryMaxBytes): large messages must not multiply the count's
+	// defaultRecoveryMaxBytes): large messages must not multiply the count's
 	// bound by their size.
 	maxBytes int
 }
@@ -34,10 +34,10 @@ type recoveryAdapterBuilder struct {
 // messages/s: enough for a client's brief drop, bounded in memory.
 const defaultMaxKeptPackets = 32768
 
-// DefaultRecoveryMaxBytes bounds each namespace's kept packets at 16 MiB
-// (SOCKETIO_RECOVERY_MAX_BYTES). A usual chat message's frame is 300-600
-// bytes, so at that size the count bound (32,768) is reached first and
-// recovery is as before; only large messages (up to MAX_MESSAGE_LENGTH, whose
+// defaultRecoveryMaxBytes bounds each namespace's kept packets at 16 MiB when
+// none is configured (SOCKETIO_RECOVERY_MAX_MB sets it). A usual chat
+// message's frame is a few hundred bytes, so the count bound (32,768) is
+// reached first and recovery is as before; only large messages (up to MAX_MESSAGE_LENGTH, whose
 // frames reach tens of KiB) meet it, and there it turns a worst case of
 // 32,768 x 30 KiB ~ 1 GiB per namespace into 16 MiB. Per namespace, not in
 // total: a busy namespace cannot evict a quiet one's history, and a namespace
@@ -46,7 +46,7 @@ const defaultMaxKeptPackets = 32768
 // namespace, used only by clients of the FastAPI generation, adds its own 16
 // MiB while it has members. A session whose missed packets were evicted connects
 // non-recovered, and the client fetches the history.
-const DefaultRecoveryMaxBytes = 16 << 20
+const defaultRecoveryMaxBytes = 16 << 20
 
 func (b recoveryAdapterBuilder) New(nsp socket.Namespace) socket.Adapter {
 	var prefix [4]byte
@@ -57,7 +57,7 @@ func (b recoveryAdapterBuilder) New(nsp socket.Namespace) socket.Adapter {
 	}
 	maxBytes := b.maxBytes
 	if maxBytes <= 0 {
-		maxBytes = DefaultRecoveryMaxBytes
+		maxBytes = defaultRecoveryMaxBytes
 	}
 	return &recoveryAdapter{Adapter: socket.NewAdapter(nsp), nsp: nsp, name: nsp.Name(), window: b.window, maxPackets: limit,
 		maxBytes: maxBytes, prefix: hex.EncodeToString(prefix[:]) + "-", sessions: map[socket.PrivateSessionId]keptSession{},

@@ -1,7 +1,6 @@
 package sockets
 
 import (
-	"errors"
 	"log/slog"
 	"sync/atomic"
 
@@ -20,9 +19,6 @@ import (
 // upgrade, the buffer is bounded here by the same rule, from the outside: the
 // engine announces every packet it buffers ("packetCreate") and every batch it
 // hands to the transport ("flush"), so their difference is what waits.
-
-// errSendQueueFull is the reason a connection was dropped for not reading.
-var errSendQueueFull = errors.New("engine write buffer overflow: client not reading")
 
 // boundWriteBuffer drops conn once more than limit packets wait in its engine
 // write buffer. The count stops at the upgrade to websocket, whose transport
