@@ -98,7 +98,7 @@ func TestPollingClientThatNeverReadsIsDropped(t *testing.T) {
 	}()
 	defer close(stopPosting)
 
-	const total = 600
+	const total = 450
 	big := strings.Repeat("x", 20000)
 	published := make(chan time.Duration, 1)
 	go func() {
@@ -122,7 +122,7 @@ func TestPollingClientThatNeverReadsIsDropped(t *testing.T) {
 			t.Fatalf("reading client: message %d has id %v", i, m["id"])
 		}
 	}
-	// Publishing never waited for the stuck client: 120 pauses of 25 ms and
+	// Publishing never waited for the stuck client: 90 pauses of 25 ms and
 	// the work itself (slow under -race), far from a blocked writer's seconds.
 	if d := <-published; d > 20*time.Second {
 		t.Fatalf("publishing %d messages took %v", total, d)
@@ -142,7 +142,7 @@ func TestPollingClientThatNeverReadsIsDropped(t *testing.T) {
 	if logs := a.logs.String(); !strings.Contains(logs, "polling client not reading") {
 		t.Fatalf("drop not logged: %s", logs)
 	}
-	// The 600 messages of 20 KB (12 MB) it was sent are not kept for it.
+	// The 450 messages of 20 KB (9 MB) it was sent are not kept for it.
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		if after := liveHeap(); after < before+6<<20 {
 			t.Logf("live heap %+d KiB after %d messages of 20 KB", (int64(after)-int64(before))>>10, total)
