@@ -74,6 +74,9 @@ type SocketIO struct {
 	MaxPayload     int64         // SOCKETIO_MAX_PAYLOAD bytes, default 1_000_000
 	RecoveryWindow time.Duration // SOCKETIO_RECOVERY_WINDOW, default 2m
 	SendQueue      int           // SOCKET_SEND_QUEUE, default 1024 packets per connection before it is dropped
+	// RecoveryMaxBytes bounds the packets kept for recovery per namespace
+	// (SOCKETIO_RECOVERY_MAX_MB, default 16 MiB).
+	RecoveryMaxBytes int
 }
 
 // RateLimit limits inbound socket events per connection.

@@ -49,11 +49,12 @@ func (c Config) Redacted() map[string]any {
 			"timeout": c.Supabase.Timeout.String(),
 		},
 		"socketio": map[string]any{
-			"ping_interval":   c.SocketIO.PingInterval.String(),
-			"ping_timeout":    c.SocketIO.PingTimeout.String(),
-			"max_payload":     c.SocketIO.MaxPayload,
-			"recovery_window": c.SocketIO.RecoveryWindow.String(),
-			"send_queue":      c.SocketIO.SendQueue,
+			"ping_interval":      c.SocketIO.PingInterval.String(),
+			"ping_timeout":       c.SocketIO.PingTimeout.String(),
+			"max_payload":        c.SocketIO.MaxPayload,
+			"recovery_window":    c.SocketIO.RecoveryWindow.String(),
+			"send_queue":         c.SocketIO.SendQueue,
+			"recovery_max_bytes": c.SocketIO.RecoveryMaxBytes,
 		},
 		"rate_limit": map[string]any{
 			"events_per_second": c.RateLimit.EventsPerSecond,

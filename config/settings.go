@@ -118,6 +118,11 @@ func loadSocketIO(e *env) (SocketIO, error) {
 	if s.SendQueue, err = e.positiveInt("SOCKET_SEND_QUEUE", 1024); err != nil {
 		return SocketIO{}, err
 	}
+	recoveryMB, err := e.positiveInt("SOCKETIO_RECOVERY_MAX_MB", 16)
+	if err != nil {
+		return SocketIO{}, err
+	}
+	s.RecoveryMaxBytes = recoveryMB * megabyte
 	return s, nil
 }
 

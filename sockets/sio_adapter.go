@@ -23,11 +23,29 @@ type recoveryAdapterBuilder struct {
 	// maxPackets bounds the packets kept per namespace (0: defaultMaxKeptPackets),
 	// so a busy server keeps a bounded history whatever the window.
 	maxPackets int
+	// maxBytes bounds the bytes they hold, per namespace (0:
+	// defaultRecoveryMaxBytes): large messages must not multiply the count's
+	// bound by their size.
+	maxBytes int
 }
 
 // defaultMaxKeptPackets keeps about 15 s of a server broadcasting 2,000
 // messages/s: enough for a client's brief drop, bounded in memory.
 const defaultMaxKeptPackets = 32768
+
+// defaultRecoveryMaxBytes bounds each namespace's kept packets at 16 MiB when
+// none is configured (SOCKETIO_RECOVERY_MAX_MB sets it). A usual chat
+// message's frame is a few hundred bytes, so the count bound (32,768) is
+// reached first and recovery is as before; only large messages (up to MAX_MESSAGE_LENGTH, whose
+// frames reach tens of KiB) meet it, and there it turns a worst case of
+// 32,768 x 30 KiB ~ 1 GiB per namespace into 16 MiB. Per namespace, not in
+// total: a busy namespace cannot evict a quiet one's history, and a namespace
+// keeps packets only while it has members or disconnected sessions. Every
+// room's events share "/" and "/socket.io" (32 MiB together); a "/rooms/<id>"
+// namespace, used only by clients of the FastAPI generation, adds its own 16
+// MiB while it has members. A session whose missed packets were evicted connects
+// non-recovered, and the client fetches the history.
+const defaultRecoveryMaxBytes = 16 << 20
 
 func (b recoveryAdapterBuilder) New(nsp socket.Namespace) socket.Adapter {
 	var prefix [4]byte
@@ -36,8 +54,12 @@ func (b recoveryAdapterBuilder) New(nsp socket.Namespace) socket.Adapter {
 	if limit <= 0 {
 		limit = defaultMaxKeptPackets
 	}
+	maxBytes := b.maxBytes
+	if maxBytes <= 0 {
+		maxBytes = defaultRecoveryMaxBytes
+	}
 	return &recoveryAdapter{Adapter: socket.NewAdapter(nsp), nsp: nsp, name: nsp.Name(), window: b.window, maxPackets: limit,
-		prefix: hex.EncodeToString(prefix[:]) + "-", sessions: map[socket.PrivateSessionId]keptSession{},
+		maxBytes: maxBytes, prefix: hex.EncodeToString(prefix[:]) + "-", sessions: map[socket.PrivateSessionId]keptSession{},
 		legacy: map[socket.SocketId]*socket.Socket{}}
 }
 
@@ -50,12 +72,13 @@ type recoveryAdapter struct {
 	name       string // nsp's, read once (the frames and packets carry it)
 	window     time.Duration
 	maxPackets int
+	maxBytes   int    // bound of kept.bytes (0: none)
 	prefix     string // makes offsets of another adapter or instance unrecognisable
 
 	// mu orders recording and sending, so clients receive packets in offset order.
 	mu       sync.Mutex
 	seq      uint64
-	kept     packetQueue // ascending seq, none older than window, at most maxPackets
+	kept     packetQueue // ascending seq, none older than window, at most maxPackets and maxBytes
 	frames   frameEncoder
 	sessions map[socket.PrivateSessionId]keptSession
 
@@ -87,6 +110,7 @@ type keptPacket struct {
 	rooms  []socket.Room
 	except []socket.Room
 	argsAt int32 // where in frame the arguments start
+	size   int32 // the bytes it holds, about (keptSize)
 }
 
 type keptSession struct {
@@ -201,6 +225,8 @@ func (a *recoveryAdapter) record(data []any, to audience) (offset string, frame 
 		k.data = data
 	}
 	k.rooms, k.except = to.rooms, to.except
+	k.size = keptSize(&k)
+	a.kept.makeRoom(int(k.size), a.maxBytes)
 	a.kept.push(k, a.maxPackets)
 	a.kept.dropOld(now.Add(-a.window), a.maxPackets)
 	a.schedulePrune()

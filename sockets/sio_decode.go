@@ -16,7 +16,10 @@ import (
 // (binary events and their attachments, acks, connects, anything it does not
 // accept as it is) to the library's, which then decides as it always has.
 
-// Add decodes one Engine.IO message of the connection.
+// Add decodes one Engine.IO message of the connection. An event or ack over
+// the connection's budget is refused here, before the library could start a
+// goroutine for it: answered (error event, error ack) while answers are within
+// the budget too, else dropped.
 func (d *orderedDecoder) Add(data any) error {
 	err := d.add(data)
 	d.releaseConnect()
@@ -25,11 +28,34 @@ func (d *orderedDecoder) Add(data any) error {
 
 func (d *orderedDecoder) add(data any) error {
 	text := textOf(data)
-	if !d.reconstructing.Load() {
+	reconstructing := d.reconstructing.Load()
+	overBudget := !reconstructing && len(text) > 0 && chargesBudget(text[0]) && !d.limit.allow()
+	if !reconstructing {
 		if p, ok := decodeEventText(text); ok {
+			if overBudget {
+				if !d.answers.allow() {
+					return nil
+				}
+				p.Data = append(p.Data.([]any), refusedEvent{})
+			} else {
+				p.Data = append(p.Data.([]any), d.seq.issue())
+			}
 			d.Decoder.Emit("decoded", p)
 			return nil
 		}
+	}
+	if overBudget {
+		switch text[0] {
+		case byte(parser.ACK):
+			return nil // nothing to answer; the library would only look it up
+		case byte(parser.EVENT):
+			if !d.answers.allow() {
+				return nil
+			}
+		}
+		// A binary packet cannot be dropped before its attachments: it is
+		// decoded and then refused (tag).
+		d.refuseNext.Store(true)
 	}
 	if len(text) > 0 && (text[0] == byte(parser.BINARY_EVENT) || text[0] == byte(parser.BINARY_ACK)) {
 		// Its attachments follow; until the packet is decoded (tag sees it),
@@ -37,11 +63,25 @@ func (d *orderedDecoder) add(data any) error {
 		d.reconstructing.Store(true)
 		if err := d.Decoder.Add(data); err != nil {
 			d.reconstructing.Store(false)
+			d.refuseNext.Store(false)
 			return err
 		}
 		return nil
 	}
-	return d.Decoder.Add(data)
+	err := d.Decoder.Add(data)
+	d.refuseNext.Store(false) // decoded and tagged, or not an event after all
+	return err
+}
+
+// chargesBudget reports whether a packet of this type (its first byte) is
+// charged to the connection's event budget: what the client sends to be
+// handled, not its CONNECT and DISCONNECT.
+func chargesBudget(kind byte) bool {
+	switch kind {
+	case byte(parser.EVENT), byte(parser.ACK), byte(parser.BINARY_EVENT), byte(parser.BINARY_ACK):
+		return true
+	}
+	return false
 }
 
 // textOf is a text message's bytes (nil for binary data).

@@ -6,6 +6,8 @@ import (
 
 	"github.com/zishang520/engine.io/v2/types"
 	"github.com/zishang520/socket.io-go-parser/v2/parser"
+
+	"github.com/izpochat/server/config"
 )
 
 // libraryDecode is what the library's decoder makes of one text message: the
@@ -64,7 +66,7 @@ func decodedBy(d *orderedDecoder) *[]*parser.Packet {
 	_ = d.On("decoded", func(args ...any) {
 		p := args[0].(*parser.Packet)
 		if data, ok := p.Data.([]any); ok {
-			_, p.Data = takeTicket(data)
+			_, _, p.Data = takeTicket(data)
 		}
 		got = append(got, p)
 	})
@@ -75,7 +77,7 @@ func decodedBy(d *orderedDecoder) *[]*parser.Packet {
 // the library refuses it, and the binary event still completes; afterwards
 // text events are decoded again.
 func TestOrderedDecoderKeepsBinaryReconstruction(t *testing.T) {
-	d := newOrderedDecoder(parser.NewDecoder())
+	d := newOrderedDecoder(parser.NewDecoder(), config.RateLimit{})
 	got := decodedBy(d)
 	if err := d.Add(types.NewStringBufferString(`51-["file",{"_placeholder":true,"num":0}]`)); err != nil {
 		t.Fatal(err)
@@ -102,5 +104,50 @@ func TestOrderedDecoderKeepsBinaryReconstruction(t *testing.T) {
 	// An event the fast path leaves to the library still arrives.
 	if err := d.Add(types.NewStringBufferString(`2["late",2] trailing`)); err != nil || len(*got) != 3 {
 		t.Fatalf("left to the library: %v, %d packets", err, len(*got))
+	}
+}
+
+// Past the connection's budget, events are marked refused (no ticket) while
+// refusals are answered, then dropped before they are emitted at all; acks
+// past it are dropped. Within the budget, events get their tickets in order.
+func TestOrderedDecoderChargesTheBudgetBeforeEmitting(t *testing.T) {
+	const burst = 5
+	d := newOrderedDecoder(parser.NewDecoder(), config.RateLimit{EventsPerSecond: 0.001, Burst: burst})
+	var tickets, refused, others int
+	_ = d.On("decoded", func(args ...any) {
+		p := args[0].(*parser.Packet)
+		data, _ := p.Data.([]any)
+		if len(data) == 0 {
+			others++
+			return
+		}
+		switch data[len(data)-1].(type) {
+		case *orderTicket:
+			tickets++
+		case refusedEvent:
+			refused++
+		default:
+			others++
+		}
+	})
+	for i := range 500 {
+		packet := `2["typing",{"typing":true}]`
+		if i%2 == 1 {
+			packet = `2["typing",{"typing":true}] ` // left to the library's decoder
+		}
+		if err := d.Add(types.NewStringBufferString(packet)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := d.Add(types.NewStringBufferString(`31[{"ok":true}]`)); err != nil {
+		t.Fatal(err)
+	}
+	if tickets != burst || refused != minAnsweredBurst || others != 0 {
+		t.Fatalf("%d with tickets, %d refused, %d other of 500 events and an ack; want %d, %d, 0",
+			tickets, refused, others, burst, minAnsweredBurst)
+	}
+	// CONNECT is never charged.
+	if err := d.Add(types.NewStringBufferString(`0/rooms/1,{"token":"x"}`)); err != nil || others != 1 {
+		t.Fatalf("CONNECT over the budget: %v, %d emitted", err, others)
 	}
 }

@@ -50,9 +50,9 @@ func newSIODoor(ctx context.Context, o Options) *sioDoor {
 
 	opts := socket.DefaultServerOptions()
 	opts.SetServeClient(false)
-	// Per-connection FIFO of client events (sio_order.go); holds the room
-	// namespace a CONNECT names (sio_namespaces.go).
-	opts.SetParser(orderedParser{rooms: d.rooms})
+	// Per-connection FIFO and budget of client events (sio_order.go); holds
+	// the room namespace a CONNECT names (sio_namespaces.go).
+	opts.SetParser(orderedParser{limit: o.RateLimit, rooms: d.rooms})
 	// Refused and emptied room namespaces are removed, when roomNamespaces
 	// lets the library do it (sio_namespaces.go).
 	opts.SetCleanupEmptyChildNamespaces(true)
@@ -72,7 +72,7 @@ func newSIODoor(ctx context.Context, o Options) *sioDoor {
 		// every CONNECT passes their middleware.)
 		csr.SetSkipMiddlewares(false)
 		opts.SetConnectionStateRecovery(csr)
-		recovery := recoveryAdapterBuilder{window: o.SocketIO.RecoveryWindow}
+		recovery := recoveryAdapterBuilder{window: o.SocketIO.RecoveryWindow, maxBytes: o.SocketIO.RecoveryMaxBytes}
 		if o.ClusterAdapter != nil {
 			adapter = clusterRecoveryBuilder{recoveryAdapterBuilder: recovery, base: o.ClusterAdapter}
 		} else {
@@ -88,6 +88,7 @@ func newSIODoor(ctx context.Context, o Options) *sioDoor {
 	_ = d.io.Engine().On("connection", func(args ...any) {
 		if conn, ok := args[0].(engine.Socket); ok {
 			releaseRequestWhenDone(conn.Request())
+			boundWriteBuffer(conn, o.SocketIO.SendQueue, d.log) // polling's queue (sio_send_queue.go)
 		}
 	})
 	if o.Sessions != nil {

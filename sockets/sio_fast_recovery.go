@@ -6,11 +6,13 @@ import "time"
 // that grows by doubling up to the bound it is given and shrinks when mostly
 // empty: a busy server keeps exactly the bound's worth of entries (the array
 // is scanned by every garbage collection, so it should not be larger than
-// what it holds), an idle one none.
+// what it holds), an idle one none. It also counts the bytes its packets hold,
+// so the adapter can bound them (makeRoom).
 type packetQueue struct {
-	ring []keptPacket
-	head int // index of the oldest packet
-	n    int
+	ring  []keptPacket
+	head  int // index of the oldest packet
+	n     int
+	bytes int // the kept packets' sizes (keptPacket.size)
 }
 
 // minRing is the smallest ring allocated.
@@ -31,6 +33,19 @@ func (q *packetQueue) push(k keptPacket, bound int) {
 	}
 	q.ring[(q.head+q.n)%len(q.ring)] = k
 	q.n++
+	q.bytes += int(k.size)
+}
+
+// makeRoom drops the oldest packets until one of size more bytes fits in
+// maxBytes (<= 0: no byte bound). A packet larger than the bound alone is
+// still kept, alone: the bound is then exceeded by one packet's size.
+func (q *packetQueue) makeRoom(size, maxBytes int) {
+	if maxBytes <= 0 {
+		return
+	}
+	for q.n > 0 && q.bytes+size > maxBytes {
+		q.dropOldest()
+	}
 }
 
 // dropOld drops packets kept before cutoff and the oldest beyond bound.
@@ -50,6 +65,7 @@ func (q *packetQueue) dropOld(cutoff time.Time, bound int) {
 }
 
 func (q *packetQueue) dropOldest() {
+	q.bytes -= int(q.at(0).size)
 	*q.at(0) = keptPacket{} // release the packet's data
 	q.head = (q.head + 1) % len(q.ring)
 	q.n--

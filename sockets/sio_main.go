@@ -16,7 +16,6 @@ import (
 // (the recovered socket's middleware takes the rooms it was in from it).
 type mainConn struct {
 	actor  chat.Actor
-	limit  *bucket
 	legacy bool // see legacyClient; read from the handshake, which is then released
 	track  socketTrack
 	// resume is the recovered session this socket takes up once connected
@@ -75,7 +74,7 @@ func (d *sioDoor) mainMiddleware(s *socket.Socket, next func(*socket.ExtendedErr
 		d.refuse(s, next, err)
 		return
 	}
-	c := &mainConn{actor: actor, limit: newBucket(d.opts.RateLimit.EventsPerSecond, d.opts.RateLimit.Burst),
+	c := &mainConn{actor: actor,
 		legacy: legacyHandshake(s)}
 	// A recovered socket of the same user takes up the rooms it may still
 	// read; recovered by anyone else it gets nothing of the session.
@@ -91,7 +90,7 @@ func (d *sioDoor) mainMiddleware(s *socket.Socket, next func(*socket.ExtendedErr
 	}
 	s.SetData(c)
 
-	route(d, s, c, c.limit, mainEvents)
+	route(d, s, c, mainEvents)
 	s.On("disconnect", func(...any) {
 		d.untrackSocket(s, &c.track)
 		if c.ended.Load() {

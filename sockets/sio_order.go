@@ -4,6 +4,8 @@ import (
 	"sync/atomic"
 
 	"github.com/zishang520/socket.io-go-parser/v2/parser"
+
+	"github.com/izpochat/server/config"
 )
 
 // socket.io v2.5.0 hands every decoded packet to its socket on a new goroutine
@@ -13,17 +15,25 @@ import (
 // parser's decoder tags each event with a ticket of the connection's sequence,
 // and the event router (sio_order_route.go) runs each event only once every
 // earlier event of that connection has finished.
+//
+// It is also the only place before that goroutine, so the connection's event
+// budget is charged here (sio_decode.go): a packet beyond it never becomes a
+// goroutine, a worker or a ticket, however fast the client sends.
 
-// orderedParser is the library's parser with an event-tagging decoder. Its
-// decoder also holds the room namespace a CONNECT names while socket.io
-// handles it (sio_namespaces.go); rooms is nil in tests of the parser alone.
-type orderedParser struct{ rooms *roomNamespaces }
+// orderedParser is the library's parser with an event-tagging, rate-limiting
+// decoder. Its decoder also holds the room namespace a CONNECT names while
+// socket.io handles it (sio_namespaces.go); rooms is nil in tests of the
+// parser alone.
+type orderedParser struct {
+	limit config.RateLimit // each connection's inbound event budget
+	rooms *roomNamespaces
+}
 
 func (orderedParser) NewEncoder() parser.Encoder { return parser.NewEncoder() }
 
 // NewDecoder is called once per Engine.IO connection (socket.io's Client).
 func (p orderedParser) NewDecoder() parser.Decoder {
-	d := newOrderedDecoder(parser.NewDecoder())
+	d := newOrderedDecoder(parser.NewDecoder(), p.limit)
 	d.rooms = p.rooms
 	return d
 }
@@ -37,6 +47,15 @@ type orderedDecoder struct {
 	seq            *eventSequence
 	// reconstructing: a binary packet's attachments are awaited (sio_decode.go).
 	reconstructing atomic.Bool
+	// limit is the connection's event budget; answers bounds the refusals that
+	// are answered (each costs the library's goroutine): at the budget's rate,
+	// after a burst of at least minAnsweredBurst, so a client calling one event
+	// at a time still hears about every refusal. The others are dropped
+	// unanswered: only a flood goes past both.
+	limit, answers *bucket
+	// refuseNext: the packet being decoded by the library's decoder was over
+	// the budget; tag marks it refused instead of giving it a ticket.
+	refuseNext atomic.Bool
 
 	rooms *roomNamespaces
 	// connecting is the room whose namespace a CONNECT being added names (0:
@@ -47,8 +66,10 @@ type orderedDecoder struct {
 	creator    bool
 }
 
-func newOrderedDecoder(inner parser.Decoder) *orderedDecoder {
-	d := &orderedDecoder{Decoder: inner, seq: newEventSequence()}
+func newOrderedDecoder(inner parser.Decoder, limit config.RateLimit) *orderedDecoder {
+	d := &orderedDecoder{Decoder: inner, seq: newEventSequence(),
+		limit:   newBucket(limit.EventsPerSecond, limit.Burst),
+		answers: newBucket(limit.EventsPerSecond, max(limit.Burst, minAnsweredBurst))}
 	_ = inner.On("decoded", d.tag)
 	return d
 }
@@ -68,6 +89,14 @@ func (d *orderedDecoder) Destroy() {
 	d.seq.close()
 }
 
+// minAnsweredBurst is the least burst of refusals answered (see answers).
+const minAnsweredBurst = 64
+
+// refusedEvent takes the ticket's place in the arguments of an event over the
+// connection's budget: the router answers it at once, with no worker and no
+// turn (sio_order_route.go).
+type refusedEvent struct{}
+
 func (d *orderedDecoder) tag(args ...any) {
 	if len(args) == 0 {
 		return
@@ -84,9 +113,23 @@ func (d *orderedDecoder) tag(args ...any) {
 	if ok && (packet.Type == parser.BINARY_EVENT || packet.Type == parser.BINARY_ACK) {
 		d.reconstructing.Store(false) // all its attachments arrived
 	}
+	refused := d.refuseNext.Swap(false)
 	if ok && (packet.Type == parser.EVENT || packet.Type == parser.BINARY_EVENT) {
-		if data, ok := packet.Data.([]any); ok && len(data) > 0 {
-			packet.Data = append(data[:len(data):len(data)], d.seq.issue())
+		if data, ok := packet.Data.([]any); ok && len(data) > 0 && !tagged(data) {
+			var mark any = refusedEvent{}
+			if !refused {
+				mark = d.seq.issue()
+			}
+			packet.Data = append(data[:len(data):len(data)], mark)
 		}
 	}
+}
+
+// tagged reports whether our fast decoder already tagged an event's arguments.
+func tagged(data []any) bool {
+	switch data[len(data)-1].(type) {
+	case *orderTicket, refusedEvent:
+		return true
+	}
+	return false
 }

@@ -16,17 +16,22 @@ type eventHandler[C any] func(d *sioDoor, ctx context.Context, s *socket.Socket,
 type eventTable[C any] map[string]eventHandler[C]
 
 // route makes table the socket's client events, handled one at a time in the
-// order the connection received them, with rate limiting, the `error` event
-// and acks.
+// order the connection received them, with the `error` event and acks. Events
+// over the connection's budget come refused by the decoder (sio_order.go) and
+// are answered at once, on the library's goroutine, with no worker.
 //
 // The router is the socket's event middleware, which socket.io runs on the
 // packet's own goroutine before dispatching; it hands the event to the door's
 // workers (event_workers.go). It never calls next: dispatching would emit the
 // event once more on yet another goroutine, out of order. So client events
 // must be registered here, never with s.On.
-func route[C any](d *sioDoor, s *socket.Socket, c *C, limit *bucket, table eventTable[C]) {
+func route[C any](d *sioDoor, s *socket.Socket, c *C, table eventTable[C]) {
 	s.Use(func(args []any, _ func(error)) {
-		ticket, args := takeTicket(args)
+		ticket, refused, args := takeTicket(args)
+		if refused {
+			refuseEvent(d, s, table, args)
+			return
+		}
 		if ticket != nil {
 			ticket.claim()
 		}
@@ -35,15 +40,14 @@ func route[C any](d *sioDoor, s *socket.Socket, c *C, limit *bucket, table event
 				defer ticket.release()
 				ticket.wait()
 			}
-			handleEvent(d, s, c, limit, table, args)
+			handleEvent(d, s, c, table, args)
 		})
 	})
 }
 
 // handleEvent runs one client event; args are the event name, its arguments
-// and maybe an ack callback. The budget is charged in turn, so of a burst the
-// first events pass and the last are refused.
-func handleEvent[C any](d *sioDoor, s *socket.Socket, c *C, limit *bucket, table eventTable[C], args []any) {
+// and maybe an ack callback.
+func handleEvent[C any](d *sioDoor, s *socket.Socket, c *C, table eventTable[C], args []any) {
 	if len(args) == 0 || !s.Connected() {
 		return
 	}
@@ -54,10 +58,6 @@ func handleEvent[C any](d *sioDoor, s *socket.Socket, c *C, limit *bucket, table
 		return // unknown events were never answered; they still take their turn
 	}
 	payload, ack := splitArgs(args[1:])
-	if !limit.allow() {
-		d.fail(s, ack, errRateLimited)
-		return
-	}
 	ctx, cancel := d.eventCtx()
 	defer cancel()
 	result, err := h(d, ctx, s, c, payload, ack != nil)
@@ -74,15 +74,33 @@ func handleEvent[C any](d *sioDoor, s *socket.Socket, c *C, limit *bucket, table
 	}
 }
 
-// takeTicket removes the decoder's ticket from an event's arguments; it sits
-// last, or just before the ack callback socket.io appends.
-func takeTicket(args []any) (*orderTicket, []any) {
+// refuseEvent answers an event the decoder refused as over the connection's
+// budget (unknown events were never answered, refused or not).
+func refuseEvent[C any](d *sioDoor, s *socket.Socket, table eventTable[C], args []any) {
+	if len(args) == 0 || !s.Connected() {
+		return
+	}
+	name, _ := args[0].(string)
+	d.opts.Metrics.EventIn(name)
+	if _, ok := table[name]; !ok {
+		return
+	}
+	_, ack := splitArgs(args[1:])
+	d.fail(s, ack, errRateLimited)
+}
+
+// takeTicket removes the decoder's mark from an event's arguments: its ticket,
+// or refusedEvent. It sits last, or just before the ack callback socket.io
+// appends.
+func takeTicket(args []any) (ticket *orderTicket, refused bool, rest []any) {
 	for i := len(args) - 1; i >= 0 && i >= len(args)-2; i-- {
-		if t, ok := args[i].(*orderTicket); ok {
+		t, isTicket := args[i].(*orderTicket)
+		_, isRefused := args[i].(refusedEvent)
+		if isTicket || isRefused {
 			out := make([]any, 0, len(args)-1)
 			out = append(out, args[:i]...)
-			return t, append(out, args[i+1:]...)
+			return t, isRefused, append(out, args[i+1:]...)
 		}
 	}
-	return nil, args
+	return nil, false, args
 }

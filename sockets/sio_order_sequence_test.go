@@ -110,8 +110,8 @@ func TestTakeTicket(t *testing.T) {
 		"without ack": {"send_message", map[string]any{"a": 1}, tk},
 		"with ack":    {"send_message", map[string]any{"a": 1}, tk, ack},
 	} {
-		got, rest := takeTicket(args)
-		if got != tk || len(rest) != len(args)-1 || rest[0] != "send_message" {
+		got, refused, rest := takeTicket(args)
+		if got != tk || refused || len(rest) != len(args)-1 || rest[0] != "send_message" {
 			t.Fatalf("%s: ticket %v, rest %v", name, got, rest)
 		}
 		for _, a := range rest {
@@ -121,10 +121,13 @@ func TestTakeTicket(t *testing.T) {
 		}
 	}
 	// Without a ticket (no ordered decoder), the arguments pass unchanged.
-	if got, rest := takeTicket([]any{"typing", map[string]any{}}); got != nil || len(rest) != 2 {
+	if got, refused, rest := takeTicket([]any{"typing", map[string]any{}}); got != nil || refused || len(rest) != 2 {
 		t.Fatalf("untagged args: ticket %v, rest %v", got, rest)
 	}
-	if got, rest := takeTicket(nil); got != nil || rest != nil {
+	if _, refused, rest := takeTicket([]any{"typing", refusedEvent{}, ack}); !refused || len(rest) != 2 {
+		t.Fatalf("refused event: %v, rest %v", refused, rest)
+	}
+	if got, _, rest := takeTicket(nil); got != nil || rest != nil {
 		t.Fatalf("no args: ticket %v, rest %v", got, rest)
 	}
 }

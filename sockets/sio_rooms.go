@@ -14,7 +14,6 @@ import (
 type roomConn struct {
 	actor  chat.Actor
 	roomID int64
-	limit  *bucket
 	legacy bool // see legacyClient; read from the handshake, which is then released
 	track  socketTrack
 	resume *pendingRecovery // as mainConn's
@@ -61,7 +60,7 @@ func (d *sioDoor) roomMiddleware(s *socket.Socket, next func(*socket.ExtendedErr
 		d.refuse(s, next, err)
 		return
 	}
-	c := &roomConn{actor: actor, roomID: roomID, limit: newBucket(d.opts.RateLimit.EventsPerSecond, d.opts.RateLimit.Burst),
+	c := &roomConn{actor: actor, roomID: roomID,
 		legacy: legacyHandshake(s)}
 	if pending, data := pendingOf(s); pending != nil {
 		if prev, _ := data.(*roomConn); prev != nil && prev.actor.ID == actor.ID && prev.roomID == roomID {
@@ -73,7 +72,7 @@ func (d *sioDoor) roomMiddleware(s *socket.Socket, next func(*socket.ExtendedErr
 		s.Join(roomName(roomID))
 	}
 	s.SetData(c)
-	route(d, s, c, c.limit, roomEvents)
+	route(d, s, c, roomEvents)
 	s.On("disconnect", func(...any) {
 		d.untrackSocket(s, &c.track)
 		exit := func() {
