@@ -22,6 +22,10 @@ func TestRequestRatesDefaults(t *testing.T) {
 	if !reflect.DeepEqual(cfg.Rates, want) {
 		t.Fatalf("Rates = %+v, want %+v", cfg.Rates, want)
 	}
+	// The start-up log says which limits are in force.
+	if got := cfg.Redacted()["rates"].(map[string]any)["login_per_account"]; got != "10/1m0s" {
+		t.Errorf("Redacted rates login_per_account = %v", got)
+	}
 	// What the Angular app does stays far inside them: posting at typing speed
 	// from several tabs (one message a second at most), a reconnect per tab.
 	if per := cfg.Rates.PostPerUser.Per / time.Duration(cfg.Rates.PostPerUser.Burst); per > time.Second/2 {
