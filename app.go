@@ -11,6 +11,7 @@ import (
 
 	"github.com/izpochat/server/auth"
 	"github.com/izpochat/server/chat"
+	"github.com/izpochat/server/clientip"
 	"github.com/izpochat/server/config"
 	"github.com/izpochat/server/handlers"
 	"github.com/izpochat/server/models"
@@ -63,9 +64,10 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 	}
 	store := models.NewStore(db)
 	deps := handlers.Deps{
-		Config: cfg,
-		Logger: log,
-		Checks: []handlers.Check{{Name: "database", Critical: true, Probe: func(ctx context.Context) error { return models.Ping(ctx, db) }}},
+		Config:   cfg,
+		Logger:   log,
+		ClientIP: clientip.New(cfg.Rates.ProxyHops),
+		Checks:   []handlers.Check{{Name: "database", Critical: true, Probe: func(ctx context.Context) error { return models.Ping(ctx, db) }}},
 	}
 
 	cluster, err := wireCluster(ctx, cfg, log)
@@ -81,8 +83,10 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 		Presence: cluster.presence,
 		Limits:   chat.Limits{MaxMessageLength: cfg.MaxMessageLength},
 		// Changes on this instance are seen at once; other instances' within the TTL.
-		AccessTTL: chat.DefaultAccessTTL,
-		Logger:    log,
+		AccessTTL:  chat.DefaultAccessTTL,
+		Logger:     log,
+		RateLimits: rateLimits(cfg.Rates),
+		Limiter:    limiter(cfg, cluster),
 	})
 	deps.Chat = service
 
@@ -101,7 +105,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 	a.add(metrics.part, &deps)
 	deps.Metrics, deps.HTTPMetrics = metrics.handler, metrics.http
 
-	sockets, err := wireSockets(ctx, cfg, log, service, cluster, metrics.recorder)
+	sockets, err := wireSockets(ctx, cfg, log, service, cluster, metrics.recorder, deps.ClientIP)
 	if err != nil {
 		return nil, err
 	}

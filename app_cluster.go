@@ -23,6 +23,8 @@ type clusterPart struct {
 	// sessions routes Engine.IO requests to the instance holding their session,
 	// so polling works without sticky sessions; nil: one instance.
 	sessions *cluster.SessionRoutes
+	// rateLimiter shares rate limits between instances; nil: one instance.
+	rateLimiter *cluster.RateLimiter
 }
 
 func wireCluster(ctx context.Context, cfg config.Config, log *slog.Logger) (clusterPart, error) {
@@ -40,6 +42,7 @@ func wireCluster(ctx context.Context, cfg config.Config, log *slog.Logger) (clus
 	adapter := cluster.NewSocketIOAdapter(ctx, rdb, cluster.SocketIOAdapterOptions{Logger: log})
 	sessions := cluster.NewSessionRoutes(rdb, cfg.InstanceAddr, cluster.SessionRoutesOptions{TTL: cfg.PresenceTTL, Logger: log})
 	sessions.Start(ctx)
+	rateLimiter := cluster.NewRateLimiter(rdb, chat.NewLocalLimiter(cfg.Rates.MaxKeys), cluster.RateLimiterOptions{Logger: log})
 	log.Info("cluster mode: joined through Redis", "instance_addr", cfg.InstanceAddr)
 	return clusterPart{
 		part: part{
@@ -53,5 +56,6 @@ func wireCluster(ctx context.Context, cfg config.Config, log *slog.Logger) (clus
 		presence:        presence,
 		socketIOAdapter: adapter,
 		sessions:        sessions,
+		rateLimiter:     rateLimiter,
 	}, nil
 }

@@ -34,6 +34,7 @@ type RegisterInput struct {
 	Email    string
 	Password string
 	FullName string
+	ClientIP string // for rate limits; "" when unknown
 }
 
 // LoginInput identifies by email or username.
@@ -41,6 +42,7 @@ type LoginInput struct {
 	Email    string
 	Username string
 	Password string
+	ClientIP string // for rate limits; "" when unknown
 }
 
 // UpdateUserInput changes the given fields (nil: unchanged).
@@ -87,6 +89,9 @@ func validateFullName(n string) error {
 
 // Register creates an account and signs it in.
 func (s *Service) Register(ctx context.Context, in RegisterInput) (Session, error) {
+	if err := s.limitRegister(ctx, in); err != nil {
+		return Session{}, err
+	}
 	in.Username = strings.TrimSpace(in.Username)
 	in.Email = strings.TrimSpace(in.Email)
 	in.FullName = strings.TrimSpace(in.FullName)
@@ -124,6 +129,9 @@ func (s *Service) duplicateUserError(ctx context.Context, username string, excep
 func (s *Service) Login(ctx context.Context, in LoginInput) (Session, error) {
 	if in.Password == "" || (in.Email == "" && in.Username == "") {
 		return Session{}, Invalid("email (or username) and password are required")
+	}
+	if err := s.limitLogin(ctx, in); err != nil {
+		return Session{}, err
 	}
 	var (
 		u   *models.User

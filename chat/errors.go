@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Kind classifies a domain error; each door maps it to its own answer
@@ -34,6 +35,9 @@ type Error struct {
 	Kind    Kind
 	Message string
 	Err     error
+	// RetryAfter, when set, is how long the client should wait before trying
+	// again (a rate limit).
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -87,4 +91,24 @@ func PublicMessage(err error) string {
 		return e.Message
 	}
 	return "internal error"
+}
+
+// RetryAfterOf is how long the client should wait before trying again; 0 when
+// err does not say.
+func RetryAfterOf(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
+}
+
+// RetryAfterSeconds is RetryAfterOf in whole seconds, rounded up (0: not said),
+// as HTTP's Retry-After wants it.
+func RetryAfterSeconds(err error) int64 {
+	d := RetryAfterOf(err)
+	if d <= 0 {
+		return 0
+	}
+	return max(1, int64((d+time.Second-1)/time.Second))
 }

@@ -75,6 +75,9 @@ func normalizeContent(content string, max int, hasFile bool) (string, error) {
 // PostMessage stores a message from the actor in a room they may post in, then
 // hands it to the fan-out for every door. This is the one path every door uses.
 func (s *Service) PostMessage(ctx context.Context, a Actor, roomID int64, in PostInput) (Message, error) {
+	if err := s.limitPost(ctx, a); err != nil {
+		return Message{}, err
+	}
 	content, err := normalizeContent(in.Content, s.limits.MaxMessageLength, in.FileID != nil)
 	if err != nil {
 		return Message{}, err

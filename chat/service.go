@@ -25,6 +25,8 @@ type Service struct {
 	log      *slog.Logger
 	writer   *sequencer
 	access   *accessCache
+	limiter  Limiter
+	rates    RateLimits
 }
 
 // Deps are what the domain needs from the outside.
@@ -40,6 +42,10 @@ type Deps struct {
 	// cache as hub events at once; the TTL only bounds a change whose event was
 	// lost (Redis down).
 	AccessTTL time.Duration
+	// RateLimits are what clients may do how often (zero rules: unlimited);
+	// Limiter counts it (nil: an in-process LocalLimiter).
+	RateLimits RateLimits
+	Limiter    Limiter
 }
 
 // New builds the domain core.
@@ -59,8 +65,11 @@ func New(d Deps) *Service {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
+	if d.Limiter == nil {
+		d.Limiter = NewLocalLimiter(0)
+	}
 	s := &Service{store: d.Store, tokens: d.Tokens, hub: d.Hub, presence: d.Presence, limits: d.Limits, log: d.Logger,
-		access: newAccessCache(d.AccessTTL, defaultAccessEntries, nil)}
+		access: newAccessCache(d.AccessTTL, defaultAccessEntries, nil), limiter: d.Limiter, rates: d.RateLimits}
 	s.writer = newSequencer(d.Store, s.publish, d.Logger)
 	d.Hub.observe(s.observe)
 	return s

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -59,8 +60,14 @@ type UploadBatch struct {
 	finished bool
 }
 
-// Begin starts an upload by the actor.
-func (u *Uploads) Begin(a Actor) *UploadBatch { return &UploadBatch{u: u, actor: a} }
+// Begin starts an upload by the actor, charged to their upload rate limit
+// before a byte of it is read.
+func (u *Uploads) Begin(ctx context.Context, a Actor) (*UploadBatch, error) {
+	if err := u.svc.limit(ctx, u.svc.rates.UploadPerUser, keyUploadUser+strconv.FormatInt(a.ID, 10)); err != nil {
+		return nil, err
+	}
+	return &UploadBatch{u: u, actor: a}, nil
+}
 
 // SetRoom attaches the batch to a room the actor may post in; checked at once, so
 // a refused room stops the upload before (more) bytes are stored.

@@ -185,7 +185,10 @@ func TestFileBatchConsistency(t *testing.T) {
 
 		// Storage fails → no row; timeouts and failures are 504 and 502 kinds.
 		for err, kind := range map[error]Kind{storage.ErrTimeout: KindTimeout, storage.ErrUpstream: KindBadGateway, errors.New("disk full"): KindInternal} {
-			b := NewUploads(e.svc, failingStore{err: fmt.Errorf("put: %w", err)}, UploadLimits{}).Begin(e.ann)
+			b, berr := NewUploads(e.svc, failingStore{err: fmt.Errorf("put: %w", err)}, UploadLimits{}).Begin(ctx, e.ann)
+			if berr != nil {
+				t.Fatal(berr)
+			}
 			if err := b.Add(ctx, "a.png", strings.NewReader("\x89PNG\r\n\x1a\nxx")); KindOf(err) != kind {
 				t.Errorf("storage %v: got %v", err, KindOf(err))
 			}
@@ -200,7 +203,10 @@ func TestFileBatchConsistency(t *testing.T) {
 		}
 
 		// Row insert fails (the table is gone) → the stored objects are removed.
-		b := uploads.Begin(e.ann)
+		b, err := uploads.Begin(ctx, e.ann)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := b.Add(ctx, "a.png", strings.NewReader("\x89PNG\r\n\x1a\nxx")); err != nil {
 			t.Fatal(err)
 		}

@@ -60,6 +60,17 @@ func (c Config) Redacted() map[string]any {
 			"events_per_second": c.RateLimit.EventsPerSecond,
 			"burst":             c.RateLimit.Burst,
 		},
+		"rates": map[string]any{
+			"login_per_ip":         c.Rates.LoginPerIP.String(),
+			"login_per_account":    c.Rates.LoginPerAccount.String(),
+			"register_per_ip":      c.Rates.RegisterPerIP.String(),
+			"register_per_account": c.Rates.RegisterPerAccount.String(),
+			"post_per_user":        c.Rates.PostPerUser.String(),
+			"upload_per_user":      c.Rates.UploadPerUser.String(),
+			"connect_per_ip":       c.Rates.ConnectPerIP.String(),
+			"max_keys":             c.Rates.MaxKeys,
+			"proxy_hops":           c.Rates.ProxyHops,
+		},
 		"gc": map[string]any{
 			"percent":      c.GC.Percent,
 			"min_headroom": c.GC.MinHeadroom,

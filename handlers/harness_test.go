@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -56,6 +57,19 @@ func withMaxMessageLength(n int) harnessOption {
 	return func(c *config.Config) { c.MaxMessageLength = n }
 }
 
+// withRates sets the per-IP and per-user rate limits (the harness has none).
+func withRates(r config.RequestRates) harnessOption {
+	return func(c *config.Config) { c.Rates = r }
+}
+
+// chatRates is the configured rates as the domain's rules, as app.go converts them.
+func chatRates(r config.RequestRates) chat.RateLimits {
+	rule := func(r config.Rate) chat.Rule { return chat.Rule{Burst: r.Burst, Per: r.Per} }
+	return chat.RateLimits{LoginPerIP: rule(r.LoginPerIP), LoginPerAccount: rule(r.LoginPerAccount),
+		RegisterPerIP: rule(r.RegisterPerIP), RegisterPerAccount: rule(r.RegisterPerAccount),
+		PostPerUser: rule(r.PostPerUser), UploadPerUser: rule(r.UploadPerUser), ConnectPerIP: rule(r.ConnectPerIP)}
+}
+
 func newHarness(t *testing.T, db *gorm.DB, opts ...harnessOption) *harness {
 	t.Helper()
 	cfg := config.Config{Version: "test", MaxMessageLength: 5000, TokenTTL: time.Hour, JWTSecret: testSecret}
@@ -83,7 +97,8 @@ func newHarness(t *testing.T, db *gorm.DB, opts ...harnessOption) *harness {
 		Limits: chat.Limits{MaxMessageLength: cfg.MaxMessageLength},
 		// As app.go runs it: the access cache on, so every REST test also proves
 		// that membership and privacy changes are honoured at once.
-		AccessTTL: chat.DefaultAccessTTL,
+		AccessTTL:  chat.DefaultAccessTTL,
+		RateLimits: chatRates(cfg.Rates),
 	})
 	handler := handlers.NewServer(handlers.Deps{
 		Config: cfg,
@@ -121,6 +136,7 @@ type req struct {
 	Body    any
 	Type    string // Content-Type; defaults to application/json when Body is set
 	Headers map[string]string
+	From    string // the loopback address to send from (default 127.0.0.1)
 }
 
 func (h *harness) send(r req) response {
@@ -157,6 +173,11 @@ func (h *harness) send(r req) response {
 		httpReq.Header.Set(k, v)
 	}
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if r.From != "" {
+		dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(r.From)}}
+		client.Transport = &http.Transport{DialContext: dialer.DialContext}
+		defer client.CloseIdleConnections()
+	}
 	res, err := client.Do(httpReq)
 	if err != nil {
 		h.t.Fatalf("%s %s: %v", r.Method, r.Path, err)

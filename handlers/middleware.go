@@ -36,7 +36,7 @@ func requestID() gin.HandlerFunc {
 }
 
 // accessLog writes one structured line per request.
-func accessLog(log *slog.Logger) gin.HandlerFunc {
+func accessLog(log *slog.Logger, clientIP func(*http.Request) string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
@@ -51,7 +51,7 @@ func accessLog(log *slog.Logger) gin.HandlerFunc {
 		log.Log(c.Request.Context(), level, "http request",
 			"request_id", c.GetString(requestIDKey), "method", c.Request.Method, "route", route,
 			"path", c.Request.URL.Path, "status", c.Writer.Status(), "duration_ms", float64(time.Since(start).Microseconds())/1000,
-			"bytes", c.Writer.Size(), "remote", c.ClientIP())
+			"bytes", c.Writer.Size(), "remote", clientIP(c.Request))
 	}
 }
 

@@ -77,6 +77,9 @@ func fail(c *gin.Context, log *slog.Logger, err error) {
 		log.ErrorContext(c.Request.Context(), "request failed",
 			"request_id", c.GetString(requestIDKey), "method", c.Request.Method, "path", c.Request.URL.Path, "err", err)
 	}
+	if retry := chat.RetryAfterSeconds(err); retry > 0 {
+		c.Header("Retry-After", strconv.FormatInt(retry, 10))
+	}
 	var ce *chat.Error
 	if !errors.As(err, &ce) && status == http.StatusInternalServerError {
 		abortWith(c, status, "internal error")

@@ -74,7 +74,10 @@ func (h *uploadHandlers) receive(c *gin.Context, announce bool) (_ []chat.Upload
 	if err != nil {
 		return nil, false, chat.Invalid("the request must be multipart/form-data with a file in the field \"file\" or \"files\"")
 	}
-	batch := h.uploads.Begin(actorOf(c))
+	batch, err := h.uploads.Begin(ctx, actorOf(c))
+	if err != nil {
+		return nil, false, err
+	}
 	defer batch.Abort(ctx)
 	fields := 0
 	for {

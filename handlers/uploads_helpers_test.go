@@ -37,12 +37,13 @@ type uploadEnv struct {
 type uploadEnvOptions struct {
 	maxFileBytes int64
 	objects      storage.Store // nil: local disk
+	rates        chat.RateLimits
 }
 
 func newUploadEnv(t *testing.T, db *gorm.DB, o uploadEnvOptions) *uploadEnv {
 	t.Helper()
 	store := models.NewStore(db)
-	svc := chat.New(chat.Deps{Store: store, Tokens: auth.NewTokens([]byte("upload-test-secret-0123456789abcdef"), time.Hour)})
+	svc := chat.New(chat.Deps{Store: store, Tokens: auth.NewTokens([]byte("upload-test-secret-0123456789abcdef"), time.Hour), RateLimits: o.rates})
 	t.Cleanup(svc.Close)
 	env := &uploadEnv{t: t, svc: svc, store: store}
 	var serve http.Handler

@@ -44,7 +44,8 @@ func (s *server) register(c *gin.Context) {
 		fail(c, s.log, chat.Invalid("username, email and password are required"))
 		return
 	}
-	sess, err := s.chat.Register(c.Request.Context(), chat.RegisterInput(req))
+	sess, err := s.chat.Register(c.Request.Context(), chat.RegisterInput{Username: req.Username, Email: req.Email,
+		Password: req.Password, FullName: req.FullName, ClientIP: s.clientIP(c.Request)})
 	if err != nil {
 		fail(c, s.log, err)
 		return
@@ -58,7 +59,8 @@ func (s *server) login(c *gin.Context) {
 		fail(c, s.log, err)
 		return
 	}
-	sess, err := s.chat.Login(c.Request.Context(), chat.LoginInput(req))
+	sess, err := s.chat.Login(c.Request.Context(), chat.LoginInput{Email: req.Email, Username: req.Username,
+		Password: req.Password, ClientIP: s.clientIP(c.Request)})
 	if err != nil {
 		fail(c, s.log, err)
 		return

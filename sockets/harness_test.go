@@ -64,6 +64,11 @@ func withMetrics(m *metrics.Metrics) appOption {
 	return func(o *sockets.Options, _ *config.Config) { o.Metrics = m }
 }
 
+// withRates sets the per-IP and per-user rate limits (the harness has none).
+func withRates(r config.RequestRates) appOption {
+	return func(_ *sockets.Options, c *config.Config) { c.Rates = r }
+}
+
 func withMaxMessageLength(n int) appOption {
 	return func(_ *sockets.Options, c *config.Config) { c.MaxMessageLength = n }
 }
@@ -100,11 +105,12 @@ func newApp(t *testing.T, driver string, opts ...appOption) *app {
 	logs := &logBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	service := chat.New(chat.Deps{
-		Store:  models.NewStore(db),
-		Tokens: auth.NewTokens(cfg.JWTSecret, cfg.TokenTTL),
-		Hub:    testHub(t, cfg), // through Redis with withRedis
-		Limits: chat.Limits{MaxMessageLength: cfg.MaxMessageLength},
-		Logger: log,
+		Store:      models.NewStore(db),
+		Tokens:     auth.NewTokens(cfg.JWTSecret, cfg.TokenTTL),
+		Hub:        testHub(t, cfg), // through Redis with withRedis
+		Limits:     chat.Limits{MaxMessageLength: cfg.MaxMessageLength},
+		Logger:     log,
+		RateLimits: chatRates(cfg.Rates),
 	})
 	so.Service, so.Logger = service, log
 	doors, err := sockets.New(context.Background(), so)
@@ -123,6 +129,14 @@ func newApp(t *testing.T, driver string, opts ...appOption) *app {
 		_ = doors.Close()
 	})
 	return a
+}
+
+// chatRates is the configured rates as the domain's rules, as app.go converts them.
+func chatRates(r config.RequestRates) chat.RateLimits {
+	rule := func(r config.Rate) chat.Rule { return chat.Rule{Burst: r.Burst, Per: r.Per} }
+	return chat.RateLimits{LoginPerIP: rule(r.LoginPerIP), LoginPerAccount: rule(r.LoginPerAccount),
+		RegisterPerIP: rule(r.RegisterPerIP), RegisterPerAccount: rule(r.RegisterPerAccount),
+		PostPerUser: rule(r.PostPerUser), UploadPerUser: rule(r.UploadPerUser), ConnectPerIP: rule(r.ConnectPerIP)}
 }
 
 // user is a registered account.

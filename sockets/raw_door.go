@@ -64,6 +64,9 @@ func (d *rawDoor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(`{"error":"websocket upgrade required","detail":"websocket upgrade required"}`))
 		return
 	}
+	if !admitConnection(d.opts, w, r) {
+		return
+	}
 	conn, err := d.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return // the upgrader has answered

@@ -94,6 +94,7 @@ func newSIODoor(ctx context.Context, o Options) *sioDoor {
 	if o.Sessions != nil {
 		d.handler = d.routeSessions(o.Sessions, d.handler)
 	}
+	d.handler = d.admitSessions(d.handler)
 
 	for _, name := range []string{"/", "/socket.io"} {
 		nsp := d.io.Of(name, nil)

@@ -11,6 +11,18 @@ import { fileURLToPath } from 'node:url';
 
 const artifacts = join(dirname(fileURLToPath(import.meta.url)), '..', '.artifacts');
 
+// generousRateLimits lift the per-IP and per-user rate limits: every suite's
+// clients come from 127.0.0.1 and some act far faster than a person.
+export const generousRateLimits = {
+  LOGIN_RATE_PER_IP: '1000000/1s',
+  LOGIN_RATE_PER_ACCOUNT: '1000000/1s',
+  REGISTER_RATE_PER_IP: '1000000/1s',
+  REGISTER_RATE_PER_ACCOUNT: '1000000/1s',
+  POST_RATE_PER_USER: '1000000/1s',
+  UPLOAD_RATE_PER_USER: '1000000/1s',
+  CONNECT_RATE_PER_IP: '1000000/1s',
+};
+
 export function binary() {
   const bin = process.env.E2E_BIN;
   if (!bin) throw new Error('E2E_BIN is not set: run the suites through e2e/run.mjs (scripts/test)');
@@ -58,6 +70,7 @@ export async function start(site) {
     JWT_SECRET_KEY: site.secret,
     LOG_LEVEL: 'warn',
     LOG_FORMAT: 'text',
+    ...generousRateLimits,
     ...site.extraEnv,
   };
   const child = spawn(binary(), [], { cwd: site.dataDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
