@@ -1,0 +1,167 @@
+package edge
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"time"
+)
+
+var (
+	errBodyTooLarge = errors.New("request body is too large")
+	errTooSlow      = errors.New("request body arrives too slowly")
+)
+
+// servePollPost reads a Socket.IO polling POST whole, within its limit and
+// deadline, before the engine sees it. The engine checks only Content-Length and
+// reads a chunked body without a limit, ignoring read errors (it would decode a
+// cut body as if it were whole), so it is given the complete bytes or nothing.
+func (e *Edge) servePollPost(w http.ResponseWriter, r *http.Request, rc *http.ResponseController, next http.Handler) {
+	h := e.opts.HTTP
+	if tooLarge(w, r, e.opts.MaxPollingBody) {
+		return
+	}
+	if hasBody(r) {
+		_ = rc.SetReadDeadline(time.Now().Add(h.BodyTimeout))
+		body, err := readBounded(r.Body, r.ContentLength, e.opts.MaxPollingBody)
+		if err != nil {
+			w.Header().Set("Connection", "close")
+			switch {
+			case errors.Is(err, errBodyTooLarge):
+				writeError(w, http.StatusRequestEntityTooLarge, "request body is too large")
+			case errors.Is(err, os.ErrDeadlineExceeded):
+				writeError(w, http.StatusRequestTimeout, "request body was not sent in time")
+			default:
+				writeError(w, http.StatusBadRequest, "request body could not be read")
+			}
+			return
+		}
+		// The body is read to its end: the server now watches the connection
+		// for the client going away, and a deadline left here would cut it.
+		_ = rc.SetReadDeadline(time.Time{})
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.ContentLength = int64(len(body))
+		r.TransferEncoding = nil
+	}
+	_ = rc.SetWriteDeadline(time.Now().Add(h.WriteTimeout))
+	next.ServeHTTP(w, r)
+}
+
+// readBounded reads a body of the declared length (<= limit), or of unknown
+// length (-1) up to limit bytes, failing beyond it without reading further.
+func readBounded(body io.Reader, length, limit int64) ([]byte, error) {
+	if length >= 0 {
+		buf := make([]byte, length)
+		if _, err := io.ReadFull(body, buf); err != nil {
+			return nil, fmt.Errorf("read body: %w", err)
+		}
+		return buf, nil
+	}
+	var b bytes.Buffer
+	n, err := b.ReadFrom(io.LimitReader(body, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read body: %w", err)
+	}
+	if n > limit {
+		return nil, errBodyTooLarge
+	}
+	return b.Bytes(), nil
+}
+
+// deadlineBody lifts the body's read deadline once the body is read to its
+// end: past that point the server reads the connection only to notice the
+// client going away, which a deadline would turn into a cancelled request.
+type deadlineBody struct {
+	io.ReadCloser
+	rc   *http.ResponseController
+	done bool
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if errors.Is(err, io.EOF) && !b.done {
+		b.done = true
+		_ = b.rc.SetReadDeadline(time.Time{})
+	}
+	return n, err
+}
+
+// rateBody keeps an upload at a minimum rate: a bucket of waiting time that
+// starts full (window), gains 1/rate seconds per byte received, loses the time
+// spent blocked reading, and never holds more than window. The read deadline is
+// where the bucket runs dry, so a stalled or trickling client is cut within a
+// window. Time the handler spends not reading (storage being slow) costs the
+// client nothing.
+type rateBody struct {
+	io.ReadCloser
+	rc           *http.ResponseController
+	rate         float64 // bytes per second
+	window       time.Duration
+	writeTimeout time.Duration
+	credit       time.Duration
+	done         bool
+}
+
+func newRateBody(body io.ReadCloser, rc *http.ResponseController, rate int64, window, writeTimeout time.Duration) *rateBody {
+	b := &rateBody{ReadCloser: body, rc: rc, rate: float64(rate), window: window, writeTimeout: writeTimeout, credit: window}
+	b.arm(time.Now())
+	return b
+}
+
+// arm sets the read deadline where the credit runs out, and the write deadline
+// one write timeout after it, for the answer.
+func (b *rateBody) arm(now time.Time) {
+	d := now.Add(b.credit)
+	_ = b.rc.SetReadDeadline(d)
+	_ = b.rc.SetWriteDeadline(d.Add(b.writeTimeout))
+}
+
+func (b *rateBody) Read(p []byte) (int, error) {
+	if b.done {
+		return b.ReadCloser.Read(p)
+	}
+	start := time.Now()
+	n, err := b.ReadCloser.Read(p)
+	now := time.Now()
+	b.credit = min(b.window, b.credit-now.Sub(start)+time.Duration(float64(n)/b.rate*float64(time.Second)))
+	switch {
+	case err == nil:
+		b.arm(now)
+	case errors.Is(err, io.EOF):
+		b.done = true
+		_ = b.rc.SetReadDeadline(time.Time{})
+		_ = b.rc.SetWriteDeadline(now.Add(b.writeTimeout))
+	default:
+		b.done = true
+		_ = b.rc.SetWriteDeadline(now.Add(b.writeTimeout))
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			err = fmt.Errorf("%w: %w", errTooSlow, err)
+		}
+	}
+	return n, err
+}
+
+// progressWriter gives every write of a long answer (a stored file) its own
+// deadline: a slow reader is served, one that stops reading is cut.
+type progressWriter struct {
+	http.ResponseWriter
+	rc      *http.ResponseController
+	timeout time.Duration
+}
+
+func (p *progressWriter) WriteHeader(status int) {
+	_ = p.rc.SetWriteDeadline(time.Now().Add(p.timeout))
+	p.ResponseWriter.WriteHeader(status)
+}
+
+func (p *progressWriter) Write(b []byte) (int, error) {
+	_ = p.rc.SetWriteDeadline(time.Now().Add(p.timeout))
+	return p.ResponseWriter.Write(b)
+}
+
+func (p *progressWriter) Flush() { _ = p.rc.Flush() }
+
+func (p *progressWriter) Unwrap() http.ResponseWriter { return p.ResponseWriter }
