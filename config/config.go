@@ -31,7 +31,7 @@ type Config struct {
 	SocketIO         SocketIO
 	RateLimit        RateLimit
 	GC               GC
-	HTTP             HTTP // the HTTP edge's bounds on bodies, time and connections (http.go)
+	HTTP             HTTP          // the HTTP edge's bounds on bodies, time and connections (http.go)
 	MetricsToken     string        // METRICS_TOKEN
 	ShutdownTimeout  time.Duration // SHUTDOWN_TIMEOUT, default 10s
 	InstanceID       string        // INSTANCE_ID, default hostname + "-" + 6 random hex chars
