@@ -50,23 +50,24 @@ func (e *Edge) servePollPost(w http.ResponseWriter, r *http.Request, rc *http.Re
 	next.ServeHTTP(w, r)
 }
 
-// readBounded reads a body of the declared length (<= limit), or of unknown
-// length (-1) up to limit bytes, failing beyond it without reading further.
+// readBounded reads a body of the declared length (<= limit) or of unknown
+// length (-1), failing beyond limit without reading further. The buffer grows
+// as bytes arrive, so a client that declares a large body and sends little
+// makes us hold little.
 func readBounded(body io.Reader, length, limit int64) ([]byte, error) {
-	if length >= 0 {
-		buf := make([]byte, length)
-		if _, err := io.ReadFull(body, buf); err != nil {
-			return nil, fmt.Errorf("read body: %w", err)
-		}
-		return buf, nil
-	}
 	var b bytes.Buffer
+	if length > 0 {
+		b.Grow(int(min(length, 64<<10)))
+	}
 	n, err := b.ReadFrom(io.LimitReader(body, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("read body: %w", err)
 	}
 	if n > limit {
 		return nil, errBodyTooLarge
+	}
+	if length >= 0 && n != length {
+		return nil, fmt.Errorf("read body: %w", io.ErrUnexpectedEOF)
 	}
 	return b.Bytes(), nil
 }
