@@ -18,9 +18,9 @@ type HTTP struct {
 	// polling body (HTTP_BODY_TIMEOUT, default 30s). Uploads keep a minimum
 	// rate instead.
 	BodyTimeout time.Duration
-	// WriteTimeout bounds writing an answer: from the end of the request body
-	// (handling included) for REST, after the wait for a long-polling GET, per
-	// write for file downloads (HTTP_WRITE_TIMEOUT, default 60s).
+	// WriteTimeout bounds each write of an answer (REST, polling, a piece of
+	// a file download); handling time before it is not counted
+	// (HTTP_WRITE_TIMEOUT, default 60s).
 	WriteTimeout time.Duration
 	// MaxJSONBody is the largest body of a REST route other than the uploads
 	// (MAX_JSON_BODY_KB, default 64 KiB, or more when MAX_MESSAGE_LENGTH needs it).

@@ -19,7 +19,7 @@ var (
 // deadline, before the engine sees it. The engine checks only Content-Length and
 // reads a chunked body without a limit, ignoring read errors (it would decode a
 // cut body as if it were whole), so it is given the complete bytes or nothing.
-func (e *Edge) servePollPost(w http.ResponseWriter, r *http.Request, rc *http.ResponseController, next http.Handler) {
+func (e *Edge) servePollPost(w, pw http.ResponseWriter, r *http.Request, rc *http.ResponseController, next http.Handler) {
 	h := e.opts.HTTP
 	if tooLarge(w, r, e.opts.MaxPollingBody) {
 		return
@@ -47,7 +47,7 @@ func (e *Edge) servePollPost(w http.ResponseWriter, r *http.Request, rc *http.Re
 		r.TransferEncoding = nil
 	}
 	_ = rc.SetWriteDeadline(time.Now().Add(h.WriteTimeout))
-	next.ServeHTTP(w, r)
+	next.ServeHTTP(pw, r)
 }
 
 // readBounded reads a body of the declared length (<= limit) or of unknown
@@ -98,26 +98,17 @@ func (b *deadlineBody) Read(p []byte) (int, error) {
 // client nothing.
 type rateBody struct {
 	io.ReadCloser
-	rc           *http.ResponseController
-	rate         float64 // bytes per second
-	window       time.Duration
-	writeTimeout time.Duration
-	credit       time.Duration
-	done         bool
+	rc     *http.ResponseController
+	rate   float64 // bytes per second
+	window time.Duration
+	credit time.Duration
+	done   bool
 }
 
-func newRateBody(body io.ReadCloser, rc *http.ResponseController, rate int64, window, writeTimeout time.Duration) *rateBody {
-	b := &rateBody{ReadCloser: body, rc: rc, rate: float64(rate), window: window, writeTimeout: writeTimeout, credit: window}
-	b.arm(time.Now())
+func newRateBody(body io.ReadCloser, rc *http.ResponseController, rate int64, window time.Duration) *rateBody {
+	b := &rateBody{ReadCloser: body, rc: rc, rate: float64(rate), window: window, credit: window}
+	_ = rc.SetReadDeadline(time.Now().Add(b.credit))
 	return b
-}
-
-// arm sets the read deadline where the credit runs out, and the write deadline
-// one write timeout after it, for the answer.
-func (b *rateBody) arm(now time.Time) {
-	d := now.Add(b.credit)
-	_ = b.rc.SetReadDeadline(d)
-	_ = b.rc.SetWriteDeadline(d.Add(b.writeTimeout))
 }
 
 func (b *rateBody) Read(p []byte) (int, error) {
@@ -130,14 +121,13 @@ func (b *rateBody) Read(p []byte) (int, error) {
 	b.credit = min(b.window, b.credit-now.Sub(start)+time.Duration(float64(n)/b.rate*float64(time.Second)))
 	switch {
 	case err == nil:
-		b.arm(now)
+		_ = b.rc.SetReadDeadline(now.Add(b.credit))
 	case errors.Is(err, io.EOF):
+		// Read to its end: lift the deadline (see deadlineBody).
 		b.done = true
 		_ = b.rc.SetReadDeadline(time.Time{})
-		_ = b.rc.SetWriteDeadline(now.Add(b.writeTimeout))
 	default:
 		b.done = true
-		_ = b.rc.SetWriteDeadline(now.Add(b.writeTimeout))
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			err = fmt.Errorf("%w: %w", errTooSlow, err)
 		}
@@ -145,8 +135,9 @@ func (b *rateBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// progressWriter gives every write of a long answer (a stored file) its own
-// deadline: a slow reader is served, one that stops reading is cut.
+// progressWriter gives every write of an answer its own deadline: a slow reader
+// of a long answer (a stored file) is served, one that stops reading is cut,
+// and the time a handler takes before it writes is not counted.
 type progressWriter struct {
 	http.ResponseWriter
 	rc      *http.ResponseController

@@ -11,12 +11,11 @@ import (
 type route int
 
 const (
-	routeREST     route = iota // JSON (or form) body, a small answer
+	routeREST     route = iota // JSON (or form) body; also file downloads: no body, a long answer
 	routeUpgrade               // websocket: the transport keeps its own deadlines
 	routePollPost              // Socket.IO polling POST
 	routePollGet               // Socket.IO polling GET: may wait up to the ping interval
 	routeUpload                // multipart upload: may be slow, must keep a minimum rate
-	routeDownload              // a stored file: may be long, must keep moving
 )
 
 func routeOf(r *http.Request) route {
@@ -34,8 +33,6 @@ func routeOf(r *http.Request) route {
 		return routeREST
 	case r.Method == http.MethodPost && (trimSlash(p) == "/api/upload" || trimSlash(p) == "/api/uploads"):
 		return routeUpload
-	case (r.Method == http.MethodGet || r.Method == http.MethodHead) && strings.HasPrefix(p, "/uploads/"):
-		return routeDownload
 	}
 	return routeREST
 }
@@ -76,43 +73,43 @@ func (e *Edge) serve(w http.ResponseWriter, r *http.Request, next http.Handler) 
 	h := e.opts.HTTP
 	rc := http.NewResponseController(w)
 	now := time.Now()
-	switch routeOf(r) {
-	case routeUpgrade:
+	kind := routeOf(r)
+	if kind == routeUpgrade {
 		// A deadline left by an earlier request on this connection must not
 		// cut the websocket; its transport sets its own.
 		_ = rc.SetWriteDeadline(time.Time{})
 		next.ServeHTTP(w, r)
+		return
+	}
+	// Every write of the answer gets its own deadline (handling time is not
+	// the client's fault); the one set below covers what the server writes by
+	// itself (100 Continue, an answer without a body).
+	pw := &progressWriter{ResponseWriter: w, rc: rc, timeout: h.WriteTimeout}
+	switch kind {
 	case routePollGet:
 		_ = rc.SetWriteDeadline(now.Add(e.opts.LongPollWait + h.WriteTimeout))
-		next.ServeHTTP(w, r)
 	case routePollPost:
-		e.servePollPost(w, r, rc, next)
+		e.servePollPost(w, pw, r, rc, next)
+		return
 	case routeUpload:
 		if tooLarge(w, r, e.opts.MaxUploadBody) {
 			return
 		}
+		_ = rc.SetWriteDeadline(now.Add(h.UploadRateWindow + h.WriteTimeout))
 		if hasBody(r) {
-			r.Body = newRateBody(http.MaxBytesReader(w, r.Body, e.opts.MaxUploadBody), rc, h.UploadMinRate, h.UploadRateWindow, h.WriteTimeout)
-		} else {
-			_ = rc.SetWriteDeadline(now.Add(h.WriteTimeout))
+			r.Body = newRateBody(http.MaxBytesReader(w, r.Body, e.opts.MaxUploadBody), rc, h.UploadMinRate, h.UploadRateWindow)
 		}
-		next.ServeHTTP(w, r)
-	case routeDownload:
-		_ = rc.SetWriteDeadline(now.Add(h.WriteTimeout))
-		next.ServeHTTP(&progressWriter{ResponseWriter: w, rc: rc, timeout: h.WriteTimeout}, r)
 	default:
 		if tooLarge(w, r, h.MaxJSONBody) {
 			return
 		}
+		_ = rc.SetWriteDeadline(now.Add(h.BodyTimeout + h.WriteTimeout))
 		if hasBody(r) {
 			_ = rc.SetReadDeadline(now.Add(h.BodyTimeout))
-			_ = rc.SetWriteDeadline(now.Add(h.BodyTimeout + h.WriteTimeout))
 			r.Body = &deadlineBody{ReadCloser: http.MaxBytesReader(w, r.Body, h.MaxJSONBody), rc: rc}
-		} else {
-			_ = rc.SetWriteDeadline(now.Add(h.WriteTimeout))
 		}
-		next.ServeHTTP(w, r)
 	}
+	next.ServeHTTP(pw, r)
 }
 
 func hasBody(r *http.Request) bool { return r.Body != nil && r.Body != http.NoBody }
