@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"io"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -182,4 +183,37 @@ func TestEdgeUploadBelowMinimumRateIsCutOff(t *testing.T) {
 		t.Fatalf("an upload at 1 byte/s was still being read after %v (%s), want it cut within ~2s", took, got)
 	}
 	t.Logf("cut after %v: %s", took.Round(time.Millisecond), got)
+}
+
+// A client that stops reading an answer is cut after HTTP_WRITE_TIMEOUT; it
+// used to hold its connection, goroutine and the open file for as long as it liked.
+func TestEdgeReaderThatStopsIsCutOff(t *testing.T) {
+	base, stop, _ := startRun(t, map[string]string{"HTTP_WRITE_TIMEOUT": "1s", "MAX_FILE_MB": "40"})
+	defer stop()
+	token := registerToken(t, base, "reader")
+	const size = 30 << 20
+	body, ct := uploadForm(t, "big.txt", bytes.Repeat([]byte("a"), size))
+	req, _ := http.NewRequest(http.MethodPost, base+"/api/uploads", bytes.NewReader(body))
+	req.Header.Set("Content-Type", ct)
+	req.Header.Set("Authorization", "Bearer "+token)
+	status, up := do(t, req)
+	fileURL, _ := up["file_url"].(string)
+	if status != http.StatusCreated || !strings.HasPrefix(fileURL, "/uploads/") {
+		t.Fatalf("upload: %d %v", status, up)
+	}
+
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", fileURL)
+	time.Sleep(3 * time.Second) // reads nothing for three write timeouts
+	// The socket buffers take a few MiB; the rest is never written.
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	got, _ := io.Copy(io.Discard, conn)
+	if got >= size {
+		t.Fatalf("a reader that stopped for 3 s still got the whole %d MiB answer", size>>20)
+	}
+	t.Logf("cut after %d of %d bytes", got, size)
 }
