@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"io"
 	"fmt"
 	"net"
 	"net/http"
@@ -112,11 +113,16 @@ func getAs(t *testing.T, base, path, client string) int {
 }
 
 // eventually429 waits until client is over its cap.
-func eventually429(t *testing.T, base, client string) {
+func eventually429(t *testing.T, base, client string, ended <-chan error) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for getAs(t, base, "/api/status", client) != http.StatusTooManyRequests {
 		if time.Now().After(deadline) {
+			select {
+			case err := <-ended:
+				t.Fatalf("%s never hit its cap; a long poll ended early: %v", client, err)
+			default:
+			}
 			t.Fatalf("%s never hit its cap", client)
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -132,6 +138,7 @@ func TestEdgeConnectionCapPerClientBehindTrustedProxy(t *testing.T) {
 	defer stop()
 
 	t.Run("long polls", func(t *testing.T) {
+		ended := make(chan error, 2) // a long poll that ends early (it should wait 20 s)
 		for range 2 {
 			req, _ := http.NewRequest(http.MethodGet, base+"/socket.io/?EIO=4&transport=polling", nil)
 			req.Header.Set("X-Forwarded-For", "203.0.113.7")
@@ -139,19 +146,26 @@ func TestEdgeConnectionCapPerClientBehindTrustedProxy(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var buf [512]byte
-			n, _ := resp.Body.Read(buf[:])
+			raw, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
-			sid := strings.Split(strings.Split(string(buf[:n]), `"sid":"`)[1], `"`)[0]
+			parts := strings.Split(string(raw), `"sid":"`)
+			if len(parts) < 2 {
+				t.Fatalf("polling handshake: %d %q", resp.StatusCode, raw)
+			}
+			sid := strings.Split(parts[1], `"`)[0]
 			go func() { // waits for the next ping, 20 s
 				req, _ := http.NewRequest(http.MethodGet, base+"/socket.io/?EIO=4&transport=polling&sid="+sid, nil)
 				req.Header.Set("X-Forwarded-For", "203.0.113.7")
-				if resp, err := http.DefaultClient.Do(req); err == nil {
+				resp, err := http.DefaultClient.Do(req)
+				if err == nil {
+					raw, _ := io.ReadAll(resp.Body)
 					resp.Body.Close()
+					err = fmt.Errorf("%d %q", resp.StatusCode, raw)
 				}
+				ended <- err
 			}()
 		}
-		eventually429(t, base, "203.0.113.7")
+		eventually429(t, base, "203.0.113.7", ended)
 		if s := getAs(t, base, "/api/status", "203.0.113.8"); s != http.StatusOK {
 			t.Fatalf("another client behind the same proxy: %d, want 200", s)
 		}
@@ -172,7 +186,7 @@ func TestEdgeConnectionCapPerClientBehindTrustedProxy(t *testing.T) {
 			conns = append(conns, c)
 		}
 		// The upgrade handler has returned; the websockets still count.
-		eventually429(t, base, "203.0.113.9")
+		eventually429(t, base, "203.0.113.9", nil)
 		for _, c := range conns {
 			c.Close()
 		}
