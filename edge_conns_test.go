@@ -2,8 +2,8 @@ package main
 
 import (
 	"bufio"
-	"io"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -112,11 +112,17 @@ func getAs(t *testing.T, base, path, client string) int {
 	return resp.StatusCode
 }
 
-// eventually429 waits until client is over its cap.
+// eventually429 waits until client is over its cap: three refusals in a row
+// (one request's place is given back just after its answer is sent).
 func eventually429(t *testing.T, base, client string, ended <-chan error) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
-	for getAs(t, base, "/api/status", client) != http.StatusTooManyRequests {
+	for refused := 0; refused < 3; {
+		if getAs(t, base, "/api/status", client) == http.StatusTooManyRequests {
+			refused++
+			continue
+		}
+		refused = 0
 		if time.Now().After(deadline) {
 			select {
 			case err := <-ended:
@@ -139,6 +145,7 @@ func TestEdgeConnectionCapPerClientBehindTrustedProxy(t *testing.T) {
 
 	t.Run("long polls", func(t *testing.T) {
 		ended := make(chan error, 2) // a long poll that ends early (it should wait 20 s)
+		var sids []string
 		for range 2 {
 			req, _ := http.NewRequest(http.MethodGet, base+"/socket.io/?EIO=4&transport=polling", nil)
 			req.Header.Set("X-Forwarded-For", "203.0.113.7")
@@ -152,17 +159,29 @@ func TestEdgeConnectionCapPerClientBehindTrustedProxy(t *testing.T) {
 			if len(parts) < 2 {
 				t.Fatalf("polling handshake: %d %q", resp.StatusCode, raw)
 			}
-			sid := strings.Split(parts[1], `"`)[0]
+			sids = append(sids, strings.Split(parts[1], `"`)[0])
+		}
+		for _, sid := range sids {
 			go func() { // waits for the next ping, 20 s
 				req, _ := http.NewRequest(http.MethodGet, base+"/socket.io/?EIO=4&transport=polling&sid="+sid, nil)
 				req.Header.Set("X-Forwarded-For", "203.0.113.7")
-				resp, err := http.DefaultClient.Do(req)
-				if err == nil {
-					raw, _ := io.ReadAll(resp.Body)
-					resp.Body.Close()
-					err = fmt.Errorf("%d %q", resp.StatusCode, raw)
+				// A request's place is given back just after its answer is
+				// sent, so one sent at once after another may still find
+				// it taken: retried, as a client would.
+				for start := time.Now(); ; {
+					resp, err := http.DefaultClient.Do(req)
+					if err == nil {
+						raw, _ := io.ReadAll(resp.Body)
+						resp.Body.Close()
+						if resp.StatusCode == http.StatusTooManyRequests && time.Since(start) < 5*time.Second {
+							time.Sleep(50 * time.Millisecond)
+							continue
+						}
+						err = fmt.Errorf("%d %q", resp.StatusCode, raw)
+					}
+					ended <- err
+					return
 				}
-				ended <- err
 			}()
 		}
 		eventually429(t, base, "203.0.113.7", ended)
@@ -170,9 +189,7 @@ func TestEdgeConnectionCapPerClientBehindTrustedProxy(t *testing.T) {
 			t.Fatalf("another client behind the same proxy: %d, want 200", s)
 		}
 		// A forged entry left of the proxy's does not move the count elsewhere.
-		if s := getAs(t, base, "/api/status", "198.51.100.1, 203.0.113.7"); s != http.StatusTooManyRequests {
-			t.Fatalf("forged X-Forwarded-For prefix escaped the cap: %d", s)
-		}
+		eventually429(t, base, "198.51.100.1, 203.0.113.7", ended)
 	})
 
 	t.Run("websocket", func(t *testing.T) {
