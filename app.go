@@ -13,6 +13,7 @@ import (
 	"github.com/izpochat/server/chat"
 	"github.com/izpochat/server/clientip"
 	"github.com/izpochat/server/config"
+	"github.com/izpochat/server/edge"
 	"github.com/izpochat/server/handlers"
 	"github.com/izpochat/server/models"
 )
@@ -20,6 +21,7 @@ import (
 // app is everything run wires together, with what must be closed on the way out.
 type app struct {
 	handler http.Handler
+	edge    *edge.Edge // bounds bodies, time and connections; run serves through its listener
 	db      *gorm.DB
 	log     *slog.Logger
 	// drainers run first on shutdown (live connections told to reconnect).
@@ -115,7 +117,8 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 	if err := hub.Start(ctx); err != nil {
 		return nil, fmt.Errorf("start fan-out: %w", err)
 	}
-	a.handler = handlers.NewServer(deps)
+	a.edge = wireEdge(cfg, log)
+	a.handler = a.edge.Handler(handlers.NewServer(deps))
 	return a, nil
 }
 

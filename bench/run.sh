@@ -76,9 +76,11 @@ start_server() { # server scenario
 		;;
 	go)
 		# Run from the data directory so no stray .env is read; warn-level logs
-		# keep logging out of the measurement. The generator's users all come from
-		# one address and post far faster than people: rate limits lifted.
+		# keep logging out of the measurement. The generator's thousands of
+		# connections all come from 127.0.0.1 and post far faster than people: no
+		# connection caps, rate limits lifted.
 		(cd "$DATA_DIR" && exec env DATA_DIR="$DATA_DIR" PORT="$PORT" JWT_SECRET_KEY="$SECRET" LOG_LEVEL=warn \
+			MAX_CONNECTIONS=0 MAX_CONNECTIONS_PER_IP=0 \
 			$GO_RATE_ENV ${GO_SERVER_ENV:-} taskset -c "$SERVER_CPU" "$GO_BIN" -env-file "$DATA_DIR/none.env") >"$logf" 2>&1 &
 		;;
 	thin)

@@ -32,6 +32,7 @@ type Config struct {
 	RateLimit        RateLimit
 	Rates            RequestRates // per IP, account and user: logins, registrations, posts, uploads, connections
 	GC               GC
+	HTTP             HTTP          // the HTTP edge's bounds on bodies, time and connections (http.go)
 	MetricsToken     string        // METRICS_TOKEN
 	ShutdownTimeout  time.Duration // SHUTDOWN_TIMEOUT, default 10s
 	InstanceID       string        // INSTANCE_ID, default hostname + "-" + 6 random hex chars
@@ -180,6 +181,9 @@ func Load(getenv func(string) string, dotenvPath string) (Config, error) {
 		return Config{}, err
 	}
 	if cfg.GC, err = loadGC(env); err != nil {
+		return Config{}, err
+	}
+	if cfg.HTTP, err = loadHTTP(env, cfg.MaxMessageLength, env.get("RENDER") != ""); err != nil {
 		return Config{}, err
 	}
 

@@ -75,6 +75,17 @@ func (c Config) Redacted() map[string]any {
 			"percent":      c.GC.Percent,
 			"min_headroom": c.GC.MinHeadroom,
 		},
+		"http": map[string]any{
+			"read_header_timeout": c.HTTP.ReadHeaderTimeout.String(),
+			"body_timeout":        c.HTTP.BodyTimeout.String(),
+			"write_timeout":       c.HTTP.WriteTimeout.String(),
+			"max_json_body":       c.HTTP.MaxJSONBody,
+			"upload_min_rate":     c.HTTP.UploadMinRate,
+			"upload_rate_window":  c.HTTP.UploadRateWindow.String(),
+			"max_connections":     c.HTTP.MaxConns,
+			"max_conns_per_ip":    c.HTTP.MaxConnsPerIP,
+			"trusted_proxies":     len(c.HTTP.TrustedProxies),
+		},
 	}
 }
 

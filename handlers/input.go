@@ -40,7 +40,7 @@ func bindJSON(c *gin.Context, dst any, allowForm bool) error {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return chat.TooLarge("request body is larger than 1 MiB")
+			return chat.TooLarge("request body is too large")
 		}
 		return chat.Invalid("request body could not be read")
 	}

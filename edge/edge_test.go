@@ -1,0 +1,118 @@
+package edge
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/izpochat/server/config"
+)
+
+func TestClientIP(t *testing.T) {
+	trusted := proxies{netip.MustParsePrefix("10.0.0.0/8")}
+	peerProxy := netip.MustParseAddr("10.1.2.3")
+	peerDirect := netip.MustParseAddr("198.51.100.4")
+	cases := []struct {
+		name   string
+		peer   netip.Addr
+		xff    []string
+		want   string
+		wantOK bool
+	}{
+		{"direct peer ignores the header", peerDirect, []string{"203.0.113.1"}, "198.51.100.4", true},
+		{"proxy names the client", peerProxy, []string{"203.0.113.1"}, "203.0.113.1", true},
+		{"forged entries left of the client are ignored", peerProxy, []string{"1.1.1.1, 203.0.113.1"}, "203.0.113.1", true},
+		{"trusted hops are skipped", peerProxy, []string{"203.0.113.1, 10.9.9.9"}, "203.0.113.1", true},
+		{"several header lines", peerProxy, []string{"1.1.1.1", "203.0.113.1"}, "203.0.113.1", true},
+		{"IPv6 client", peerProxy, []string{"2001:db8::1"}, "2001:db8::1", true},
+		{"only trusted hops: our own infrastructure", peerProxy, []string{"10.9.9.9"}, "", false},
+		{"no header from the proxy", peerProxy, nil, "", false},
+		{"garbage", peerProxy, []string{"not-an-ip"}, "", false},
+	}
+	for _, c := range cases {
+		h := http.Header{}
+		for _, v := range c.xff {
+			h.Add("X-Forwarded-For", v)
+		}
+		got, ok := clientIP(c.peer, h, trusted)
+		if ok != c.wantOK || (ok && got.String() != c.want) {
+			t.Errorf("%s: got %v %v, want %q %v", c.name, got, ok, c.want, c.wantOK)
+		}
+	}
+}
+
+// endless is a body of n 'a's of undeclared length.
+type endless struct{ left, read int64 }
+
+func (e *endless) Read(p []byte) (int, error) {
+	if e.left <= 0 {
+		return 0, io.EOF
+	}
+	n := min(int64(len(p)), e.left)
+	for i := range p[:n] {
+		p[i] = 'a'
+	}
+	e.left -= n
+	e.read += n
+	return int(n), nil
+}
+
+// Over HTTP/2 a body has no Content-Length either: it is bounded the same way.
+func TestHTTP2BodiesAreBounded(t *testing.T) {
+	e := New(Options{HTTP: config.HTTP{BodyTimeout: 5 * time.Second, WriteTimeout: 5 * time.Second, MaxJSONBody: 64 << 10},
+		MaxPollingBody: 1 << 20, MaxUploadBody: 2 << 20, LongPollWait: time.Second})
+	var engineCalls atomic.Int64
+	var restErr atomic.Value
+	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/socket.io/") {
+			engineCalls.Add(1) // as the engine: reads everything, ignores errors
+			_, _ = io.ReadAll(r.Body)
+			return
+		}
+		if _, err := io.ReadAll(r.Body); err != nil {
+			restErr.Store(err)
+			w.WriteHeader(http.StatusRequestEntityTooLarge)
+		}
+	})
+	srv := httptest.NewUnstartedServer(e.Handler(next))
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	defer srv.Close()
+	client := srv.Client()
+
+	post := func(path string, n int64) (*http.Response, *endless) {
+		body := &endless{left: n}
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+path, body)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("POST %s: %v", path, err)
+		}
+		if resp.ProtoMajor != 2 {
+			t.Fatalf("served over %s, want HTTP/2", resp.Proto)
+		}
+		resp.Body.Close()
+		return resp, body
+	}
+	resp, body := post("/socket.io/?EIO=4&transport=polling&sid=x", 64<<20)
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || engineCalls.Load() != 0 {
+		t.Errorf("64 MiB polling POST over HTTP/2: %d, engine called %d times; want 413 before the engine", resp.StatusCode, engineCalls.Load())
+	}
+	if body.read > 16<<20 {
+		t.Errorf("the client could send %d MiB before being cut", body.read>>20)
+	}
+	resp, _ = post("/socket.io/?EIO=4&transport=polling&sid=x", 1000)
+	if resp.StatusCode != http.StatusOK || engineCalls.Load() != 1 {
+		t.Errorf("small polling POST over HTTP/2: %d, engine called %d times", resp.StatusCode, engineCalls.Load())
+	}
+	resp, _ = post("/api/rooms", 1<<20)
+	var tooBig *http.MaxBytesError
+	if err, _ := restErr.Load().(error); resp.StatusCode != http.StatusRequestEntityTooLarge || !errors.As(err, &tooBig) {
+		t.Errorf("1 MiB REST body over HTTP/2: %d, handler read error %v; want it cut at 64 KiB", resp.StatusCode, err)
+	}
+}
