@@ -30,6 +30,7 @@ type Config struct {
 	RedisURL         string // REDIS_URL (redis:// or rediss://), empty = no Redis
 	SocketIO         SocketIO
 	RateLimit        RateLimit
+	Passwords        Passwords
 	GC               GC
 	MetricsToken     string        // METRICS_TOKEN
 	ShutdownTimeout  time.Duration // SHUTDOWN_TIMEOUT, default 10s
@@ -170,6 +171,9 @@ func Load(getenv func(string) string, dotenvPath string) (Config, error) {
 		return Config{}, err
 	}
 	if cfg.RateLimit, err = loadRateLimit(env); err != nil {
+		return Config{}, err
+	}
+	if cfg.Passwords, err = loadPasswords(env); err != nil {
 		return Config{}, err
 	}
 	if cfg.GC, err = loadGC(env); err != nil {
