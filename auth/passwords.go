@@ -34,13 +34,13 @@ type Passwords struct {
 }
 
 // NewPasswords returns a Passwords spending at most memoryMB MiB on hashing at once and
-// waiting at most wait for it (memoryMB <= 0: 64; wait <= 0: 2s).
+// waiting at most wait for it (memoryMB <= 0: 64; wait <= 0: 5s).
 func NewPasswords(memoryMB int, wait time.Duration) *Passwords {
 	if memoryMB <= 0 {
 		memoryMB = 64
 	}
 	if wait <= 0 {
-		wait = 2 * time.Second
+		wait = 5 * time.Second
 	}
 	kb := int64(memoryMB) * 1024
 	return &Passwords{budget: semaphore.NewWeighted(kb), budgetKB: kb, wait: wait}

@@ -10,16 +10,18 @@ type Passwords struct {
 	// hash 32 MiB.
 	HashMemoryMB int
 	// HashWait is how long a request waits for its share before it is answered 503 with
-	// Retry-After (HASH_WAIT, seconds or a Go duration, default 2s).
+	// Retry-After (HASH_WAIT, seconds or a Go duration, default 5s).
 	HashWait time.Duration
 }
 
-// Password hashing defaults: 64 MiB runs 16 bcrypts at once (several times what two cores
-// run), or 3 checks of old argon2id hashes, or 2 of old scrypt ones; a real user never
-// waits 2 s.
+// Password hashing defaults: 64 MiB runs 16 bcrypts at once (several times what the cores
+// run), or 3 checks of old argon2id hashes, or 2 of old scrypt ones. The hashes admitted
+// share the CPU, so on half a core (Render's starter) a full batch of 16 takes ~2.5 s; 5 s
+// lets a burst of ~45 registrations or logins through before anyone is turned away,
+// which no real user's traffic comes near.
 const (
 	DefaultHashMemoryMB = 64
-	DefaultHashWait     = 2 * time.Second
+	DefaultHashWait     = 5 * time.Second
 )
 
 func loadPasswords(e *env) (Passwords, error) {

@@ -6,7 +6,7 @@ import (
 )
 
 func TestPasswordHashingBudget(t *testing.T) {
-	if got := mustLoad(t, map[string]string{}).Passwords; got != (Passwords{HashMemoryMB: 64, HashWait: 2 * time.Second}) {
+	if got := mustLoad(t, map[string]string{}).Passwords; got != (Passwords{HashMemoryMB: 64, HashWait: 5 * time.Second}) {
 		t.Errorf("default Passwords = %+v", got)
 	}
 	got := mustLoad(t, map[string]string{"HASH_MEMORY_MB": "128", "HASH_WAIT": "500ms"}).Passwords
