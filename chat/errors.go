@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Kind classifies a domain error; each door maps it to its own answer
@@ -34,6 +35,9 @@ type Error struct {
 	Kind    Kind
 	Message string
 	Err     error
+	// RetryAfter, when set, is how long the client should wait before trying again
+	// (REST: the Retry-After header).
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -87,4 +91,13 @@ func PublicMessage(err error) string {
 		return e.Message
 	}
 	return "internal error"
+}
+
+// RetryAfterOf is how long the client should wait before retrying err (0: not said).
+func RetryAfterOf(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
 }

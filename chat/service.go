@@ -17,24 +17,28 @@ type Limits struct {
 
 // Service is the domain core. Every door calls it; it is safe for concurrent use.
 type Service struct {
-	store    *models.Store
-	tokens   *auth.Tokens
-	hub      *Hub
-	presence Presence
-	limits   Limits
-	log      *slog.Logger
-	writer   *sequencer
-	access   *accessCache
+	store     *models.Store
+	tokens    *auth.Tokens
+	passwords *auth.Passwords
+	hub       *Hub
+	presence  Presence
+	limits    Limits
+	log       *slog.Logger
+	writer    *sequencer
+	access    *accessCache
 }
 
 // Deps are what the domain needs from the outside.
 type Deps struct {
-	Store    *models.Store
-	Tokens   *auth.Tokens
-	Hub      *Hub
-	Presence Presence
-	Limits   Limits
-	Logger   *slog.Logger
+	Store  *models.Store
+	Tokens *auth.Tokens
+	// Passwords hashes and checks passwords within the configured memory budget
+	// (nil: auth.NewPasswords's defaults).
+	Passwords *auth.Passwords
+	Hub       *Hub
+	Presence  Presence
+	Limits    Limits
+	Logger    *slog.Logger
 	// AccessTTL is how long a room-access answer is reused (<= 0: never; the
 	// server uses DefaultAccessTTL). It bounds how late this instance sees
 	// membership or privacy changes made by another instance; its own changes are
@@ -59,7 +63,10 @@ func New(d Deps) *Service {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{store: d.Store, tokens: d.Tokens, hub: d.Hub, presence: d.Presence, limits: d.Limits, log: d.Logger,
+	if d.Passwords == nil {
+		d.Passwords = auth.NewPasswords(0, 0)
+	}
+	s := &Service{store: d.Store, tokens: d.Tokens, passwords: d.Passwords, hub: d.Hub, presence: d.Presence, limits: d.Limits, log: d.Logger,
 		access: newAccessCache(d.AccessTTL, defaultAccessEntries, nil)}
 	s.writer = newSequencer(d.Store, s.publish, d.Logger)
 	return s

@@ -56,9 +56,15 @@ func withMaxMessageLength(n int) harnessOption {
 	return func(c *config.Config) { c.MaxMessageLength = n }
 }
 
+func withPasswordBudget(memoryMB int, wait time.Duration) harnessOption {
+	return func(c *config.Config) { c.Passwords = config.Passwords{HashMemoryMB: memoryMB, HashWait: wait} }
+}
+
 func newHarness(t *testing.T, db *gorm.DB, opts ...harnessOption) *harness {
 	t.Helper()
-	cfg := config.Config{Version: "test", MaxMessageLength: 5000, TokenTTL: time.Hour, JWTSecret: testSecret}
+	cfg := config.Config{Version: "test", MaxMessageLength: 5000, TokenTTL: time.Hour, JWTSecret: testSecret,
+		// A generous wait: tests that race registrations on a loaded machine must not see 503.
+		Passwords: config.Passwords{HashMemoryMB: config.DefaultHashMemoryMB, HashWait: 30 * time.Second}}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -78,9 +84,10 @@ func newHarness(t *testing.T, db *gorm.DB, opts ...harnessOption) *harness {
 		}
 	}
 	h.chat = chat.New(chat.Deps{
-		Store:  models.NewStore(db),
-		Tokens: h.tokens,
-		Limits: chat.Limits{MaxMessageLength: cfg.MaxMessageLength},
+		Store:     models.NewStore(db),
+		Tokens:    h.tokens,
+		Passwords: auth.NewPasswords(cfg.Passwords.HashMemoryMB, cfg.Passwords.HashWait),
+		Limits:    chat.Limits{MaxMessageLength: cfg.MaxMessageLength},
 		// As app.go runs it: the access cache on, so every REST test also proves
 		// that membership and privacy changes are honoured at once.
 		AccessTTL: chat.DefaultAccessTTL,

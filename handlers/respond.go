@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"log/slog"
+	"math"
 	"net/http"
 	"strconv"
 
@@ -76,6 +77,9 @@ func fail(c *gin.Context, log *slog.Logger, err error) {
 	if status >= 500 {
 		log.ErrorContext(c.Request.Context(), "request failed",
 			"request_id", c.GetString(requestIDKey), "method", c.Request.Method, "path", c.Request.URL.Path, "err", err)
+	}
+	if wait := chat.RetryAfterOf(err); wait > 0 {
+		c.Header("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 	}
 	var ce *chat.Error
 	if !errors.As(err, &ce) && status == http.StatusInternalServerError {
