@@ -79,11 +79,13 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 	a.add(cluster.part, &deps)
 	hub := chat.NewHub(cfg.InstanceID, cluster.broker)
 	service := chat.New(chat.Deps{
-		Store:    store,
-		Tokens:   auth.NewTokens(cfg.JWTSecret, cfg.TokenTTL),
-		Hub:      hub,
-		Presence: cluster.presence,
-		Limits:   chat.Limits{MaxMessageLength: cfg.MaxMessageLength},
+		Store:  store,
+		Tokens: auth.NewTokens(cfg.JWTSecret, cfg.TokenTTL),
+		// Every password hash and check shares this memory budget.
+		Passwords: auth.NewPasswords(cfg.Passwords.HashMemoryMB, cfg.Passwords.HashWait),
+		Hub:       hub,
+		Presence:  cluster.presence,
+		Limits:    chat.Limits{MaxMessageLength: cfg.MaxMessageLength},
 		// Changes on this instance are seen at once; other instances' within the TTL.
 		AccessTTL:  chat.DefaultAccessTTL,
 		Logger:     log,

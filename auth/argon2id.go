@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
@@ -11,28 +10,29 @@ import (
 	"golang.org/x/crypto/argon2"
 )
 
-// argon2id parameters (OWASP's minimum: 19 MiB, 2 passes, 1 lane). Used for
-// passwords bcrypt cannot take whole (over 72 bytes): the contract allows 128 characters.
+// argon2id hashes (PHC strings, $argon2id$v=19$m=..,t=..,p=..$salt$hash) were written for
+// passwords over bcrypt's 72 bytes until those moved to bcrypt over an HMAC-SHA256 pre-hash
+// (see prehash.go). They are only verified now; each check costs its m KiB of memory, which
+// Passwords accounts for.
 const (
-	argonMemoryKiB = 19 * 1024
-	argonTime      = 2
-	argonThreads   = 1
-	argonKeyLen    = 32
-	argonSaltLen   = 16
-	argonPrefix    = "$argon2id$"
+	argonPrefix       = "$argon2id$"
+	argonMaxMemoryKiB = 256 * 1024
 )
 
 var b64 = base64.RawStdEncoding
 
-// hashArgon2id writes the PHC string format: $argon2id$v=19$m=..,t=..,p=..$salt$hash.
-func hashArgon2id(password string) (string, error) {
-	salt := make([]byte, argonSaltLen)
-	if _, err := rand.Read(salt); err != nil {
-		return "", fmt.Errorf("hash password: salt: %w", err)
+// argon2idMemoryKiB reads the m parameter of a stored argon2id hash (0 if unreadable).
+func argon2idMemoryKiB(stored string) int64 {
+	parts := strings.Split(stored, "$")
+	if len(parts) != 6 {
+		return 0
 	}
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemoryKiB, argonThreads, argonKeyLen)
-	return fmt.Sprintf("%sv=%d$m=%d,t=%d,p=%d$%s$%s", argonPrefix, argon2.Version, argonMemoryKiB, argonTime,
-		argonThreads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+	var memory, passes uint32
+	var threads uint8
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &memory, &passes, &threads); err != nil || memory > argonMaxMemoryKiB {
+		return 0
+	}
+	return int64(memory)
 }
 
 // verifyArgon2id checks a PHC argon2id string, refusing parameters that would make
@@ -49,7 +49,7 @@ func verifyArgon2id(stored, password string) (bool, error) {
 	var memory, passes uint32
 	var threads uint8
 	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &memory, &passes, &threads); err != nil ||
-		memory < 8 || memory > 256*1024 || passes < 1 || passes > 10 || threads < 1 {
+		memory < 8 || memory > argonMaxMemoryKiB || passes < 1 || passes > 10 || threads < 1 {
 		return false, errors.New("verify password: bad argon2id parameters")
 	}
 	salt, err := b64.DecodeString(parts[4])

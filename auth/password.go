@@ -13,11 +13,15 @@ import (
 // bcryptCost is the work factor for new hashes.
 const bcryptCost = 10
 
+// bcryptMaxBytes is how much of a password bcrypt reads.
+const bcryptMaxBytes = 72
+
 // HashPassword returns a bcrypt hash (cost 10) of password. bcrypt only looks at 72
-// bytes, so a longer password is hashed with argon2id instead of being truncated.
+// bytes, so a longer password is pre-hashed (prehash.go) instead of being truncated.
+// It is not bounded: the server hashes through Passwords.
 func HashPassword(password string) (string, error) {
-	if len(password) > 72 {
-		return hashArgon2id(password)
+	if len(password) > bcryptMaxBytes {
+		return hashPrehashed(password)
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcryptCost)
 	if err != nil {
@@ -27,14 +31,17 @@ func HashPassword(password string) (string, error) {
 }
 
 // VerifyPassword checks password against a stored hash. Accepted formats: bcrypt ($2a$, $2b$,
-// $2y$), argon2id (PHC string) and the Werkzeug formats "pbkdf2:<hash>[:<iterations>]$<salt>$<hex>" and
+// $2y$), bcrypt over an HMAC-SHA256 pre-hash (prehash.go), argon2id (PHC string) and the Werkzeug formats "pbkdf2:<hash>[:<iterations>]$<salt>$<hex>" and
 // "scrypt:<n>:<r>:<p>$<salt>$<hex>". needsUpgrade is true only when the password matched a
 // Werkzeug hash, so the caller can re-hash it with HashPassword. A malformed or unknown hash
 // gives ok=false and a non-nil error; a wrong password gives ok=false and a nil error.
 func VerifyPassword(stored, password string) (ok bool, needsUpgrade bool, err error) {
 	switch {
 	case isBcrypt(stored):
-		ok, err := verifyBcrypt(stored, password)
+		ok, err := verifyBcrypt(stored, []byte(password))
+		return ok, false, err
+	case strings.HasPrefix(stored, prehashPrefix):
+		ok, err := verifyPrehashed(stored, password)
 		return ok, false, err
 	case strings.HasPrefix(stored, argonPrefix):
 		ok, err := verifyArgon2id(stored, password)
@@ -52,8 +59,8 @@ func isBcrypt(stored string) bool {
 		strings.HasPrefix(stored, "$2y$")
 }
 
-func verifyBcrypt(stored, password string) (bool, error) {
-	err := bcrypt.CompareHashAndPassword([]byte(stored), []byte(password))
+func verifyBcrypt(stored string, password []byte) (bool, error) {
+	err := bcrypt.CompareHashAndPassword([]byte(stored), password)
 	switch {
 	case err == nil:
 		return true, nil

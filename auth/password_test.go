@@ -40,22 +40,46 @@ func TestHashPasswordSaltsEachHash(t *testing.T) {
 	}
 }
 
-// bcrypt reads 72 bytes only: a longer password gets an argon2id hash in which every
-// byte counts, never a silently truncated bcrypt.
-func TestHashPasswordLongerThanBcryptTakesUsesArgon2id(t *testing.T) {
+// bcrypt reads 72 bytes only: a longer password gets bcrypt over an HMAC-SHA256 of the whole
+// password, in which every byte counts, never a silently truncated bcrypt.
+func TestHashPasswordLongerThanBcryptTakesIsPrehashed(t *testing.T) {
 	long := strings.Repeat("x", 72) + "tail-1"
 	hash, err := HashPassword(long)
 	if err != nil {
 		t.Fatalf("HashPassword: %v", err)
 	}
-	if !strings.HasPrefix(hash, "$argon2id$v=19$") {
-		t.Fatalf("hash of a 78-byte password = %q, want argon2id", hash)
+	if !strings.HasPrefix(hash, "$bcrypt-hmac-sha256$") || !strings.Contains(hash, "$2a$10$") || len(hash) > 255 {
+		t.Fatalf("hash of a 78-byte password = %q, want bcrypt over a pre-hash", hash)
 	}
 	if ok, upgrade, err := VerifyPassword(hash, long); !ok || upgrade || err != nil {
 		t.Fatalf("VerifyPassword(right) = %v, %v, %v", ok, upgrade, err)
 	}
 	if ok, _, err := VerifyPassword(hash, strings.Repeat("x", 72)+"tail-2"); ok || err != nil {
 		t.Fatalf("VerifyPassword(differs after byte 72) = %v, %v", ok, err)
+	}
+	other, _ := HashPassword(long)
+	if other == hash {
+		t.Fatal("two pre-hashed hashes of one password are equal; salt missing")
+	}
+	for _, bad := range []string{"$bcrypt-hmac-sha256$", "$bcrypt-hmac-sha256$!!" + hash[42:], hash[:len(hash)-5]} {
+		if ok, _, err := VerifyPassword(bad, long); ok || err == nil {
+			t.Errorf("VerifyPassword(%q) = %v, %v; want an error", bad, ok, err)
+		}
+	}
+}
+
+// argon2id hashes written before (m=19 MiB, for passwords over 72 bytes) keep verifying.
+func TestStoredArgon2idHashesKeepVerifying(t *testing.T) {
+	const password = "an old argon2id password that is longer than bcrypt's seventy-two bytes, really"
+	const stored = "$argon2id$v=19$m=19456,t=2,p=1$hehFss/mcTHhgwINsrvjvA$yRB8GIkj2LFJt3hmQPWY10T0PyHi3ZPJgjdz/dee7+g"
+	if ok, upgrade, err := VerifyPassword(stored, password); !ok || upgrade || err != nil {
+		t.Fatalf("VerifyPassword(stored argon2id) = %v, %v, %v", ok, upgrade, err)
+	}
+	if ok, _, err := VerifyPassword(stored, password+"!"); ok || err != nil {
+		t.Fatalf("VerifyPassword(wrong) = %v, %v", ok, err)
+	}
+	if got := memoryCostKiB(stored); got != 19456 {
+		t.Fatalf("cost of checking it = %d KiB, want 19456", got)
 	}
 }
 

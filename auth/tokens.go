@@ -24,6 +24,8 @@ const (
 	accessTokenType   = "access"
 	maxTokenLength    = 8 << 10 // far above any real token; bounds work spent on junk headers
 	signingMethodName = "HS256"
+	// generationClaim carries the user's token generation (see Claims.Generation).
+	generationClaim = "token_gen"
 )
 
 // Tokens issues and verifies HS256 access tokens with the claims Flask-JWT-Extended uses.
@@ -44,11 +46,21 @@ type Claims struct {
 	Username  string
 	JTI       string
 	ExpiresAt time.Time
+	// Generation is the user's token generation when the token was issued: a password
+	// change moves the user's generation on, and a token of an older one is refused. Tokens
+	// without the claim (Flask-JWT-Extended's, and ours before any password change) are 0.
+	Generation int64
 }
 
 // Issue mints an access token for the user: sub (decimal string), type, jti, iat, nbf, exp,
 // fresh=false and username, as Flask-JWT-Extended 4 does (plus username).
 func (t *Tokens) Issue(userID int64, username string) (string, error) {
+	return t.IssueGeneration(userID, username, 0)
+}
+
+// IssueGeneration is Issue for a user whose token generation is generation (the claim
+// token_gen, left out when 0 so such tokens are exactly what Issue always made).
+func (t *Tokens) IssueGeneration(userID int64, username string, generation int64) (string, error) {
 	if len(t.secret) == 0 {
 		return "", errors.New("issue token: secret is empty")
 	}
@@ -65,6 +77,9 @@ func (t *Tokens) Issue(userID int64, username string) (string, error) {
 		"exp":      now.Add(t.ttl).Unix(),
 		"fresh":    false,
 		"username": username,
+	}
+	if generation != 0 {
+		claims[generationClaim] = generation
 	}
 	signed, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(t.secret)
 	if err != nil {
@@ -148,7 +163,27 @@ func claimsFromMap(m jwt.MapClaims) (Claims, error) {
 	if err != nil || exp == nil {
 		return Claims{}, invalidToken("bad exp")
 	}
-	return Claims{UserID: userID, Username: username, JTI: jti, ExpiresAt: exp.Time}, nil
+	generation, err := optionalGeneration(m)
+	if err != nil {
+		return Claims{}, err
+	}
+	return Claims{UserID: userID, Username: username, JTI: jti, ExpiresAt: exp.Time, Generation: generation}, nil
+}
+
+func optionalGeneration(m jwt.MapClaims) (int64, error) {
+	value, present := m[generationClaim]
+	if !present {
+		return 0, nil
+	}
+	number, ok := value.(json.Number)
+	if !ok {
+		return 0, invalidToken(generationClaim + " is not a number")
+	}
+	n, err := number.Int64()
+	if err != nil || n < 0 {
+		return 0, invalidToken(generationClaim + " is not a generation")
+	}
+	return n, nil
 }
 
 // userIDFromSubject accepts a positive integer given as a JSON number (old tokens) or as a

@@ -285,3 +285,27 @@ func TestBearerToken(t *testing.T) {
 		}
 	}
 }
+
+// The token generation travels in token_gen; tokens without it (Flask's, and ours issued
+// for generation 0) are generation 0, and a malformed one is refused.
+func TestTokenGenerationClaim(t *testing.T) {
+	tokens := flaskTokens()
+	for gen, want := range map[int64]int64{0: 0, 3: 3} {
+		signed, err := tokens.IssueGeneration(42, "u", gen)
+		if err != nil {
+			t.Fatal(err)
+		}
+		claims, err := tokens.Parse(signed)
+		if err != nil || claims.Generation != want {
+			t.Fatalf("generation %d: Parse = %+v, %v", gen, claims, err)
+		}
+	}
+	if claims, err := tokens.Parse(flaskTokenStrSub); err != nil || claims.Generation != 0 {
+		t.Fatalf("Flask token: Parse = %+v, %v; want generation 0", claims, err)
+	}
+	for _, bad := range []any{"1", -1, 1.5, true} {
+		c := flaskClaims("42")
+		c["token_gen"] = bad
+		wantInvalid(t, tokens, signMap(t, c))
+	}
+}

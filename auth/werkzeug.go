@@ -113,32 +113,27 @@ func pbkdf2HashByName(name string) (func() hash.Hash, int, error) {
 	}
 }
 
+// scryptMemoryKiB is the memory scrypt needs to check stored (128·n·r bytes for V, 128·r·p
+// for B), 0 when its parameters are unreadable or beyond the limits (it is then refused).
+func scryptMemoryKiB(stored string) int64 {
+	method, _, _, ok := splitWerkzeug(stored)
+	if !ok {
+		return 0
+	}
+	_, args, _ := strings.Cut(method, ":")
+	n, r, p, err := scryptParams(args)
+	if err != nil {
+		return 0
+	}
+	return (128*int64(n)*int64(r) + 128*int64(r)*int64(p)) / 1024
+}
+
 // verifyScrypt handles the arguments after "scrypt:": "<n>:<r>:<p>" (empty means Werkzeug's
 // default 32768:8:1).
 func verifyScrypt(args, salt string, want []byte, password string) (bool, error) {
-	n, r, p := 1<<15, 8, 1
-	if args != "" {
-		fields := strings.Split(args, ":")
-		if len(fields) != 3 {
-			return false, errors.New("verify password: scrypt takes n:r:p")
-		}
-		var err error
-		if n, err = parseBoundedInt(fields[0], 2, maxScryptWork); err != nil {
-			return false, fmt.Errorf("verify password: scrypt n: %w", err)
-		}
-		if r, err = parseBoundedInt(fields[1], 1, maxScryptWork); err != nil {
-			return false, fmt.Errorf("verify password: scrypt r: %w", err)
-		}
-		if p, err = parseBoundedInt(fields[2], 1, maxScryptWork); err != nil {
-			return false, fmt.Errorf("verify password: scrypt p: %w", err)
-		}
-	}
-	if n&(n-1) != 0 {
-		return false, fmt.Errorf("verify password: scrypt n=%d is not a power of 2", n)
-	}
-	// Each factor is at most maxScryptWork (2^24), so these products fit in int64.
-	if int64(n)*int64(r)*int64(p) > maxScryptWork || 128*int64(n)*int64(r) > maxScryptMemory {
-		return false, fmt.Errorf("verify password: scrypt parameters %d:%d:%d exceed limits", n, r, p)
+	n, r, p, err := scryptParams(args)
+	if err != nil {
+		return false, err
 	}
 	if len(want) != scryptKeyLen {
 		return false, fmt.Errorf("verify password: scrypt digest is %d bytes, want %d", len(want), scryptKeyLen)
@@ -148,6 +143,34 @@ func verifyScrypt(args, salt string, want []byte, password string) (bool, error)
 		return false, fmt.Errorf("verify password: scrypt: %w", err)
 	}
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
+}
+
+// scryptParams parses and bounds "<n>:<r>:<p>" ("" is Werkzeug's default 32768:8:1).
+func scryptParams(args string) (n, r, p int, err error) {
+	n, r, p = 1<<15, 8, 1
+	if args != "" {
+		fields := strings.Split(args, ":")
+		if len(fields) != 3 {
+			return 0, 0, 0, errors.New("verify password: scrypt takes n:r:p")
+		}
+		if n, err = parseBoundedInt(fields[0], 2, maxScryptWork); err != nil {
+			return 0, 0, 0, fmt.Errorf("verify password: scrypt n: %w", err)
+		}
+		if r, err = parseBoundedInt(fields[1], 1, maxScryptWork); err != nil {
+			return 0, 0, 0, fmt.Errorf("verify password: scrypt r: %w", err)
+		}
+		if p, err = parseBoundedInt(fields[2], 1, maxScryptWork); err != nil {
+			return 0, 0, 0, fmt.Errorf("verify password: scrypt p: %w", err)
+		}
+	}
+	if n&(n-1) != 0 {
+		return 0, 0, 0, fmt.Errorf("verify password: scrypt n=%d is not a power of 2", n)
+	}
+	// Each factor is at most maxScryptWork (2^24), so these products fit in int64.
+	if int64(n)*int64(r)*int64(p) > maxScryptWork || 128*int64(n)*int64(r) > maxScryptMemory {
+		return 0, 0, 0, fmt.Errorf("verify password: scrypt parameters %d:%d:%d exceed limits", n, r, p)
+	}
+	return n, r, p, nil
 }
 
 // parseBoundedInt parses a plain decimal (digits only) within [lo, hi].

@@ -45,12 +45,21 @@ type LoginInput struct {
 	ClientIP string // for rate limits; "" when unknown
 }
 
-// UpdateUserInput changes the given fields (nil: unchanged).
+// UpdateUserInput changes the given fields (nil: unchanged). Changing Password or Email
+// needs CurrentPassword.
 type UpdateUserInput struct {
-	Username *string
-	Email    *string
-	FullName *string
-	Password *string
+	Username        *string
+	Email           *string
+	FullName        *string
+	Password        *string
+	CurrentPassword *string
+}
+
+// AccountUpdate is what UpdateMe answers. Token is set when the password changed: every
+// token issued before, the caller's own included, no longer works, so this is the new one.
+type AccountUpdate struct {
+	User  UserSelf
+	Token string
 }
 
 var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,50}$`)
@@ -100,9 +109,14 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (Session, erro
 			return Session{}, err
 		}
 	}
-	hash, err := auth.HashPassword(in.Password)
+	// Taken names are answered before any hashing: a repeated registration costs two
+	// indexed lookups, not a hash. The unique indexes still decide races below.
+	if err := s.accountFree(ctx, in.Username, in.Email, 0); err != nil {
+		return Session{}, err
+	}
+	hash, err := s.hashPassword(ctx, in.Password)
 	if err != nil {
-		return Session{}, internal("hash password", err)
+		return Session{}, err
 	}
 	u := &models.User{Username: in.Username, Email: in.Email, PasswordHash: hash, CreatedAt: Now()}
 	if in.FullName != "" {
@@ -115,6 +129,30 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (Session, erro
 		return Session{}, internal("register", err)
 	}
 	return s.session(u)
+}
+
+// accountFree answers Conflict when username or email (ignoring case) belongs to a user
+// other than exceptID; an empty value is not checked.
+func (s *Service) accountFree(ctx context.Context, username, email string, exceptID int64) error {
+	if username != "" {
+		taken, err := s.store.UsernameTaken(ctx, username, exceptID)
+		if err != nil {
+			return internal("check username", err)
+		}
+		if taken {
+			return Conflict("username already taken")
+		}
+	}
+	if email != "" {
+		taken, err := s.store.EmailTaken(ctx, email, exceptID)
+		if err != nil {
+			return internal("check email", err)
+		}
+		if taken {
+			return Conflict("email already registered")
+		}
+	}
+	return nil
 }
 
 // duplicateUserError says which of username or email is taken.
@@ -148,15 +186,16 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (Session, error) {
 	if err != nil {
 		return Session{}, internal("login", err)
 	}
-	ok, upgrade, verr := auth.VerifyPassword(u.PasswordHash, in.Password)
-	if verr != nil {
-		s.log.WarnContext(ctx, "unreadable password hash", "user_id", u.ID, "err", verr)
+	ok, upgrade, err := s.checkPassword(ctx, u.ID, u.PasswordHash, in.Password)
+	if err != nil {
+		return Session{}, err
 	}
 	if !ok {
 		return Session{}, Unauthorized("invalid credentials")
 	}
 	if upgrade {
-		if hash, err := auth.HashPassword(in.Password); err == nil {
+		// Same password, so the token generation stays; a full budget skips the upgrade.
+		if hash, err := s.passwords.Hash(ctx, in.Password); err == nil {
 			if err := s.store.UpdateUser(ctx, u.ID, map[string]any{"password_hash": hash}); err != nil {
 				s.log.WarnContext(ctx, "password hash upgrade failed", "user_id", u.ID, "err", err)
 			}
@@ -166,7 +205,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (Session, error) {
 }
 
 func (s *Service) session(u *models.User) (Session, error) {
-	token, err := s.tokens.Issue(u.ID, u.Username)
+	token, err := s.tokens.IssueGeneration(u.ID, u.Username, u.TokenGeneration)
 	if err != nil {
 		return Session{}, internal("issue token", err)
 	}
@@ -195,6 +234,10 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Actor, error)
 	if err != nil {
 		return Actor{}, Wrap(KindUnavailable, "database unavailable", err)
 	}
+	// Every door authenticates here, so this one check ends a token on all of them.
+	if claims.Generation != u.TokenGeneration {
+		return Actor{}, Unauthorized("token revoked: the password has changed since it was issued")
+	}
 	return Actor{ID: u.ID, Username: u.Username, FullName: deref(u.FullName)}, nil
 }
 
@@ -210,51 +253,97 @@ func (s *Service) Me(ctx context.Context, a Actor) (UserSelf, error) {
 	return selfView(u), nil
 }
 
-// UpdateMe changes the caller's own account.
-func (s *Service) UpdateMe(ctx context.Context, a Actor, in UpdateUserInput) (UserSelf, error) {
+// UpdateMe changes the caller's own account. Changing the password or the email needs the
+// current password (missing: Invalid, wrong: Forbidden); the other fields do not.
+func (s *Service) UpdateMe(ctx context.Context, a Actor, in UpdateUserInput) (AccountUpdate, error) {
+	u, err := s.store.UserByID(ctx, a.ID)
+	if errors.Is(err, models.ErrNotFound) {
+		return AccountUpdate{}, Unauthorized("user no longer exists")
+	}
+	if err != nil {
+		return AccountUpdate{}, internal("update user", err)
+	}
 	cols := map[string]any{}
+	var username, email string
 	if in.Username != nil {
-		v := strings.TrimSpace(*in.Username)
-		if err := validateUsername(v); err != nil {
-			return UserSelf{}, err
+		username = strings.TrimSpace(*in.Username)
+		if err := validateUsername(username); err != nil {
+			return AccountUpdate{}, err
 		}
-		cols["username"] = v
+		cols["username"] = username
 	}
 	if in.Email != nil {
-		v := strings.TrimSpace(*in.Email)
-		if err := validateEmail(v); err != nil {
-			return UserSelf{}, err
+		// The same email sent back unchanged (a profile form does) needs no password.
+		if v := strings.TrimSpace(*in.Email); v != u.Email {
+			if err := validateEmail(v); err != nil {
+				return AccountUpdate{}, err
+			}
+			email = v
+			cols["email"] = v
 		}
-		cols["email"] = v
 	}
 	if in.FullName != nil {
 		v := strings.TrimSpace(*in.FullName)
 		if err := validateFullName(v); err != nil {
-			return UserSelf{}, err
+			return AccountUpdate{}, err
 		}
 		cols["full_name"] = v
 	}
 	if in.Password != nil {
 		if err := validatePassword(*in.Password); err != nil {
-			return UserSelf{}, err
+			return AccountUpdate{}, err
 		}
-		hash, err := auth.HashPassword(*in.Password)
+	}
+	if in.Password != nil || email != "" {
+		if err := s.confirmCurrentPassword(ctx, u, in.CurrentPassword); err != nil {
+			return AccountUpdate{}, err
+		}
+	}
+	if err := s.accountFree(ctx, username, email, a.ID); err != nil {
+		return AccountUpdate{}, err
+	}
+	if in.Password != nil {
+		hash, err := s.hashPassword(ctx, *in.Password)
 		if err != nil {
-			return UserSelf{}, internal("hash password", err)
+			return AccountUpdate{}, err
 		}
-		cols["password_hash"] = hash
+		models.SetPasswordHash(cols, hash)
 	}
 	if err := s.store.UpdateUser(ctx, a.ID, cols); err != nil {
 		if errors.Is(err, models.ErrDuplicate) {
-			name, _ := cols["username"].(string)
-			return UserSelf{}, s.duplicateUserError(ctx, name, a.ID)
+			return AccountUpdate{}, s.duplicateUserError(ctx, username, a.ID)
 		}
-		return UserSelf{}, internal("update user", err)
+		return AccountUpdate{}, internal("update user", err)
 	}
-	if in.Password != nil {
-		s.EndSessions(ctx, a.ID, ReasonPasswordChanged)
+	if in.Password == nil {
+		self, err := s.Me(ctx, a)
+		return AccountUpdate{User: self}, err
 	}
-	return s.Me(ctx, a)
+	s.passwordChanged(ctx, a.ID)
+	u, err = s.store.UserByID(ctx, a.ID)
+	if err != nil {
+		return AccountUpdate{}, internal("update user", err)
+	}
+	sess, err := s.session(u)
+	if err != nil {
+		return AccountUpdate{}, err
+	}
+	return AccountUpdate{User: sess.User, Token: sess.Token}, nil
+}
+
+// confirmCurrentPassword checks the password the caller says is theirs.
+func (s *Service) confirmCurrentPassword(ctx context.Context, u *models.User, current *string) error {
+	if current == nil || *current == "" {
+		return Invalid("current_password is required to change password or email")
+	}
+	ok, _, err := s.checkPassword(ctx, u.ID, u.PasswordHash, *current)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return Forbidden("current_password is incorrect")
+	}
+	return nil
 }
 
 // Users pages through all users.

@@ -17,26 +17,30 @@ type Limits struct {
 
 // Service is the domain core. Every door calls it; it is safe for concurrent use.
 type Service struct {
-	store    *models.Store
-	tokens   *auth.Tokens
-	hub      *Hub
-	presence Presence
-	limits   Limits
-	log      *slog.Logger
-	writer   *sequencer
-	access   *accessCache
-	limiter  Limiter
-	rates    RateLimits
+	store     *models.Store
+	tokens    *auth.Tokens
+	passwords *auth.Passwords
+	hub       *Hub
+	presence  Presence
+	limits    Limits
+	log       *slog.Logger
+	writer    *sequencer
+	access    *accessCache
+	limiter   Limiter
+	rates     RateLimits
 }
 
 // Deps are what the domain needs from the outside.
 type Deps struct {
-	Store    *models.Store
-	Tokens   *auth.Tokens
-	Hub      *Hub
-	Presence Presence
-	Limits   Limits
-	Logger   *slog.Logger
+	Store  *models.Store
+	Tokens *auth.Tokens
+	// Passwords hashes and checks passwords within the configured memory budget
+	// (nil: auth.NewPasswords's defaults).
+	Passwords *auth.Passwords
+	Hub       *Hub
+	Presence  Presence
+	Limits    Limits
+	Logger    *slog.Logger
 	// AccessTTL is how long a room-access answer is reused (<= 0: never; the
 	// server uses DefaultAccessTTL). Access changes of every instance reach the
 	// cache as hub events at once; the TTL only bounds a change whose event was
@@ -68,8 +72,12 @@ func New(d Deps) *Service {
 	if d.Limiter == nil {
 		d.Limiter = NewLocalLimiter(0)
 	}
-	s := &Service{store: d.Store, tokens: d.Tokens, hub: d.Hub, presence: d.Presence, limits: d.Limits, log: d.Logger,
-		access: newAccessCache(d.AccessTTL, defaultAccessEntries, nil), limiter: d.Limiter, rates: d.RateLimits}
+	if d.Passwords == nil {
+		d.Passwords = auth.NewPasswords(0, 0)
+	}
+	s := &Service{store: d.Store, tokens: d.Tokens, passwords: d.Passwords, hub: d.Hub, presence: d.Presence,
+		limits: d.Limits, log: d.Logger, access: newAccessCache(d.AccessTTL, defaultAccessEntries, nil),
+		limiter: d.Limiter, rates: d.RateLimits}
 	s.writer = newSequencer(d.Store, s.publish, d.Logger)
 	d.Hub.observe(s.observe)
 	return s

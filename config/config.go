@@ -31,6 +31,7 @@ type Config struct {
 	SocketIO         SocketIO
 	RateLimit        RateLimit
 	Rates            RequestRates // per IP, account and user: logins, registrations, posts, uploads, connections
+	Passwords        Passwords
 	GC               GC
 	HTTP             HTTP          // the HTTP edge's bounds on bodies, time and connections (http.go)
 	MetricsToken     string        // METRICS_TOKEN
@@ -178,6 +179,9 @@ func Load(getenv func(string) string, dotenvPath string) (Config, error) {
 		return Config{}, err
 	}
 	if cfg.Rates, err = loadRequestRates(env); err != nil {
+		return Config{}, err
+	}
+	if cfg.Passwords, err = loadPasswords(env); err != nil {
 		return Config{}, err
 	}
 	if cfg.GC, err = loadGC(env); err != nil {

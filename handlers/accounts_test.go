@@ -195,14 +195,23 @@ func TestMe(t *testing.T) {
 		if upd["full_name"] != "David D" || upd["username"] != "david" {
 			t.Fatalf("updated me = %v", upd)
 		}
-		// A new password works, the old one no longer does.
-		h.put("/api/users/me", dave.Token, map[string]any{"password": "brand-new-pw"}).expect(http.StatusOK)
+		// A new password works, the old one no longer does; the answer carries the token
+		// that replaces the caller's, which the change ended.
+		changed := h.put("/api/users/me", dave.Token, map[string]any{"password": "brand-new-pw", "current_password": dave.Password}).
+			expect(http.StatusOK).obj()
+		if changed["username"] != "david" || changed["token_type"] != "bearer" || changed["access_token"] == "" {
+			t.Fatalf("password change answer = %v", changed)
+		}
+		h.get("/api/users/me", dave.Token).expectError(http.StatusUnauthorized)
+		dave.Token = changed["access_token"].(string)
 		h.post("/api/login", "", map[string]any{"username": "david", "password": "brand-new-pw"}).expect(http.StatusOK)
 		h.post("/api/login", "", map[string]any{"username": "david", "password": dave.Password}).expectError(http.StatusUnauthorized)
-		h.put("/api/users/me", dave.Token, map[string]any{"email": "David.New@example.com"}).expect(http.StatusOK)
+		h.put("/api/users/me", dave.Token, map[string]any{"email": "David.New@example.com", "current_password": "brand-new-pw"}).
+			expect(http.StatusOK)
 
 		h.put("/api/users/me", dave.Token, map[string]any{"username": other.Username}).expectError(http.StatusConflict)
-		h.put("/api/users/me", dave.Token, map[string]any{"email": other.Email}).expectError(http.StatusConflict)
+		h.put("/api/users/me", dave.Token, map[string]any{"email": other.Email, "current_password": "brand-new-pw"}).
+			expectError(http.StatusConflict)
 		h.put("/api/users/me", dave.Token, map[string]any{"username": "x"}).expectError(http.StatusBadRequest)
 		h.put("/api/users/me", dave.Token, map[string]any{"email": "nope"}).expectError(http.StatusBadRequest)
 		h.put("/api/users/me", dave.Token, map[string]any{"password": "123"}).expectError(http.StatusBadRequest)

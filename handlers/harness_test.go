@@ -70,9 +70,16 @@ func chatRates(r config.RequestRates) chat.RateLimits {
 		PostPerUser: rule(r.PostPerUser), UploadPerUser: rule(r.UploadPerUser), ConnectPerIP: rule(r.ConnectPerIP)}
 }
 
+func withPasswordBudget(memoryMB int, wait time.Duration) harnessOption {
+	return func(c *config.Config) { c.Passwords = config.Passwords{HashMemoryMB: memoryMB, HashWait: wait} }
+}
+
 func newHarness(t *testing.T, db *gorm.DB, opts ...harnessOption) *harness {
 	t.Helper()
-	cfg := config.Config{Version: "test", MaxMessageLength: 5000, TokenTTL: time.Hour, JWTSecret: testSecret}
+	cfg := config.Config{Version: "test", MaxMessageLength: 5000, TokenTTL: time.Hour, JWTSecret: testSecret,
+		// No practical wait bound: tests racing registrations (bcrypt is slow under -race on a
+		// shared machine) must not see 503; the tests of the bound set their own.
+		Passwords: config.Passwords{HashMemoryMB: config.DefaultHashMemoryMB, HashWait: 10 * time.Minute}}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -92,9 +99,10 @@ func newHarness(t *testing.T, db *gorm.DB, opts ...harnessOption) *harness {
 		}
 	}
 	h.chat = chat.New(chat.Deps{
-		Store:  models.NewStore(db),
-		Tokens: h.tokens,
-		Limits: chat.Limits{MaxMessageLength: cfg.MaxMessageLength},
+		Store:     models.NewStore(db),
+		Tokens:    h.tokens,
+		Passwords: auth.NewPasswords(cfg.Passwords.HashMemoryMB, cfg.Passwords.HashWait),
+		Limits:    chat.Limits{MaxMessageLength: cfg.MaxMessageLength},
 		// As app.go runs it: the access cache on, so every REST test also proves
 		// that membership and privacy changes are honoured at once.
 		AccessTTL:  chat.DefaultAccessTTL,

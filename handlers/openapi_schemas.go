@@ -74,9 +74,21 @@ func apiSchemas() obj {
 			"description": "Either email or username, with the password.",
 			"properties":  obj{"email": str(), "username": str(), "password": str()},
 		},
-		"UpdateMeRequest": object(nil, obj{
-			"username": str(), "email": str(), "full_name": str(), "password": str(),
-		}),
+		"UpdateMeRequest": obj{
+			"type": "object",
+			"description": "Only the fields given change. Changing password or email (to anything other than the " +
+				"current value) needs current_password: missing 400, wrong 403. A password change ends every " +
+				"token issued before it (the caller's too); the answer carries the replacement.",
+			"properties": obj{
+				"username": str(), "email": str(), "full_name": str(),
+				"password":         obj{"type": "string", "minLength": 6, "maxLength": 128},
+				"current_password": obj{"type": "string", "description": "The password now; needed to change password or email."},
+			},
+		},
+		"UpdateMeResult": obj{"allOf": []obj{ref("UserSelf"), object(nil, obj{
+			"access_token": obj{"type": "string", "description": "Only after a password change: the token replacing the caller's."},
+			"token_type":   obj{"type": "string", "const": "bearer"},
+		})}},
 		"RoomRequest": object([]string{"name"}, obj{
 			"name": obj{"type": "string", "maxLength": 150}, "description": str(), "is_private": boolean(),
 		}),

@@ -23,10 +23,19 @@ type loginRequest struct {
 }
 
 type updateMeRequest struct {
-	Username *string `json:"username"`
-	Email    *string `json:"email"`
-	FullName *string `json:"full_name"`
-	Password *string `json:"password"`
+	Username        *string `json:"username"`
+	Email           *string `json:"email"`
+	FullName        *string `json:"full_name"`
+	Password        *string `json:"password"`
+	CurrentPassword *string `json:"current_password"`
+}
+
+// userWithToken is the User (self) answered after a password change, with the token that
+// replaces the caller's (now refused) one; clients that do not know the fields ignore them.
+type userWithToken struct {
+	chat.UserSelf
+	AccessToken string `json:"access_token"`
+	TokenType   string `json:"token_type"`
 }
 
 func sessionBody(msg string, sess chat.Session) gin.H {
@@ -83,12 +92,16 @@ func (s *server) updateMe(c *gin.Context) {
 		fail(c, s.log, err)
 		return
 	}
-	u, err := s.chat.UpdateMe(c.Request.Context(), actorOf(c), chat.UpdateUserInput(req))
+	upd, err := s.chat.UpdateMe(c.Request.Context(), actorOf(c), chat.UpdateUserInput(req))
 	if err != nil {
 		fail(c, s.log, err)
 		return
 	}
-	c.JSON(http.StatusOK, u)
+	if upd.Token != "" {
+		c.JSON(http.StatusOK, userWithToken{UserSelf: upd.User, AccessToken: upd.Token, TokenType: "bearer"})
+		return
+	}
+	c.JSON(http.StatusOK, upd.User)
 }
 
 func (s *server) users(c *gin.Context) {

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -17,16 +18,24 @@ type gormLogger struct {
 
 func (l *gormLogger) LogMode(logger.LogLevel) logger.Interface { return l }
 
+// Info, Warn and Error take a format and its arguments, as GORM calls them.
 func (l *gormLogger) Info(ctx context.Context, msg string, args ...any) {
-	l.log.DebugContext(ctx, "gorm", "msg", msg, "args", args)
+	l.log.DebugContext(ctx, "gorm", "msg", fmt.Sprintf(msg, args...))
 }
 
 func (l *gormLogger) Warn(ctx context.Context, msg string, args ...any) {
-	l.log.WarnContext(ctx, "gorm", "msg", msg, "args", args)
+	l.log.WarnContext(ctx, "gorm", "msg", fmt.Sprintf(msg, args...))
 }
 
 func (l *gormLogger) Error(ctx context.Context, msg string, args ...any) {
-	l.log.ErrorContext(ctx, "gorm", "msg", msg, "args", args)
+	l.log.ErrorContext(ctx, "gorm", "msg", fmt.Sprintf(msg, args...))
+}
+
+// ParamsFilter is GORM's hook for the values it would write into the SQL it hands Trace:
+// dropping them all leaves the statement with its placeholders (? or $n). Values are user
+// data (password hashes, emails, message bodies) and never belong in a log.
+func (l *gormLogger) ParamsFilter(_ context.Context, sql string, _ ...any) (string, []any) {
+	return sql, nil
 }
 
 // Trace logs failed and slow queries. Not-found and duplicate-key results are

@@ -42,5 +42,5 @@ func Migrate(ctx context.Context, db *gorm.DB) error {
 			}
 		}
 	}
-	return nil
+	return ensureEmailIndex(ctx, db)
 }

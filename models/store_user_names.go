@@ -15,6 +15,8 @@ type UserName struct {
 	ID       int64
 	Username string
 	FullName *string
+	// TokenGeneration is the generation a token must carry (see User.TokenGeneration).
+	TokenGeneration int64
 }
 
 // userNameQuery reads a UserName without GORM: every authenticated request and
@@ -31,9 +33,9 @@ type userNameQuery struct {
 
 func (q *userNameQuery) sql() string {
 	if q.dialect == "postgres" {
-		return "SELECT username, full_name FROM users WHERE id = $1"
+		return "SELECT username, full_name, token_generation FROM users WHERE id = $1"
 	}
-	return "SELECT username, full_name FROM users WHERE id = ?"
+	return "SELECT username, full_name, token_generation FROM users WHERE id = ?"
 }
 
 func (q *userNameQuery) row(ctx context.Context, db *sql.DB, id int64) (*sql.Row, error) {
@@ -69,7 +71,7 @@ func (s *Store) UserNameByID(ctx context.Context, id int64) (UserName, error) {
 	}
 	u := UserName{ID: id}
 	var fullName sql.NullString
-	switch err := row.Scan(&u.Username, &fullName); {
+	switch err := row.Scan(&u.Username, &fullName, &u.TokenGeneration); {
 	case errors.Is(err, sql.ErrNoRows):
 		return UserName{}, fmt.Errorf("user name by id: %w", ErrNotFound)
 	case err != nil:

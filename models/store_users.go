@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // CreateUser inserts u; a taken username or email is ErrDuplicate (the unique
@@ -29,11 +32,18 @@ func (s *Store) UserByUsername(ctx context.Context, username string) (*User, err
 	return &u, translate(err, "user by username")
 }
 
-// UserByEmail matches the email case-insensitively.
+// UserByEmail matches the email case-insensitively (through the LOWER(email) index). A
+// database taken over may hold case variants of one email (see migrate_email.go): then the
+// row spelled exactly as given wins, else the oldest.
 func (s *Store) UserByEmail(ctx context.Context, email string) (*User, error) {
 	var u User
-	err := s.with(ctx).Where("LOWER(email) = LOWER(?)", email).Take(&u).Error
+	err := userByEmail(s.with(ctx), email).Take(&u).Error
 	return &u, translate(err, "user by email")
+}
+
+func userByEmail(db *gorm.DB, email string) *gorm.DB {
+	return db.Model(&User{}).Where("LOWER(email) = LOWER(?)", email).
+		Order(clause.OrderBy{Expression: clause.Expr{SQL: "CASE WHEN email = ? THEN 0 ELSE 1 END, id", Vars: []any{email}, WithoutParentheses: true}})
 }
 
 // UsernameTaken and EmailTaken tell which constraint a duplicate hit.
@@ -86,4 +96,11 @@ func (s *Store) UsersByIDs(ctx context.Context, ids []int64) ([]User, error) {
 
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// SetPasswordHash adds a new password hash to the columns of an UpdateUser, and the move to
+// the user's next token generation that ends every token issued before it.
+func SetPasswordHash(columns map[string]any, hash string) {
+	columns["password_hash"] = hash
+	columns["token_generation"] = gorm.Expr("token_generation + 1")
 }

@@ -13,6 +13,9 @@ type User struct {
 	PasswordHash string    `gorm:"column:password_hash;size:255;not null"`
 	FullName     *string   `gorm:"size:100"`
 	CreatedAt    time.Time `gorm:"autoCreateTime:false"`
+	// TokenGeneration is our addition: a password change moves it on, and tokens issued for
+	// an older generation are refused. Defaulted, so rows the Flask app writes get 0.
+	TokenGeneration int64 `gorm:"column:token_generation;not null;default:0"`
 }
 
 func (User) TableName() string { return "users" }
