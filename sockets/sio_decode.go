@@ -2,6 +2,8 @@ package sockets
 
 import (
 	"encoding/json"
+	"errors"
+	"math"
 	"strconv"
 
 	"github.com/zishang520/engine.io/v2/types"
@@ -26,6 +28,9 @@ func (d *orderedDecoder) Add(data any) error {
 		}
 	}
 	if len(text) > 0 && (text[0] == byte(parser.BINARY_EVENT) || text[0] == byte(parser.BINARY_ACK)) {
+		if n, ok := attachmentCount(text); ok && n > maxAttachments {
+			return errTooManyAttachments
+		}
 		// Its attachments follow; until the packet is decoded (tag sees it),
 		// text packets must reach the library's decoder, which refuses them.
 		d.reconstructing.Store(true)
@@ -36,6 +41,32 @@ func (d *orderedDecoder) Add(data any) error {
 		return nil
 	}
 	return d.Decoder.Add(data)
+}
+
+// maxAttachments bounds the binary attachments one packet may announce. The
+// library's decoder keeps every attachment until the announced count arrives,
+// with no bound: "51000000-[...]" followed by megabyte frames would grow the
+// heap until the process dies. No client of the contract sends binary events;
+// socket.io-client sends one attachment per binary argument.
+const maxAttachments = 16
+
+var errTooManyAttachments = errors.New("binary packet announces too many attachments")
+
+// attachmentCount reads the count of a binary packet's "<type><count>-"
+// prefix; ok is false when there is none (the library's decoder refuses it).
+func attachmentCount(text []byte) (n uint64, ok bool) {
+	i := 1
+	for i < len(text) && text[i] >= '0' && text[i] <= '9' {
+		i++
+	}
+	if i == 1 || i == len(text) || text[i] != '-' {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(text[1:i]), 10, 64)
+	if err != nil {
+		return math.MaxUint64, true // more than any bound
+	}
+	return n, true
 }
 
 // textOf is a text message's bytes (nil for binary data).
