@@ -37,7 +37,8 @@ func originalName(raw string) string {
 		}
 	}
 	name := strings.Trim(strings.TrimLeft(b.String(), ". "), " ")
-	name = truncateUTF8(name, maxOriginalNameBytes)
+	// Trimmed again: a cut may end on a space (found by FuzzUploadNames).
+	name = strings.TrimRight(truncateUTF8(name, maxOriginalNameBytes), " ")
 	if name == "" || strings.TrimLeft(name, ".") == "" {
 		return "file"
 	}
