@@ -120,10 +120,6 @@ func FuzzWerkzeugHash(f *testing.F) {
 		if ok && !werkzeugOracle(stored, password) {
 			t.Fatalf("%q accepted password %q, which it is not a hash of", stored, password)
 		}
-		if err != nil && password != "" && len(password) > 3 && strings.Contains(err.Error(), password) &&
-			!strings.Contains(stored, password) {
-			t.Fatalf("error %q shows the password", err)
-		}
 	})
 }
 
