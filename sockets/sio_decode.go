@@ -1,6 +1,7 @@
 package sockets
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"math"
@@ -21,6 +22,9 @@ import (
 // Add decodes one Engine.IO message of the connection.
 func (d *orderedDecoder) Add(data any) error {
 	text := textOf(data)
+	if err := refusedBeforeTheLibrary(text); err != nil {
+		return err
+	}
 	if !d.reconstructing.Load() {
 		if p, ok := decodeEventText(text); ok {
 			d.Decoder.Emit("decoded", p)
@@ -28,9 +32,6 @@ func (d *orderedDecoder) Add(data any) error {
 		}
 	}
 	if len(text) > 0 && (text[0] == byte(parser.BINARY_EVENT) || text[0] == byte(parser.BINARY_ACK)) {
-		if n, ok := attachmentCount(text); ok && n > maxAttachments {
-			return errTooManyAttachments
-		}
 		// Its attachments follow; until the packet is decoded (tag sees it),
 		// text packets must reach the library's decoder, which refuses them.
 		d.reconstructing.Store(true)
@@ -43,14 +44,63 @@ func (d *orderedDecoder) Add(data any) error {
 	return d.Decoder.Add(data)
 }
 
+var (
+	errTooManyAttachments = errors.New("binary packet announces too many attachments")
+	errNoArguments        = errors.New("event or ack packet without arguments")
+)
+
+// refusedBeforeTheLibrary refuses the text packets the library's decoder
+// accepts but must not: an event or ack without arguments ("42", "2/admin",
+// "51-") is decoded with nil data, and socket.io then asserts the data is a
+// list on its own goroutine: the panic ends the process. A binary packet
+// announcing more attachments than maxAttachments is refused too.
+func refusedBeforeTheLibrary(text []byte) error {
+	if len(text) == 0 {
+		return nil
+	}
+	switch parser.PacketType(text[0]) {
+	case parser.EVENT, parser.ACK:
+		if !hasArguments(text[1:]) {
+			return errNoArguments
+		}
+	case parser.BINARY_EVENT, parser.BINARY_ACK:
+		n, ok := attachmentCount(text)
+		if !ok {
+			return nil // the library refuses it
+		}
+		if n > maxAttachments {
+			return errTooManyAttachments
+		}
+		if !hasArguments(text[bytes.IndexByte(text, '-')+1:]) {
+			return errNoArguments
+		}
+	}
+	return nil
+}
+
+// hasArguments reports whether anything follows a packet's namespace and
+// ack id, read as the library's decoder reads them: "/nsp," (a namespace
+// without its comma takes the rest), then digits.
+func hasArguments(rest []byte) bool {
+	if len(rest) > 0 && rest[0] == '/' {
+		i := bytes.IndexByte(rest, ',')
+		if i < 0 {
+			return false
+		}
+		rest = rest[i+1:]
+	}
+	for len(rest) > 0 && rest[0] >= '0' && rest[0] <= '9' {
+		rest = rest[1:]
+	}
+	return len(rest) > 0
+}
+
 // maxAttachments bounds the binary attachments one packet may announce. The
 // library's decoder keeps every attachment until the announced count arrives,
 // with no bound: "51000000-[...]" followed by megabyte frames would grow the
 // heap until the process dies. No client of the contract sends binary events;
 // socket.io-client sends one attachment per binary argument.
 const maxAttachments = 16
-
-var errTooManyAttachments = errors.New("binary packet announces too many attachments")
 
 // attachmentCount reads the count of a binary packet's "<type><count>-"
 // prefix; ok is false when there is none (the library's decoder refuses it).

@@ -49,3 +49,26 @@ func TestBinaryAttachmentsAreBounded(t *testing.T) {
 		t.Fatalf("heap grew %d MiB after %d attachments of 256 KiB", grown>>20, sent)
 	}
 }
+
+// An event or ack packet without arguments ("42", "42/admin", "451-") is
+// decoded by the library with no data, and socket.io's handler asserts it is a
+// list on a goroutine of its own: one such packet ended the whole process.
+// Each is refused; the server goes on serving this client's next connection.
+func TestEventsWithoutArgumentsAreRefused(t *testing.T) {
+	a := newApp(t, "sqlite")
+	u := a.register("Empty")
+	for _, packet := range []string{"42", "421", "42/rooms/1", "43", "451-", "450-/x,7"} {
+		c := mustDial(t, a, dialOpts{auth: map[string]any{"token": u.Token}})
+		c.writeRaw(packet)
+		select {
+		case <-c.closed:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%q: connection still open", packet)
+		}
+	}
+	c := mustDial(t, a, dialOpts{auth: map[string]any{"token": u.Token}})
+	room := a.createRoom(u, "after", false)
+	if ack := c.call("join_room", map[string]any{"room_id": room}); ack["status"] != "success" {
+		t.Fatalf("join after the refused packets: %v", ack)
+	}
+}
