@@ -12,6 +12,7 @@ import (
 const (
 	maxOriginalNameBytes = 255 // file_uploads.original_filename
 	maxSafeNameBytes     = 100
+	maxExtensionBytes    = 16 // far above any allowed one ("pptx")
 )
 
 // originalName is the client's file name kept as data: its last path element,
@@ -36,7 +37,8 @@ func originalName(raw string) string {
 		}
 	}
 	name := strings.Trim(strings.TrimLeft(b.String(), ". "), " ")
-	name = truncateUTF8(name, maxOriginalNameBytes)
+	// Trimmed again: a cut may end on a space (found by FuzzUploadNames).
+	name = strings.TrimRight(truncateUTF8(name, maxOriginalNameBytes), " ")
 	if name == "" || strings.TrimLeft(name, ".") == "" {
 		return "file"
 	}
@@ -46,18 +48,27 @@ func originalName(raw string) string {
 // storedKey is the generated storage key "<uuid>_<safe name>": ASCII letters,
 // digits, '.', '-' and '_' only, extension kept.
 func storedKey(original string) string {
-	ext := extensionOf(original)
+	ext := strings.Trim(asciiSafe(extensionOf(original)), "._-")
 	base := strings.TrimSuffix(original, path.Ext(original))
+	if len(ext) > maxExtensionBytes {
+		// Not an extension we allow: kept in the name, within its bound
+		// (FuzzUploadNames found that a long one overran the slice).
+		base, ext = original, ""
+	}
 	safe := asciiSafe(base)
-	if len(safe) > maxSafeNameBytes-len(ext)-1 {
-		safe = safe[:maxSafeNameBytes-len(ext)-1]
+	room := maxSafeNameBytes
+	if ext != "" {
+		room -= len(ext) + 1
+	}
+	if len(safe) > room {
+		safe = safe[:room]
 	}
 	safe = strings.Trim(safe, "._-")
 	if safe == "" {
 		safe = "file"
 	}
 	if ext != "" {
-		safe += "." + asciiSafe(ext)
+		safe += "." + ext
 	}
 	return uuid.NewString() + "_" + safe
 }

@@ -1,7 +1,10 @@
 package sockets
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
+	"math"
 	"strconv"
 
 	"github.com/zishang520/engine.io/v2/types"
@@ -28,6 +31,9 @@ func (d *orderedDecoder) Add(data any) error {
 
 func (d *orderedDecoder) add(data any) error {
 	text := textOf(data)
+	if err := refusedBeforeTheLibrary(text); err != nil {
+		return err
+	}
 	reconstructing := d.reconstructing.Load()
 	overBudget := !reconstructing && len(text) > 0 && chargesBudget(text[0]) && !d.limit.allow()
 	if !reconstructing {
@@ -82,6 +88,81 @@ func chargesBudget(kind byte) bool {
 		return true
 	}
 	return false
+}
+
+var (
+	errTooManyAttachments = errors.New("binary packet announces too many attachments")
+	errNoArguments        = errors.New("event or ack packet without arguments")
+)
+
+// refusedBeforeTheLibrary refuses the text packets the library's decoder
+// accepts but must not: an event or ack without arguments ("42", "2/admin",
+// "51-") is decoded with nil data, and socket.io then asserts the data is a
+// list on its own goroutine: the panic ends the process. A binary packet
+// announcing more attachments than maxAttachments is refused too.
+func refusedBeforeTheLibrary(text []byte) error {
+	if len(text) == 0 {
+		return nil
+	}
+	switch parser.PacketType(text[0]) {
+	case parser.EVENT, parser.ACK:
+		if !hasArguments(text[1:]) {
+			return errNoArguments
+		}
+	case parser.BINARY_EVENT, parser.BINARY_ACK:
+		n, ok := attachmentCount(text)
+		if !ok {
+			return nil // the library refuses it
+		}
+		if n > maxAttachments {
+			return errTooManyAttachments
+		}
+		if !hasArguments(text[bytes.IndexByte(text, '-')+1:]) {
+			return errNoArguments
+		}
+	}
+	return nil
+}
+
+// hasArguments reports whether anything follows a packet's namespace and
+// ack id, read as the library's decoder reads them: "/nsp," (a namespace
+// without its comma takes the rest), then digits.
+func hasArguments(rest []byte) bool {
+	if len(rest) > 0 && rest[0] == '/' {
+		i := bytes.IndexByte(rest, ',')
+		if i < 0 {
+			return false
+		}
+		rest = rest[i+1:]
+	}
+	for len(rest) > 0 && rest[0] >= '0' && rest[0] <= '9' {
+		rest = rest[1:]
+	}
+	return len(rest) > 0
+}
+
+// maxAttachments bounds the binary attachments one packet may announce. The
+// library's decoder keeps every attachment until the announced count arrives,
+// with no bound: "51000000-[...]" followed by megabyte frames would grow the
+// heap until the process dies. No client of the contract sends binary events;
+// socket.io-client sends one attachment per binary argument.
+const maxAttachments = 16
+
+// attachmentCount reads the count of a binary packet's "<type><count>-"
+// prefix; ok is false when there is none (the library's decoder refuses it).
+func attachmentCount(text []byte) (n uint64, ok bool) {
+	i := 1
+	for i < len(text) && text[i] >= '0' && text[i] <= '9' {
+		i++
+	}
+	if i == 1 || i == len(text) || text[i] != '-' {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(text[1:i]), 10, 64)
+	if err != nil {
+		return math.MaxUint64, true // more than any bound
+	}
+	return n, true
 }
 
 // textOf is a text message's bytes (nil for binary data).

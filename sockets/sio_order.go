@@ -110,8 +110,12 @@ func (d *orderedDecoder) tag(args ...any) {
 		}
 		return
 	}
-	if ok && (packet.Type == parser.BINARY_EVENT || packet.Type == parser.BINARY_ACK) {
-		d.reconstructing.Store(false) // all its attachments arrived
+	if ok && (packet.Type == parser.BINARY_EVENT || packet.Type == parser.BINARY_ACK) &&
+		(packet.Attachments == nil || *packet.Attachments > 0) {
+		// All its attachments arrived. A binary packet announcing none is
+		// emitted at once, but the library keeps waiting for attachments and
+		// refuses text from then on: so do we (found by FuzzOrderedDecoder).
+		d.reconstructing.Store(false)
 	}
 	refused := d.refuseNext.Swap(false)
 	if ok && (packet.Type == parser.EVENT || packet.Type == parser.BINARY_EVENT) {

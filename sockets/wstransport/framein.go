@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 
 	ws "github.com/gorilla/websocket"
 )
@@ -19,6 +20,9 @@ const (
 	maskBit        byte = 0x80
 	// maxControlPayload is the largest payload a control frame may carry.
 	maxControlPayload = 125
+	// maxFrameLength keeps a declared length (with its header) an int even
+	// with no limit set.
+	maxFrameLength = math.MaxInt32
 )
 
 // frameError is a violation of the protocol by the client: the connection is
@@ -130,8 +134,14 @@ func (in *inbound) checkFrame(opcode byte, fin bool, length uint64) error {
 	default:
 		return protocolError(fmt.Sprintf("unknown opcode %d", opcode))
 	}
-	if in.limit > 0 && length+uint64(len(in.msg)) > uint64(in.limit) {
+	// Compared without adding to the declared length: a 64-bit length near
+	// 2^64 would wrap the sum around and pass (found by FuzzInboundParse).
+	held := uint64(len(in.msg))
+	if in.limit > 0 && (length > uint64(in.limit) || held > uint64(in.limit)-length) {
 		return &frameError{code: ws.CloseMessageTooBig, reason: fmt.Sprintf("message larger than %d bytes", in.limit)}
+	}
+	if length > maxFrameLength {
+		return &frameError{code: ws.CloseMessageTooBig, reason: "frame length out of range"}
 	}
 	return nil
 }
