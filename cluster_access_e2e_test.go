@@ -3,8 +3,6 @@ package main
 import (
 	"fmt"
 	"net/http"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -16,16 +14,7 @@ import (
 // instance A, and B's connections on instance B (every door) are cut at once,
 // and instance B's access cache forgets B's access at once (not after its TTL).
 func TestClusterAccessEventsReachEveryInstance(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the binary twice")
-	}
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		t.Skip("redis-server not installed")
-	}
-	bin := filepath.Join(t.TempDir(), "izpochat")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildClusterBinary(t, "builds and runs the binary twice")
 	rds := startE2ERedis(t)
 	db := testdb.Config(t, "postgres")
 	env := map[string]string{"DATABASE_URL": db.DSN, "REDIS_URL": rds.url(), "JWT_SECRET_KEY": "cluster-access-secret", "LOG_LEVEL": "info"}

@@ -25,16 +25,7 @@ import (
 // across instances exactly once through every door, polling without sticky
 // sessions, cluster-wide presence, a crashed instance, and a Redis restart.
 func TestClusterThreeInstances(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the binary three times")
-	}
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		t.Skip("redis-server not installed")
-	}
-	bin := filepath.Join(t.TempDir(), "izpochat")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildClusterBinary(t, "builds and runs the binary three times")
 	rds := startE2ERedis(t)
 	db := testdb.Config(t, "postgres")
 	env := map[string]string{
@@ -746,4 +737,22 @@ func (p *roundRobinPoller) close() {
 	case <-time.After(10 * time.Second):
 		p.t.Error("polling loop did not end after close")
 	}
+}
+
+// buildClusterBinary builds the server for a test that runs it as several
+// instances on a private Redis; it skips in -short mode (why says what the test
+// runs) and where redis-server is not installed.
+func buildClusterBinary(t *testing.T, why string) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip(why)
+	}
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		t.Skip("redis-server not installed")
+	}
+	bin := filepath.Join(t.TempDir(), "izpochat")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
 }
