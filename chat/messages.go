@@ -8,12 +8,15 @@ import (
 	"github.com/izpochat/server/models"
 )
 
-// HistoryQuery pages through a room's messages. Zero values mean "not set".
+// HistoryQuery pages through a room's messages. Zero values mean "not set",
+// except that Forward makes AfterID a cursor even at 0 ("after id 0": the first
+// Limit messages).
 type HistoryQuery struct {
 	Limit    int
 	BeforeID int64
 	AfterID  int64
 	Skip     int
+	Forward  bool
 }
 
 const (
@@ -22,11 +25,12 @@ const (
 )
 
 // History returns a room's messages oldest first: the newest Limit when no cursor,
-// those after AfterID, or those before BeforeID.
+// the first Limit after AfterID (with Forward or AfterID > 0), or those before BeforeID.
 func (s *Service) History(ctx context.Context, a Actor, roomID int64, q HistoryQuery) ([]Message, error) {
 	if q.Limit < 0 || q.Skip < 0 || q.BeforeID < 0 || q.AfterID < 0 {
 		return nil, Invalid("limit, skip, before_id and after_id must not be negative")
 	}
+	q.Forward = q.Forward || q.AfterID > 0
 	if q.Limit == 0 {
 		q.Limit = defaultHistoryLimit
 	}

@@ -19,7 +19,7 @@ func apiOperations() []operation {
 	paging := []obj{
 		queryParam("limit", "At most this many (default 100, max 500); the newest when no cursor is given.", obj{"type": "integer", "minimum": 1, "maximum": 500, "default": 100}),
 		queryParam("before_id", "Only messages older than this id.", integer()),
-		queryParam("after_id", "Only messages newer than this id.", integer()),
+		queryParam("after_id", "Only messages newer than this id, the oldest of them first: a cursor even at 0 (after_id=0 gives the room's first `limit` messages).", integer()),
 		queryParam("skip", "Skip this many.", obj{"type": "integer", "minimum": 0}),
 	}
 	messages := ok("Messages, oldest first", arrayOf(ref("Message")))
