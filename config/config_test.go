@@ -491,3 +491,24 @@ func TestGOGCLeavesTheRuntimeAlone(t *testing.T) {
 		t.Errorf("default GC.Percent = %d, want 25", got)
 	}
 }
+
+func TestOriginAllowed(t *testing.T) {
+	allowed := []string{"https://app.example"}
+	for _, c := range []struct {
+		allowed []string
+		origin  string
+		want    bool
+	}{
+		{nil, "https://any.example", true},
+		{allowed, "https://app.example", true},
+		{allowed, "https://app.example/", true},
+		{allowed, "", true}, // not a browser
+		{allowed, "https://evil.example", false},
+		{allowed, "https://app.example.evil.example", false},
+		{allowed, "http://app.example", false},
+	} {
+		if got := OriginAllowed(c.allowed, c.origin); got != c.want {
+			t.Errorf("OriginAllowed(%v, %q) = %v, want %v", c.allowed, c.origin, got, c.want)
+		}
+	}
+}

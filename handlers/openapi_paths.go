@@ -146,6 +146,7 @@ func apiOperations() []operation {
 		{method: "GET", path: "/api/ws/{room_id}", tag: "realtime", summary: "Raw WebSocket of a room (JSON frames; token in the query)",
 			params: []obj{pathParam("room_id", "Room id", true), {"name": "token", "in": "query", "required": true, "schema": str(), "description": "JWT"}},
 			responses: obj{"101": obj{"description": "Switching to WebSocket; a bad token or missing room closes with code 1008"},
-				"400": obj{"$ref": "#/components/responses/E400"}}},
+				"400": obj{"$ref": "#/components/responses/E400"},
+				"403": obj{"description": "The page's Origin is not in ALLOWED_ORIGINS (as for every websocket upgrade, Socket.IO's included)"}}},
 	}
 }
