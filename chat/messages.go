@@ -37,7 +37,8 @@ func (s *Service) History(ctx context.Context, a Actor, roomID int64, q HistoryQ
 	if q.Limit > maxHistoryLimit {
 		q.Limit = maxHistoryLimit
 	}
-	if err := s.checkAccess(ctx, a, roomID); err != nil {
+	acc, err := s.roomAccess(ctx, a, roomID)
+	if err != nil {
 		return nil, err
 	}
 	rows, err := s.store.History(ctx, roomID, models.HistoryQuery(q))
@@ -47,6 +48,9 @@ func (s *Service) History(ctx context.Context, a Actor, roomID int64, q HistoryQ
 	out := make([]Message, 0, len(rows))
 	for i := range rows {
 		out = append(out, messageView(&rows[i].Message, rows[i].Username, rows[i].SenderFullName))
+	}
+	if acc.IsPrivate {
+		s.linkMessages(ctx, out)
 	}
 	return out, nil
 }
@@ -83,7 +87,8 @@ func (s *Service) PostMessage(ctx context.Context, a Actor, roomID int64, in Pos
 	if err != nil {
 		return Message{}, err
 	}
-	if err := s.checkAccess(ctx, a, roomID); err != nil {
+	acc, err := s.roomAccess(ctx, a, roomID)
+	if err != nil {
 		return Message{}, err
 	}
 	m := &models.Message{Content: content, UserID: a.ID, RoomID: roomID, CreatedAt: Now()}
@@ -102,12 +107,22 @@ func (s *Service) PostMessage(ctx context.Context, a Actor, roomID int64, in Pos
 			m.Content = fileMessageContent(file.OriginalFilename)
 		}
 	}
+	// A private room's file is shown through a signed link, made before the
+	// message is queued so the writer never waits on storage.
+	var fileLink *string
+	if file != nil && acc.IsPrivate {
+		l := s.signLink(ctx, file.FileURL)
+		fileLink = &l
+	}
 	var view Message
 	err = s.writer.submit(ctx, m, func(m *models.Message) Event {
 		view = messageView(m, a.Username, &a.FullName)
 		if file != nil {
 			fv := fileView(file)
 			fv.RoomID = &roomID
+			if fileLink != nil {
+				view.FileURL, fv.FileURL, fv.PublicURL = fileLink, *fileLink, *fileLink
+			}
 			view.File = &fv
 		}
 		return Event{Type: EventMessage, RoomID: roomID, User: a.Ref(), At: m.CreatedAt, Message: &view}

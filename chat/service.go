@@ -25,6 +25,7 @@ type Service struct {
 	log      *slog.Logger
 	writer   *sequencer
 	access   *accessCache
+	links    fileLinks // signed links to files not open to all (file_links.go)
 }
 
 // Deps are what the domain needs from the outside.

@@ -24,6 +24,7 @@ type Config struct {
 	MaxFileBytes     int64         // MAX_FILE_MB, default 50 MiB
 	MaxFiles         int           // MAX_FILES, default 10
 	MaxMessageLength int           // MAX_MESSAGE_LENGTH, default 5000
+	FileURLTTL       time.Duration // FILE_URL_TTL, default 7 days: how long a signed link to a private room's file reads it
 	LogLevel         slog.Level    // LOG_LEVEL, default info
 	LogJSON          bool          // true in production or LOG_FORMAT=json; LOG_FORMAT=text forces text
 	Supabase         Supabase
@@ -99,11 +100,14 @@ type GC struct {
 
 // Defaults that other packages may want to show (e.g. in /api/uploads/types/allowed).
 const (
-	DefaultPort          = 5000
-	DefaultDataDir       = "./data"
-	DefaultTokenTTL      = 7 * 24 * time.Hour
-	DefaultMaxFileMB     = 50
-	DefaultBucket        = "izpochat-bucket"
+	DefaultPort      = 5000
+	DefaultDataDir   = "./data"
+	DefaultTokenTTL  = 7 * 24 * time.Hour
+	DefaultMaxFileMB = 50
+	DefaultBucket    = "izpochat-bucket"
+	// DefaultFileURLTTL: a signed file link outlives the default token, so a
+	// tab kept open as long as its login still opens every file it shows.
+	DefaultFileURLTTL    = 7 * 24 * time.Hour
 	sqliteFileName       = "izpochat.db"
 	megabyte             = 1 << 20
 	minProductionKeySize = 32
@@ -151,6 +155,9 @@ func Load(getenv func(string) string, dotenvPath string) (Config, error) {
 		return Config{}, err
 	}
 	if cfg.MaxMessageLength, err = env.positiveInt("MAX_MESSAGE_LENGTH", 5000); err != nil {
+		return Config{}, err
+	}
+	if cfg.FileURLTTL, err = env.duration("FILE_URL_TTL", DefaultFileURLTTL); err != nil {
 		return Config{}, err
 	}
 

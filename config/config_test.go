@@ -512,3 +512,17 @@ func TestOriginAllowed(t *testing.T) {
 		}
 	}
 }
+
+func TestFileURLTTL(t *testing.T) {
+	if cfg := mustLoad(t, map[string]string{}); cfg.FileURLTTL != 7*24*time.Hour {
+		t.Errorf("default FileURLTTL = %v", cfg.FileURLTTL)
+	}
+	if cfg := mustLoad(t, map[string]string{"FILE_URL_TTL": "2h"}); cfg.FileURLTTL != 2*time.Hour {
+		t.Errorf("FILE_URL_TTL=2h gave %v", cfg.FileURLTTL)
+	}
+	for _, bad := range []string{"0", "-1h", "soon"} {
+		if _, err := load(t, map[string]string{"FILE_URL_TTL": bad}); err == nil {
+			t.Errorf("FILE_URL_TTL=%q accepted", bad)
+		}
+	}
+}
