@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"unicode/utf8"
 
@@ -130,6 +131,10 @@ func (s *Service) PostMessage(ctx context.Context, a Actor, roomID int64, in Pos
 	if err != nil {
 		if KindOf(err) == KindUnavailable {
 			return Message{}, err
+		}
+		// The room may be gone since the access check (its rows cascade away).
+		if _, aerr := s.store.Access(ctx, roomID, a.ID); errors.Is(aerr, models.ErrNotFound) {
+			return Message{}, NotFound("room not found")
 		}
 		return Message{}, internal("store message", err)
 	}

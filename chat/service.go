@@ -36,6 +36,9 @@ type Deps struct {
 	Presence Presence
 	Limits   Limits
 	Logger   *slog.Logger
+	// WriteTimeout bounds how long a post waits for the database to store it
+	// (DB_WRITE_TIMEOUT): then the poster gets 503. <= 0: no bound.
+	WriteTimeout time.Duration
 	// AccessTTL is how long a room-access answer is reused (<= 0: never; the
 	// server uses DefaultAccessTTL). It bounds how late this instance sees
 	// membership or privacy changes made by another instance; its own changes are
@@ -62,7 +65,7 @@ func New(d Deps) *Service {
 	}
 	s := &Service{store: d.Store, tokens: d.Tokens, hub: d.Hub, presence: d.Presence, limits: d.Limits, log: d.Logger,
 		access: newAccessCache(d.AccessTTL, defaultAccessEntries, nil)}
-	s.writer = newSequencer(d.Store, s.publish, d.Logger)
+	s.writer = newSequencer(d.Store, s.publishMessageHere, s.publishMessageElsewhere, d.WriteTimeout, d.Logger)
 	return s
 }
 
@@ -74,6 +77,22 @@ func (s *Service) Hub() *Hub { return s.hub }
 
 // Limits reports the configured limits.
 func (s *Service) Limits() Limits { return s.limits }
+
+// publishMessageHere hands a stored message's event to this instance's doors.
+func (s *Service) publishMessageHere(ev Event) Event {
+	if ev.At.IsZero() {
+		ev.At = Now()
+	}
+	return s.hub.publishHere(ev)
+}
+
+// publishMessageElsewhere sends a stored message's event to the other instances;
+// a broker failure is logged (the event is stored and delivered here already).
+func (s *Service) publishMessageElsewhere(ctx context.Context, ev Event) {
+	if err := s.hub.publishElsewhere(ctx, ev); err != nil {
+		s.log.WarnContext(ctx, "fan-out to other instances failed", "type", ev.Type, "room_id", ev.RoomID, "err", err)
+	}
+}
 
 // publish hands ev to the fan-out; a broker failure is logged, never returned to
 // the client: the event is stored and delivered locally already.

@@ -51,6 +51,7 @@ type Database struct {
 	MaxOpenConns    int           // DB_MAX_OPEN_CONNS, default 10 (postgres) / 4 (sqlite)
 	MaxIdleConns    int           // DB_MAX_IDLE_CONNS, default 5 (postgres) / 4 (sqlite)
 	ConnMaxLifetime time.Duration // DB_CONN_MAX_LIFETIME, default 30m
+	WriteTimeout    time.Duration // DB_WRITE_TIMEOUT, default 10s: a post the database has not stored by then answers 503
 	SimpleProtocol  bool          // Supabase transaction pooler (port 6543 or pgbouncer=true): no prepared statements
 }
 
@@ -107,10 +108,13 @@ const (
 	DefaultBucket    = "izpochat-bucket"
 	// DefaultFileURLTTL: a signed file link outlives the default token, so a
 	// tab kept open as long as its login still opens every file it shows.
-	DefaultFileURLTTL    = 7 * 24 * time.Hour
-	sqliteFileName       = "izpochat.db"
-	megabyte             = 1 << 20
-	minProductionKeySize = 32
+	DefaultFileURLTTL = 7 * 24 * time.Hour
+	// DefaultDBWriteTimeout is far above any healthy commit (and above SQLite's
+	// 5 s busy_timeout), so only a database in trouble reaches it.
+	DefaultDBWriteTimeout = 10 * time.Second
+	sqliteFileName        = "izpochat.db"
+	megabyte              = 1 << 20
+	minProductionKeySize  = 32
 )
 
 // Load reads configuration. getenv is os.Getenv in production, a map lookup in

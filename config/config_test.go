@@ -526,3 +526,17 @@ func TestFileURLTTL(t *testing.T) {
 		}
 	}
 }
+
+func TestDBWriteTimeout(t *testing.T) {
+	if cfg := mustLoad(t, map[string]string{}); cfg.Database.WriteTimeout != 10*time.Second {
+		t.Errorf("default Database.WriteTimeout = %v", cfg.Database.WriteTimeout)
+	}
+	if cfg := mustLoad(t, map[string]string{"DB_WRITE_TIMEOUT": "3"}); cfg.Database.WriteTimeout != 3*time.Second {
+		t.Errorf("DB_WRITE_TIMEOUT=3 gave %v", cfg.Database.WriteTimeout)
+	}
+	for _, bad := range []string{"0", "-1s", "never"} {
+		if _, err := load(t, map[string]string{"DB_WRITE_TIMEOUT": bad}); err == nil {
+			t.Errorf("DB_WRITE_TIMEOUT=%q accepted", bad)
+		}
+	}
+}

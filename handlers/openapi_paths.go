@@ -111,9 +111,9 @@ func apiOperations() []operation {
 			responses: responses(obj{"200": ok("Members", arrayOf(ref("User")))}, 403, 404)},
 		{method: "GET", path: "/api/rooms/{id}/messages", tag: "rooms", summary: "Messages of a room", auth: authRequired, params: append([]obj{id}, paging...),
 			responses: responses(obj{"200": messages}, 400, 403, 404)},
-		{method: "POST", path: "/api/rooms/{id}/messages", tag: "rooms", summary: "Post a message; it is delivered live like one sent over Socket.IO", auth: authRequired,
+		{method: "POST", path: "/api/rooms/{id}/messages", tag: "rooms", summary: "Post a message; it is delivered live like one sent over Socket.IO (503 when the database has not stored it within DB_WRITE_TIMEOUT)", auth: authRequired,
 			params: []obj{id}, body: jsonBody(ref("MessageRequest")),
-			responses: responses(obj{"201": ok("Stored and delivered", ref("Message"))}, 400, 403, 404)},
+			responses: responses(obj{"201": ok("Stored and delivered", ref("Message"))}, 400, 403, 404, 503)},
 		{method: "GET", path: "/api/rooms/{id}/files", tag: "files", summary: "Files of a room, newest first (private: members only)", auth: authRequired, params: []obj{id},
 			responses: responses(obj{"200": ok("Files", arrayOf(ref("File")))}, 403, 404)},
 
