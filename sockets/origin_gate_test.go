@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	ws "github.com/gorilla/websocket"
 )
@@ -46,11 +47,19 @@ func TestWebSocketUpgradesFollowAllowedOrigins(t *testing.T) {
 				h.Set("Origin", origin)
 			}
 			conn, res, err := ws.DefaultDialer.Dial(a.wsURL(path()), h)
-			if conn != nil {
-				conn.Close()
-			}
 			if res == nil || res.StatusCode != want {
 				t.Errorf("%s from origin %q: %v %v, want %d", door, origin, res, err, want)
+			}
+			if conn != nil {
+				// Let the server finish the session it opened before closing it.
+				if door == "socket.io upgrade" {
+					_ = conn.WriteMessage(ws.TextMessage, []byte("2probe"))
+				}
+				_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+				if _, first, err := conn.ReadMessage(); err != nil || len(first) == 0 {
+					t.Errorf("%s from origin %q: first frame %q, %v", door, origin, first, err)
+				}
+				conn.Close()
 			}
 		}
 	}
