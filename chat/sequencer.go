@@ -76,8 +76,9 @@ const (
 	// maxGather bounds how long the writer keeps yielding to goroutines that
 	// queue posts before it commits (see gather).
 	maxGather = 250 * time.Microsecond
-	// forwardQueue is how many stored events may wait for a slow broker before
-	// posting waits for it too (memory stays bounded).
+	// forwardQueue is how many stored events may wait for a slow broker; beyond
+	// it an event reaches this instance's clients only (memory stays bounded and
+	// posters never wait for the broker).
 	forwardQueue = 8192
 )
 
