@@ -87,10 +87,11 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 		Presence:  cluster.presence,
 		Limits:    chat.Limits{MaxMessageLength: cfg.MaxMessageLength},
 		// Changes on this instance are seen at once; other instances' within the TTL.
-		AccessTTL:  chat.DefaultAccessTTL,
-		Logger:     log,
-		RateLimits: rateLimits(cfg.Rates),
-		Limiter:    limiter(cfg, cluster),
+		AccessTTL:    chat.DefaultAccessTTL,
+		WriteTimeout: cfg.Database.WriteTimeout,
+		Logger:       log,
+		RateLimits:   rateLimits(cfg.Rates),
+		Limiter:      limiter(cfg, cluster),
 	})
 	deps.Chat = service
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"path/filepath"
 
 	"github.com/gin-gonic/gin"
@@ -20,7 +19,7 @@ import (
 func wireStorage(_ context.Context, cfg config.Config, log *slog.Logger, service *chat.Service) (part, error) {
 	var (
 		objects storage.Store
-		serve   http.Handler
+		serve   handlers.LocalObjects
 		p       part
 	)
 	if cfg.Supabase.URL != "" {
@@ -37,12 +36,14 @@ func wireStorage(_ context.Context, cfg config.Config, log *slog.Logger, service
 		if err != nil {
 			return part{}, fmt.Errorf("file storage: %w", err)
 		}
+		// Links to files not open to all are signed with a key derived from the JWT secret.
+		local.SetSigningSecret(cfg.JWTSecret)
 		objects, serve = local, local
 		p.close = local.Close
 		p.checks = []handlers.Check{{Name: "storage", Probe: local.Check}}
 		log.Info("file storage: local disk", "dir", local.Dir())
 	}
-	uploads := chat.NewUploads(service, objects, chat.UploadLimits{MaxFileBytes: cfg.MaxFileBytes, MaxFiles: cfg.MaxFiles})
+	uploads := chat.NewUploads(service, objects, chat.UploadLimits{MaxFileBytes: cfg.MaxFileBytes, MaxFiles: cfg.MaxFiles, LinkTTL: cfg.FileURLTTL})
 	p.routes = []func(gin.IRouter){handlers.UploadRoutes(service, uploads, serve, log)}
 	return p, nil
 }

@@ -101,8 +101,20 @@ func (h *Hub) Start(ctx context.Context) error {
 // instances. A broker failure never loses the local delivery; it is returned so the
 // caller can log it.
 func (h *Hub) Publish(ctx context.Context, ev Event) error {
+	return h.publishElsewhere(ctx, h.publishHere(ev))
+}
+
+// publishHere delivers ev to this instance's doors and returns it as stamped
+// for the other instances (publishElsewhere): the two halves of Publish, which
+// the message writer runs apart so a slow broker does not delay answers.
+func (h *Hub) publishHere(ev Event) Event {
 	ev.Origin = h.origin
 	h.deliver(ev)
+	return ev
+}
+
+// publishElsewhere sends ev, stamped by publishHere, to the other instances.
+func (h *Hub) publishElsewhere(ctx context.Context, ev Event) error {
 	if h.broker == nil {
 		return nil
 	}

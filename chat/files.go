@@ -54,7 +54,11 @@ func (s *Service) File(ctx context.Context, a Actor, fileID int64) (File, error)
 			return File{}, err
 		}
 	}
-	return fileView(f), nil
+	views, err := s.linkedFileViews(ctx, []models.FileUpload{*f})
+	if err != nil {
+		return File{}, err
+	}
+	return views[0], nil
 }
 
 // FileQuery pages a file list. Zero values mean "not set".
@@ -84,7 +88,7 @@ func (s *Service) MyFiles(ctx context.Context, a Actor, q FileQuery) ([]File, er
 	if err != nil {
 		return nil, internal("list files", err)
 	}
-	return fileViews(rows), nil
+	return s.linkedFileViews(ctx, rows)
 }
 
 // RoomFiles lists a readable room's files, newest first.
@@ -101,7 +105,11 @@ func (s *Service) RoomFiles(ctx context.Context, a Actor, roomID int64, q FileQu
 	if err != nil {
 		return nil, internal("list room files", err)
 	}
-	return fileViews(rows), nil
+	out := fileViews(rows)
+	for i := range out {
+		s.linkFile(ctx, &out[i], r.IsPrivate)
+	}
+	return out, nil
 }
 
 func fileViews(rows []models.FileUpload) []File {

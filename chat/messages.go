@@ -2,18 +2,22 @@ package chat
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/izpochat/server/models"
 )
 
-// HistoryQuery pages through a room's messages. Zero values mean "not set".
+// HistoryQuery pages through a room's messages. Zero values mean "not set",
+// except that Forward makes AfterID a cursor even at 0 ("after id 0": the first
+// Limit messages).
 type HistoryQuery struct {
 	Limit    int
 	BeforeID int64
 	AfterID  int64
 	Skip     int
+	Forward  bool
 }
 
 const (
@@ -22,18 +26,20 @@ const (
 )
 
 // History returns a room's messages oldest first: the newest Limit when no cursor,
-// those after AfterID, or those before BeforeID.
+// the first Limit after AfterID (with Forward or AfterID > 0), or those before BeforeID.
 func (s *Service) History(ctx context.Context, a Actor, roomID int64, q HistoryQuery) ([]Message, error) {
 	if q.Limit < 0 || q.Skip < 0 || q.BeforeID < 0 || q.AfterID < 0 {
 		return nil, Invalid("limit, skip, before_id and after_id must not be negative")
 	}
+	q.Forward = q.Forward || q.AfterID > 0
 	if q.Limit == 0 {
 		q.Limit = defaultHistoryLimit
 	}
 	if q.Limit > maxHistoryLimit {
 		q.Limit = maxHistoryLimit
 	}
-	if err := s.checkAccess(ctx, a, roomID); err != nil {
+	acc, err := s.roomAccess(ctx, a, roomID)
+	if err != nil {
 		return nil, err
 	}
 	rows, err := s.store.History(ctx, roomID, models.HistoryQuery(q))
@@ -43,6 +49,9 @@ func (s *Service) History(ctx context.Context, a Actor, roomID int64, q HistoryQ
 	out := make([]Message, 0, len(rows))
 	for i := range rows {
 		out = append(out, messageView(&rows[i].Message, rows[i].Username, rows[i].SenderFullName))
+	}
+	if acc.IsPrivate {
+		s.linkMessages(ctx, out)
 	}
 	return out, nil
 }
@@ -82,7 +91,8 @@ func (s *Service) PostMessage(ctx context.Context, a Actor, roomID int64, in Pos
 	if err != nil {
 		return Message{}, err
 	}
-	if err := s.checkAccess(ctx, a, roomID); err != nil {
+	acc, err := s.roomAccess(ctx, a, roomID)
+	if err != nil {
 		return Message{}, err
 	}
 	m := &models.Message{Content: content, UserID: a.ID, RoomID: roomID, CreatedAt: Now()}
@@ -101,12 +111,22 @@ func (s *Service) PostMessage(ctx context.Context, a Actor, roomID int64, in Pos
 			m.Content = fileMessageContent(file.OriginalFilename)
 		}
 	}
+	// A private room's file is shown through a signed link, made before the
+	// message is queued so the writer never waits on storage.
+	var fileLink *string
+	if file != nil && acc.IsPrivate {
+		l := s.signLink(ctx, file.FileURL)
+		fileLink = &l
+	}
 	var view Message
 	err = s.writer.submit(ctx, m, func(m *models.Message) Event {
 		view = messageView(m, a.Username, &a.FullName)
 		if file != nil {
 			fv := fileView(file)
 			fv.RoomID = &roomID
+			if fileLink != nil {
+				view.FileURL, fv.FileURL, fv.PublicURL = fileLink, *fileLink, *fileLink
+			}
 			view.File = &fv
 		}
 		return Event{Type: EventMessage, RoomID: roomID, User: a.Ref(), At: m.CreatedAt, Message: &view}
@@ -114,6 +134,10 @@ func (s *Service) PostMessage(ctx context.Context, a Actor, roomID int64, in Pos
 	if err != nil {
 		if KindOf(err) == KindUnavailable {
 			return Message{}, err
+		}
+		// The room may be gone since the access check (its rows cascade away).
+		if _, aerr := s.store.Access(ctx, roomID, a.ID); errors.Is(aerr, models.ErrNotFound) {
+			return Message{}, NotFound("room not found")
 		}
 		return Message{}, internal("store message", err)
 	}

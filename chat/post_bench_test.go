@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/izpochat/server/auth"
+	"github.com/izpochat/server/config"
 	"github.com/izpochat/server/internal/testdb"
 	"github.com/izpochat/server/models"
 )
@@ -31,7 +32,8 @@ func newPostFixture(b *testing.B, rooms, users int) *postFixture {
 	b.Helper()
 	ctx := context.Background()
 	store := models.NewStore(testdb.Open(b, "sqlite"))
-	f := &postFixture{svc: New(Deps{Store: store, Tokens: auth.NewTokens([]byte("k"), time.Hour), AccessTTL: DefaultAccessTTL})}
+	f := &postFixture{svc: New(Deps{Store: store, Tokens: auth.NewTokens([]byte("k"), time.Hour), AccessTTL: DefaultAccessTTL,
+		WriteTimeout: config.DefaultDBWriteTimeout})} // as the server runs
 	b.Cleanup(f.svc.Close)
 	ids := make([]int64, users)
 	for i := range users {

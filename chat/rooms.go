@@ -35,18 +35,24 @@ func (s *Service) loadRoom(ctx context.Context, roomID int64) (*models.Room, err
 // room is open to everyone, a private one to its members. One query, whose answer
 // is reused for a short while (see accessCache).
 func (s *Service) checkAccess(ctx context.Context, a Actor, roomID int64) error {
+	_, err := s.roomAccess(ctx, a, roomID)
+	return err
+}
+
+// roomAccess is checkAccess that also tells what it knows of the room.
+func (s *Service) roomAccess(ctx context.Context, a Actor, roomID int64) (models.RoomAccess, error) {
 	if roomID <= 0 {
-		return NotFound("room not found")
+		return models.RoomAccess{}, NotFound("room not found")
 	}
 	acc, gen, cached := s.access.get(roomID, a.ID)
 	if !cached {
 		var err error
 		acc, err = s.store.Access(ctx, roomID, a.ID)
 		if errors.Is(err, models.ErrNotFound) {
-			return NotFound("room not found")
+			return acc, NotFound("room not found")
 		}
 		if err != nil {
-			return internal("check room access", err)
+			return acc, internal("check room access", err)
 		}
 		// A conversation is private to its two members whatever its flag says
 		// (one may have been flipped before privacy changes were refused).
@@ -54,9 +60,9 @@ func (s *Service) checkAccess(ctx context.Context, a Actor, roomID int64) error 
 		s.access.put(roomID, a.ID, acc, gen)
 	}
 	if acc.IsPrivate && !acc.Member {
-		return Forbidden("you are not a member of this private room")
+		return acc, Forbidden("you are not a member of this private room")
 	}
-	return nil
+	return acc, nil
 }
 
 // readableRoom loads, with its creator, a room the actor may read.

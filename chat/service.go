@@ -28,6 +28,7 @@ type Service struct {
 	access    *accessCache
 	limiter   Limiter
 	rates     RateLimits
+	links     fileLinks // signed links to files not open to all (file_links.go)
 }
 
 // Deps are what the domain needs from the outside.
@@ -41,6 +42,9 @@ type Deps struct {
 	Presence  Presence
 	Limits    Limits
 	Logger    *slog.Logger
+	// WriteTimeout bounds how long a post waits for the database to store it
+	// (DB_WRITE_TIMEOUT): then the poster gets 503. <= 0: no bound.
+	WriteTimeout time.Duration
 	// AccessTTL is how long a room-access answer is reused (<= 0: never; the
 	// server uses DefaultAccessTTL). Access changes of every instance reach the
 	// cache as hub events at once; the TTL only bounds a change whose event was
@@ -78,7 +82,7 @@ func New(d Deps) *Service {
 	s := &Service{store: d.Store, tokens: d.Tokens, passwords: d.Passwords, hub: d.Hub, presence: d.Presence,
 		limits: d.Limits, log: d.Logger, access: newAccessCache(d.AccessTTL, defaultAccessEntries, nil),
 		limiter: d.Limiter, rates: d.RateLimits}
-	s.writer = newSequencer(d.Store, s.publish, d.Logger)
+	s.writer = newSequencer(d.Store, s.publishMessageHere, s.publishMessageElsewhere, d.WriteTimeout, d.Logger)
 	d.Hub.observe(s.observe)
 	return s
 }
@@ -91,6 +95,22 @@ func (s *Service) Hub() *Hub { return s.hub }
 
 // Limits reports the configured limits.
 func (s *Service) Limits() Limits { return s.limits }
+
+// publishMessageHere hands a stored message's event to this instance's doors.
+func (s *Service) publishMessageHere(ev Event) Event {
+	if ev.At.IsZero() {
+		ev.At = Now()
+	}
+	return s.hub.publishHere(ev)
+}
+
+// publishMessageElsewhere sends a stored message's event to the other instances;
+// a broker failure is logged (the event is stored and delivered here already).
+func (s *Service) publishMessageElsewhere(ctx context.Context, ev Event) {
+	if err := s.hub.publishElsewhere(ctx, ev); err != nil {
+		s.log.WarnContext(ctx, "fan-out to other instances failed", "type", ev.Type, "room_id", ev.RoomID, "err", err)
+	}
+}
 
 // publish hands ev to the fan-out; a broker failure is logged, never returned to
 // the client: the event is stored and delivered locally already.

@@ -17,8 +17,9 @@ import (
 
 // UploadLimits bounds uploads.
 type UploadLimits struct {
-	MaxFileBytes int64 // per file
-	MaxFiles     int   // per request
+	MaxFileBytes int64         // per file
+	MaxFiles     int           // per request
+	LinkTTL      time.Duration // how long a signed link to a file not open to all reads it (FILE_URL_TTL)
 }
 
 // Uploads is the domain of uploaded files: what may be stored, where, by whom,
@@ -43,6 +44,9 @@ func NewUploads(svc *Service, objects storage.Store, limits UploadLimits) *Uploa
 	if limits.MaxFiles <= 0 {
 		limits.MaxFiles = 10
 	}
+	if signer, ok := objects.(storage.Signer); ok {
+		svc.SetFileSigner(signer, limits.LinkTTL)
+	}
 	return &Uploads{svc: svc, objects: objects, limits: limits, log: svc.log}
 }
 
@@ -56,6 +60,7 @@ type UploadBatch struct {
 	u        *Uploads
 	actor    Actor
 	roomID   *int64
+	private  bool // the room is private: its files are shown through signed links
 	staged   []*models.FileUpload
 	finished bool
 }
@@ -79,7 +84,7 @@ func (b *UploadBatch) SetRoom(ctx context.Context, roomID int64) error {
 	if err != nil {
 		return err
 	}
-	b.roomID = &r.ID
+	b.roomID, b.private = &r.ID, r.IsPrivate
 	return nil
 }
 
@@ -163,6 +168,7 @@ func (b *UploadBatch) Commit(ctx context.Context, announce bool) ([]UploadResult
 	out := make([]UploadResult, 0, len(b.staged))
 	for i, f := range b.staged {
 		res := UploadResult{File: fileView(f)}
+		b.u.svc.linkFile(ctx, &res.File, b.private)
 		if announce && b.roomID != nil {
 			msg, err := b.u.svc.PostMessage(ctx, b.actor, *b.roomID, PostInput{FileID: &f.ID})
 			if err != nil {

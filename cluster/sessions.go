@@ -229,8 +229,11 @@ func (r *SessionRoutes) newProxy(dialTimeout time.Duration) *httputil.ReversePro
 			IdleConnTimeout:     90 * time.Second,
 		},
 		ModifyResponse: func(res *http.Response) error {
-			// This instance's own middleware already set one.
-			res.Header.Del("X-Request-Id")
+			// This instance's own middleware already set these (CORS included: a
+			// second Access-Control-Allow-Origin would make browsers refuse the answer).
+			for _, h := range []string{"X-Request-Id", "Access-Control-Allow-Origin", "Access-Control-Allow-Credentials", "Access-Control-Expose-Headers"} {
+				res.Header.Del(h)
+			}
 			return nil
 		},
 		ErrorHandler: func(w http.ResponseWriter, req *http.Request, err error) {

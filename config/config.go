@@ -24,6 +24,7 @@ type Config struct {
 	MaxFileBytes     int64         // MAX_FILE_MB, default 50 MiB
 	MaxFiles         int           // MAX_FILES, default 10
 	MaxMessageLength int           // MAX_MESSAGE_LENGTH, default 5000
+	FileURLTTL       time.Duration // FILE_URL_TTL, default 7 days: how long a signed link to a private room's file reads it
 	LogLevel         slog.Level    // LOG_LEVEL, default info
 	LogJSON          bool          // true in production or LOG_FORMAT=json; LOG_FORMAT=text forces text
 	Supabase         Supabase
@@ -53,6 +54,7 @@ type Database struct {
 	MaxOpenConns    int           // DB_MAX_OPEN_CONNS, default 10 (postgres) / 4 (sqlite)
 	MaxIdleConns    int           // DB_MAX_IDLE_CONNS, default 5 (postgres) / 4 (sqlite)
 	ConnMaxLifetime time.Duration // DB_CONN_MAX_LIFETIME, default 30m
+	WriteTimeout    time.Duration // DB_WRITE_TIMEOUT, default 10s: a post the database has not stored by then answers 503
 	SimpleProtocol  bool          // Supabase transaction pooler (port 6543 or pgbouncer=true): no prepared statements
 }
 
@@ -105,14 +107,20 @@ type GC struct {
 
 // Defaults that other packages may want to show (e.g. in /api/uploads/types/allowed).
 const (
-	DefaultPort          = 5000
-	DefaultDataDir       = "./data"
-	DefaultTokenTTL      = 7 * 24 * time.Hour
-	DefaultMaxFileMB     = 50
-	DefaultBucket        = "izpochat-bucket"
-	sqliteFileName       = "izpochat.db"
-	megabyte             = 1 << 20
-	minProductionKeySize = 32
+	DefaultPort      = 5000
+	DefaultDataDir   = "./data"
+	DefaultTokenTTL  = 7 * 24 * time.Hour
+	DefaultMaxFileMB = 50
+	DefaultBucket    = "izpochat-bucket"
+	// DefaultFileURLTTL: a signed file link outlives the default token, so a
+	// tab kept open as long as its login still opens every file it shows.
+	DefaultFileURLTTL = 7 * 24 * time.Hour
+	// DefaultDBWriteTimeout is far above any healthy commit (and above SQLite's
+	// 5 s busy_timeout), so only a database in trouble reaches it.
+	DefaultDBWriteTimeout = 10 * time.Second
+	sqliteFileName        = "izpochat.db"
+	megabyte              = 1 << 20
+	minProductionKeySize  = 32
 )
 
 // Load reads configuration. getenv is os.Getenv in production, a map lookup in
@@ -157,6 +165,9 @@ func Load(getenv func(string) string, dotenvPath string) (Config, error) {
 		return Config{}, err
 	}
 	if cfg.MaxMessageLength, err = env.positiveInt("MAX_MESSAGE_LENGTH", 5000); err != nil {
+		return Config{}, err
+	}
+	if cfg.FileURLTTL, err = env.duration("FILE_URL_TTL", DefaultFileURLTTL); err != nil {
 		return Config{}, err
 	}
 

@@ -495,3 +495,52 @@ func TestGOGCLeavesTheRuntimeAlone(t *testing.T) {
 		t.Errorf("default GC.Percent = %d, want 25", got)
 	}
 }
+
+func TestOriginAllowed(t *testing.T) {
+	allowed := []string{"https://app.example"}
+	for _, c := range []struct {
+		allowed []string
+		origin  string
+		want    bool
+	}{
+		{nil, "https://any.example", true},
+		{allowed, "https://app.example", true},
+		{allowed, "https://app.example/", true},
+		{allowed, "", true}, // not a browser
+		{allowed, "https://evil.example", false},
+		{allowed, "https://app.example.evil.example", false},
+		{allowed, "http://app.example", false},
+	} {
+		if got := OriginAllowed(c.allowed, c.origin); got != c.want {
+			t.Errorf("OriginAllowed(%v, %q) = %v, want %v", c.allowed, c.origin, got, c.want)
+		}
+	}
+}
+
+func TestFileURLTTL(t *testing.T) {
+	if cfg := mustLoad(t, map[string]string{}); cfg.FileURLTTL != 7*24*time.Hour {
+		t.Errorf("default FileURLTTL = %v", cfg.FileURLTTL)
+	}
+	if cfg := mustLoad(t, map[string]string{"FILE_URL_TTL": "2h"}); cfg.FileURLTTL != 2*time.Hour {
+		t.Errorf("FILE_URL_TTL=2h gave %v", cfg.FileURLTTL)
+	}
+	for _, bad := range []string{"0", "-1h", "soon"} {
+		if _, err := load(t, map[string]string{"FILE_URL_TTL": bad}); err == nil {
+			t.Errorf("FILE_URL_TTL=%q accepted", bad)
+		}
+	}
+}
+
+func TestDBWriteTimeout(t *testing.T) {
+	if cfg := mustLoad(t, map[string]string{}); cfg.Database.WriteTimeout != 10*time.Second {
+		t.Errorf("default Database.WriteTimeout = %v", cfg.Database.WriteTimeout)
+	}
+	if cfg := mustLoad(t, map[string]string{"DB_WRITE_TIMEOUT": "3"}); cfg.Database.WriteTimeout != 3*time.Second {
+		t.Errorf("DB_WRITE_TIMEOUT=3 gave %v", cfg.Database.WriteTimeout)
+	}
+	for _, bad := range []string{"0", "-1s", "never"} {
+		if _, err := load(t, map[string]string{"DB_WRITE_TIMEOUT": bad}); err == nil {
+			t.Errorf("DB_WRITE_TIMEOUT=%q accepted", bad)
+		}
+	}
+}

@@ -52,6 +52,9 @@ func loadDatabase(e *env, dataDir string) (Database, error) {
 	if db.ConnMaxLifetime, err = e.duration("DB_CONN_MAX_LIFETIME", 30*time.Minute); err != nil {
 		return Database{}, err
 	}
+	if db.WriteTimeout, err = e.duration("DB_WRITE_TIMEOUT", DefaultDBWriteTimeout); err != nil {
+		return Database{}, err
+	}
 	return db, nil
 }
 

@@ -32,6 +32,8 @@ func historyQuery(c *gin.Context) (chat.HistoryQuery, error) {
 		return q, err
 	}
 	q.Limit, q.Skip = int(min(limit, 1<<20)), int(min(skip, 1<<30))
+	// after_id=0 is a cursor too: "after id 0", the room's first messages.
+	q.Forward = c.Query("after_id") != ""
 	return q, nil
 }
 

@@ -158,6 +158,8 @@ func TestHistoryPaging(t *testing.T) {
 			{fmt.Sprintf("?after_id=%d&before_id=%d", firstID, firstID+4), want(firstID+1, firstID+3)},
 			{fmt.Sprintf("?before_id=%d", firstID), nil},
 			{fmt.Sprintf("?after_id=%d", lastID), nil},
+			{"?after_id=0&limit=3", want(firstID, firstID+2)}, // a cursor too: the first 3
+			{"?after_id=0&limit=3&skip=1", want(firstID+1, firstID+3)},
 			{"?before_id=1&limit=10", nil},
 		}
 		for _, c := range cases {
@@ -165,6 +167,20 @@ func TestHistoryPaging(t *testing.T) {
 			if !slices.Equal(got, c.want) && !(len(got) == 0 && len(c.want) == 0) {
 				t.Fatalf("messages%s = %v..(%d), want %v..(%d)", c.query, head(got), len(got), head(c.want), len(c.want))
 			}
+		}
+		// README's catch-up recipe, from nothing: after_id=0, then the last id seen,
+		// until a page is short, gets every message once, in order.
+		var caught []int64
+		for after := int64(0); ; {
+			page := messageIDs(t, h, u, fmt.Sprintf("%s?after_id=%d&limit=500", path, after))
+			caught = append(caught, page...)
+			if len(page) < 500 {
+				break
+			}
+			after = page[len(page)-1]
+		}
+		if !slices.Equal(caught, want(firstID, lastID)) {
+			t.Fatalf("catch-up from after_id=0 got %d messages %v.., want %d from %d", len(caught), head(caught), total, firstID)
 		}
 		// The conversation route serves the same history.
 		if got := messageIDs(t, h, u, fmt.Sprintf("/api/conversations/%d/messages?limit=5", room)); !slices.Equal(got, want(lastID-4, lastID)) {

@@ -5,13 +5,12 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/izpochat/server/chat"
+	"github.com/izpochat/server/config"
 )
 
 const (
@@ -63,15 +62,13 @@ func recoverer(log *slog.Logger) gin.HandlerFunc {
 	})
 }
 
-// cors answers preflights with 204 and marks allowed origins; nil origins allow all.
+// cors answers preflights with 204 and marks allowed origins (config.OriginAllowed);
+// nil origins allow all. It answers for every path, /socket.io/ included: the
+// Socket.IO server's own CORS is off (sockets/sio_door.go), so one check decides.
 func cors(allowed []string) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if strings.HasPrefix(c.Request.URL.Path, "/socket.io/") {
-			c.Next() // the Socket.IO server answers CORS itself, from the same origins
-			return
-		}
 		origin := c.GetHeader("Origin")
-		ok := origin != "" && (allowed == nil || slices.Contains(allowed, strings.TrimSuffix(origin, "/")))
+		ok := origin != "" && config.OriginAllowed(allowed, origin)
 		if ok {
 			h := c.Writer.Header()
 			h.Set("Access-Control-Allow-Origin", origin)

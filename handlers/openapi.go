@@ -129,6 +129,7 @@ func openAPIDocument(version string) obj {
 			"version": version,
 			"description": "REST API of the IzpoChat server. Real-time messaging uses Socket.IO at `/socket.io/` " +
 				"(namespaces `/` and `/rooms/{id}`) and the raw WebSocket `/api/ws/{room_id}?token=JWT`. " +
+				"With ALLOWED_ORIGINS set, CORS and every websocket upgrade (403 otherwise) follow it; requests without an Origin header are let in. " +
 				"Every route also answers with a trailing slash. Errors are `{\"error\": text, \"detail\": text}`.",
 		},
 		"servers": []obj{{"url": "/", "description": "This server"}},

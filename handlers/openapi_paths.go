@@ -26,7 +26,7 @@ func apiOperations() []operation {
 	paging := []obj{
 		queryParam("limit", "At most this many (default 100, max 500); the newest when no cursor is given.", obj{"type": "integer", "minimum": 1, "maximum": 500, "default": 100}),
 		queryParam("before_id", "Only messages older than this id.", integer()),
-		queryParam("after_id", "Only messages newer than this id.", integer()),
+		queryParam("after_id", "Only messages newer than this id, the oldest of them first: a cursor even at 0 (after_id=0 gives the room's first `limit` messages).", integer()),
 		queryParam("skip", "Skip this many.", obj{"type": "integer", "minimum": 0}),
 	}
 	messages := ok("Messages, oldest first", arrayOf(ref("Message")))
@@ -118,9 +118,9 @@ func apiOperations() []operation {
 			responses: responses(obj{"200": ok("Members", arrayOf(ref("User")))}, 403, 404)},
 		{method: "GET", path: "/api/rooms/{id}/messages", tag: "rooms", summary: "Messages of a room", auth: authRequired, params: append([]obj{id}, paging...),
 			responses: responses(obj{"200": messages}, 400, 403, 404)},
-		{method: "POST", path: "/api/rooms/{id}/messages", tag: "rooms", summary: "Post a message; it is delivered live like one sent over Socket.IO", auth: authRequired,
+		{method: "POST", path: "/api/rooms/{id}/messages", tag: "rooms", summary: "Post a message; it is delivered live like one sent over Socket.IO (503 when the database has not stored it within DB_WRITE_TIMEOUT)", auth: authRequired,
 			params: []obj{id}, body: jsonBody(ref("MessageRequest")),
-			responses: responses(obj{"201": ok("Stored and delivered", ref("Message"))}, 400, 403, 404, 429)},
+			responses: responses(obj{"201": ok("Stored and delivered", ref("Message"))}, 400, 403, 404, 429, 503)},
 		{method: "GET", path: "/api/rooms/{id}/files", tag: "files", summary: "Files of a room, newest first (private: members only)", auth: authRequired, params: []obj{id},
 			responses: responses(obj{"200": ok("Files", arrayOf(ref("File")))}, 403, 404)},
 
@@ -154,6 +154,7 @@ func apiOperations() []operation {
 			params: []obj{pathParam("room_id", "Room id", true), {"name": "token", "in": "query", "required": true, "schema": str(), "description": "JWT"}},
 			responses: obj{"101": obj{"description": "Switching to WebSocket; a bad token or missing room closes with code 1008; " +
 				"when access ends (see the realtime tag) an error frame (LiveAccessEnded) comes first, then close 1008"},
-				"400": obj{"$ref": "#/components/responses/E400"}}},
+				"400": obj{"$ref": "#/components/responses/E400"},
+				"403": obj{"description": "The page's Origin is not in ALLOWED_ORIGINS (as for every websocket upgrade, Socket.IO's included)"}}},
 	}
 }

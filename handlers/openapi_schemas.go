@@ -46,14 +46,14 @@ func apiSchemas() obj {
 			"id": integer(), "type": obj{"type": "string", "const": "message"}, "content": str(),
 			"user_id": integer(), "username": str(), "room_id": integer(),
 			"created_at": datetime(), "timestamp": obj{"type": "string", "format": "date-time", "description": "Same as created_at."},
-			"file_url": nullable("string"), "file_id": nullable("integer"),
+			"file_url": fileURLDoc(nullable("string")), "file_id": nullable("integer"),
 			"file":   ref("File"),
 			"sender": ref("UserRef"),
 		}),
 		"File": object([]string{"id", "filename", "original_filename", "file_size", "content_type", "file_url", "public_url", "user_id", "room_id", "created_at"}, obj{
 			"id": integer(), "filename": obj{"type": "string", "description": "Stored name: <uuid>_<safe name>."},
 			"original_filename": str(), "file_size": integer(), "content_type": str(),
-			"file_url": str(), "public_url": obj{"type": "string", "description": "Same as file_url."},
+			"file_url": fileURLDoc(str()), "public_url": obj{"type": "string", "description": "Same as file_url."},
 			"user_id": integer(), "room_id": nullable("integer"), "created_at": datetime(),
 		}),
 		"UploadResult": obj{"allOf": []obj{ref("File"), object(nil, obj{
@@ -145,4 +145,11 @@ func apiSchemas() obj {
 			"links": obj{"type": "object", "additionalProperties": str()},
 		}),
 	}
+}
+
+// fileURLDoc describes a file link: signed and expiring for a private room's file.
+func fileURLDoc(schema obj) obj {
+	schema["description"] = "Where the file is read. A private room's file: a link signed for the viewer, " +
+		"valid for FILE_URL_TTL (default 7 days); read the view again for a fresh one. Any other file: its stored URL."
+	return schema
 }

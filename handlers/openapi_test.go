@@ -3,11 +3,13 @@ package handlers
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
 )
@@ -26,8 +28,13 @@ func ignoredRoute(method, path string) bool {
 // uploads door adds its routes through Deps.Extra, as app_storage.go wires it.
 func allDeps() Deps {
 	return Deps{SocketIO: http.NotFoundHandler(), RawWS: http.NotFoundHandler(), Metrics: http.NotFoundHandler(),
-		Extra: []func(gin.IRouter){UploadRoutes(nil, nil, http.NotFoundHandler(), nil)}}
+		Extra: []func(gin.IRouter){UploadRoutes(nil, nil, noObjects{}, nil)}}
 }
+
+// noObjects stands in for local file storage where no file is served.
+type noObjects struct{ http.Handler }
+
+func (noObjects) Verify(string, url.Values, time.Time) bool { return false }
 
 func servedDocument(t *testing.T) map[string]any {
 	t.Helper()

@@ -46,7 +46,7 @@ func newUploadEnv(t *testing.T, db *gorm.DB, o uploadEnvOptions) *uploadEnv {
 	svc := chat.New(chat.Deps{Store: store, Tokens: auth.NewTokens([]byte("upload-test-secret-0123456789abcdef"), time.Hour), RateLimits: o.rates})
 	t.Cleanup(svc.Close)
 	env := &uploadEnv{t: t, svc: svc, store: store}
-	var serve http.Handler
+	var serve LocalObjects
 	objects := o.objects
 	if objects == nil {
 		env.dir = filepath.Join(t.TempDir(), "uploads")
@@ -55,6 +55,7 @@ func newUploadEnv(t *testing.T, db *gorm.DB, o uploadEnvOptions) *uploadEnv {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { local.Close() })
+		local.SetSigningSecret([]byte("upload-test-secret-0123456789abcdef"))
 		objects, serve = local, local
 	}
 	if o.maxFileBytes == 0 {

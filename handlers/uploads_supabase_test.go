@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -23,10 +24,24 @@ type supabaseStub struct {
 	mu    sync.Mutex
 	types map[string]string // object path -> content type received
 	sizes map[string]int
+	signs []string // bodies of signing requests (POST /storage/v1/object/sign/<bucket>)
 }
 
 func (s *supabaseStub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
+	if bucket, ok := strings.CutPrefix(r.URL.Path, "/storage/v1/object/sign/"); ok {
+		var req struct{ Paths []string }
+		_ = json.Unmarshal(body, &req)
+		s.mu.Lock()
+		s.signs = append(s.signs, string(body))
+		s.mu.Unlock()
+		var out []map[string]any
+		for _, p := range req.Paths {
+			out = append(out, map[string]any{"path": p, "signedURL": "/object/sign/" + bucket + "/" + p + "?token=signed-by-stub"})
+		}
+		_ = json.NewEncoder(w).Encode(out)
+		return
+	}
 	if s.hang != nil {
 		select {
 		case <-s.hang:
@@ -152,5 +167,50 @@ func TestUploadSupabaseConcurrentUploadsKeepTheirTypes(t *testing.T) {
 	}
 	if env.fileRows() != 20 {
 		t.Fatalf("%d rows", env.fileRows())
+	}
+}
+
+// With Supabase, a private room's file is shown through the Storage API's signed
+// URL (asked for with the file's key and the link lifetime), a public room's at
+// its public URL.
+func TestUploadSupabasePrivateRoomFilesAreSigned(t *testing.T) {
+	stub := &supabaseStub{}
+	env := newSupabaseEnv(t, stub, 5*time.Second)
+	ann := env.user("ann")
+	private, public := env.room(ann, "secret", true), env.room(ann, "lobby", false)
+
+	code, raw := env.upload("/api/upload", ann.token, fileP("file", "a.png", pngBytes), fieldP("room_id", fmt.Sprint(private)))
+	if code != http.StatusCreated {
+		t.Fatalf("upload: %d %s", code, raw)
+	}
+	up := decode[fileJSON](t, raw)
+	if !strings.Contains(up.FileURL, "/storage/v1/object/sign/izpochat-bucket/"+up.Filename+"?token=signed-by-stub") || up.PublicURL != up.FileURL {
+		t.Fatalf("private room's file_url = %q", up.FileURL)
+	}
+	stub.mu.Lock()
+	signs := append([]string(nil), stub.signs...)
+	stub.mu.Unlock()
+	if len(signs) == 0 {
+		t.Fatal("no signing request reached Supabase")
+	}
+	var req struct {
+		ExpiresIn int      `json:"expiresIn"`
+		Paths     []string `json:"paths"`
+	}
+	if err := json.Unmarshal([]byte(signs[0]), &req); err != nil || len(req.Paths) != 1 || req.Paths[0] != up.Filename ||
+		req.ExpiresIn < 7*24*3600 || req.ExpiresIn > 7*24*3600+3600 {
+		t.Fatalf("signing request %s", signs[0])
+	}
+	code, raw = env.do(http.MethodGet, fmt.Sprintf("/api/rooms/%d/messages", private), ann.token, nil, "")
+	if code != http.StatusOK || !strings.Contains(string(raw), "token=signed-by-stub") {
+		t.Fatalf("history: %d %s", code, raw)
+	}
+
+	code, raw = env.upload("/api/upload", ann.token, fileP("file", "b.png", pngBytes), fieldP("room_id", fmt.Sprint(public)))
+	if code != http.StatusCreated {
+		t.Fatalf("public upload: %d %s", code, raw)
+	}
+	if pub := decode[fileJSON](t, raw); !strings.HasSuffix(pub.FileURL, "/storage/v1/object/public/izpochat-bucket/"+pub.Filename) {
+		t.Fatalf("public room's file_url = %q", pub.FileURL)
 	}
 }

@@ -60,5 +60,10 @@ func TestHistoryRowsCarryTheirSendersNames(t *testing.T) {
 		if err != nil || len(rows) != 0 {
 			t.Fatalf("after the last message = %+v, %v", rows, err)
 		}
+		// Forward from id 0: the first two, oldest first (not the newest two).
+		rows, err = store.History(ctx, room.ID, models.HistoryQuery{Limit: 2, Forward: true})
+		if err != nil || len(rows) != 2 || rows[0].ID != msgs[0].ID || rows[1].ID != msgs[1].ID {
+			t.Fatalf("forward from 0 = %+v, %v; want ids %d, %d", rows, err, msgs[0].ID, msgs[1].ID)
+		}
 	})
 }

@@ -14,12 +14,14 @@ type MessageRow struct {
 	SenderFullName *string
 }
 
-// HistoryQuery selects a window of a room's messages. Zero values mean "not set".
+// HistoryQuery selects a window of a room's messages. Zero values mean "not set";
+// Forward reads forward from AfterID, 0 included (the room's first messages).
 type HistoryQuery struct {
 	Limit    int
 	BeforeID int64
 	AfterID  int64
 	Skip     int
+	Forward  bool
 }
 
 // InsertMessage stores m and fills its id.
@@ -27,8 +29,8 @@ func (s *Store) InsertMessage(ctx context.Context, m *Message) error {
 	return translate(s.with(ctx).Omit(clause.Associations).Create(m).Error, "insert message")
 }
 
-// History returns messages of roomID, oldest first. With AfterID it reads forward
-// from the cursor; otherwise it reads the newest Limit (before BeforeID when set,
+// History returns messages of roomID, oldest first. With Forward (or AfterID > 0)
+// it reads forward from the cursor AfterID; otherwise it reads the newest Limit (before BeforeID when set,
 // skipping Skip from the newest end). Every form walks the (room_id, id) index.
 func (s *Store) History(ctx context.Context, roomID int64, q HistoryQuery) ([]MessageRow, error) {
 	// Cursors beyond the largest possible id: nothing comes after, everything before.
@@ -47,7 +49,7 @@ func (s *Store) History(ctx context.Context, roomID int64, q HistoryQuery) ([]Me
 	if q.BeforeID > 0 {
 		db = db.Where("messages.id < ?", q.BeforeID)
 	}
-	forward := q.AfterID > 0
+	forward := q.Forward || q.AfterID > 0
 	if forward {
 		db = db.Where("messages.id > ?", q.AfterID).Order("messages.id ASC")
 	} else {

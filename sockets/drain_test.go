@@ -82,6 +82,20 @@ func TestSocketIOCORSFollowsAllowedOrigins(t *testing.T) {
 			t.Fatalf("origin %s was allowed", origin)
 		}
 	}
+	// A polling client's preflight is answered by the same CORS as REST.
+	for origin, want := range map[string]int{"https://app.example.com": http.StatusNoContent, "https://evil.example.com": http.StatusForbidden} {
+		req, _ := http.NewRequest("OPTIONS", a.srv.URL+"/socket.io/?EIO=4&transport=polling", nil)
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != want || (want == http.StatusNoContent) != (res.Header.Get("Access-Control-Allow-Origin") == origin) {
+			t.Fatalf("preflight from %s: %d allow-origin %q", origin, res.StatusCode, res.Header.Get("Access-Control-Allow-Origin"))
+		}
+	}
 	// Raw WebSocket: a foreign origin is refused at the upgrade.
 	_, res, err := ws.DefaultDialer.Dial(a.wsURL("/api/ws/1?token=x"), http.Header{"Origin": {"https://evil.example.com"}})
 	if err == nil || res == nil || res.StatusCode != http.StatusForbidden {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,6 +14,7 @@ import (
 	ws "github.com/gorilla/websocket"
 
 	"github.com/izpochat/server/chat"
+	"github.com/izpochat/server/config"
 )
 
 // rawDoor is the FastAPI generation's raw WebSocket door, /api/ws/{room_id}?token=.
@@ -37,14 +37,10 @@ func newRawDoor(ctx context.Context, o Options) *rawDoor {
 	d.upgrader = ws.Upgrader{
 		ReadBufferSize:  4096,
 		WriteBufferSize: 4096,
-		CheckOrigin:     func(r *http.Request) bool { return originAllowed(o.AllowedOrigins, r.Header.Get("Origin")) },
+		// A refused origin gets the upgrader's 403.
+		CheckOrigin: func(r *http.Request) bool { return config.OriginAllowed(o.AllowedOrigins, r.Header.Get("Origin")) },
 	}
 	return d
-}
-
-// originAllowed accepts any origin when allowed is nil, and clients that send none.
-func originAllowed(allowed []string, origin string) bool {
-	return allowed == nil || origin == "" || slices.Contains(allowed, strings.TrimSuffix(origin, "/"))
 }
 
 // pathRoomID reads {room_id} from /api/ws/{room_id}.

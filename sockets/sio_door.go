@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
-	"strings"
 	"time"
 
 	ws "github.com/gorilla/websocket"
@@ -62,7 +61,9 @@ func newSIODoor(ctx context.Context, o Options) *sioDoor {
 	opts.SetPingInterval(o.SocketIO.PingInterval)
 	opts.SetPingTimeout(o.SocketIO.PingTimeout)
 	opts.SetMaxHttpBufferSize(o.SocketIO.MaxPayload)
-	opts.SetCors(corsOf(o.AllowedOrigins))
+	// No library CORS: the HTTP door's CORS middleware answers for /socket.io/ as
+	// for every path, from config.OriginAllowed (the one origin check).
+	opts.SetCors(nil)
 	var adapter socket.AdapterConstructor = &socket.AdapterBuilder{}
 	if o.SocketIO.RecoveryWindow > 0 {
 		csr := &socket.ConnectionStateRecovery{}
@@ -95,6 +96,8 @@ func newSIODoor(ctx context.Context, o Options) *sioDoor {
 		d.handler = d.routeSessions(o.Sessions, d.handler)
 	}
 	d.handler = d.admitSessions(d.handler)
+	// Outermost: an upgrade forwarded to the session's instance is checked here.
+	d.handler = refuseForeignUpgrades(o.AllowedOrigins, d.handler)
 
 	for _, name := range []string{"/", "/socket.io"} {
 		nsp := d.io.Of(name, nil)
@@ -111,21 +114,6 @@ func newSIODoor(ctx context.Context, o Options) *sioDoor {
 	d.roomParent.Use(d.roomMiddleware)
 	d.roomParent.On("connection", d.onRoomConnection)
 	return d
-}
-
-// corsOf answers CORS for the configured origins: nil reflects any origin.
-func corsOf(allowed []string) *types.Cors {
-	c := &types.Cors{Credentials: true, Methods: []string{"GET", "POST", "OPTIONS"}}
-	if allowed == nil {
-		c.Origin = true
-		return c
-	}
-	origins := make([]any, 0, len(allowed))
-	for _, o := range allowed {
-		origins = append(origins, strings.TrimSuffix(o, "/"))
-	}
-	c.Origin = origins
-	return c
 }
 
 // eventCtx is the context one client event is handled under.

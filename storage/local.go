@@ -21,6 +21,8 @@ type Local struct {
 	root    *os.Root
 	baseURL string                   // URL prefix of served objects, e.g. "/uploads"
 	typeOf  func(name string) string // content type served for a key
+	// signingKey signs links (signed.go); nil: no signed links.
+	signingKey []byte
 }
 
 // NewLocal opens (creating if needed) dir. baseURL is where Handler is mounted;

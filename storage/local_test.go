@@ -7,10 +7,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 const testKey = "0b9a6c2e-5d1f-4e4a-9c7b-1a2b3c4d5e6f_photo.png"
@@ -148,5 +150,63 @@ func TestLocalFailedPutLeavesNothing(t *testing.T) {
 	cancel()
 	if _, err := l.Put(ctx, testKey, strings.NewReader("x"), -1, ""); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled put: %v", err)
+	}
+}
+
+// A signed link reads its key until it expires; another key, a changed expiry
+// or signature, or a store without the secret refuse it.
+func TestLocalSignedLinks(t *testing.T) {
+	l, err := NewLocal(t.TempDir(), "/uploads", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	expires := time.Now().Add(time.Hour)
+	if got, _ := l.SignURLs(context.Background(), []string{testKey}, expires); len(got) != 0 {
+		t.Fatalf("signed without a secret: %v", got)
+	}
+	l.SetSigningSecret([]byte("secret"))
+	got, err := l.SignURLs(context.Background(), []string{testKey, "../x"}, expires)
+	if err != nil || len(got) != 1 {
+		t.Fatalf("signed = %v, %v", got, err)
+	}
+	u, err := url.Parse(got[testKey])
+	if err != nil || u.Path != "/uploads/"+testKey {
+		t.Fatalf("link = %q", got[testKey])
+	}
+	q := u.Query()
+	if !SignedRequest(q) || !l.Verify(testKey, q, time.Now()) {
+		t.Fatalf("own link refused: %v", q)
+	}
+	if l.Verify(testKey, q, expires.Add(time.Second)) {
+		t.Fatal("expired link accepted")
+	}
+	if l.Verify("00000000-0000-4000-8000-000000000000_b.png", q, time.Now()) {
+		t.Fatal("link accepted for another key")
+	}
+	bad := url.Values{"exp": {q.Get("exp") + "0"}, "sig": {q.Get("sig")}}
+	if l.Verify(testKey, bad, time.Now()) {
+		t.Fatal("changed expiry accepted")
+	}
+	other, _ := NewLocal(t.TempDir(), "/uploads", nil)
+	defer other.Close()
+	other.SetSigningSecret([]byte("another secret"))
+	if other.Verify(testKey, q, time.Now()) {
+		t.Fatal("link of another secret accepted")
+	}
+}
+
+func TestKeyFromURL(t *testing.T) {
+	for raw, want := range map[string]string{
+		"/uploads/" + testKey:                                         testKey,
+		"https://old.example/uploads/" + testKey:                      testKey,
+		"https://x.supabase.co/storage/v1/object/public/b/" + testKey: testKey,
+		"/uploads/" + testKey + "?exp=1&sig=x":                        testKey,
+		"https://elsewhere.example/cat.png":                           "",
+	} {
+		got, ok := KeyFromURL(raw)
+		if (want != "") != ok || (ok && got != want) {
+			t.Errorf("KeyFromURL(%q) = %q, %v", raw, got, ok)
+		}
 	}
 }

@@ -34,6 +34,9 @@ type Supabase struct {
 	key     string
 	bucket  string
 	timeout time.Duration
+
+	signedMu sync.Mutex
+	signed   map[string]signedLink // by key (supabase_signed.go)
 }
 
 // NewSupabase checks cfg and builds the store.
@@ -113,7 +116,12 @@ func (s *Supabase) Delete(ctx context.Context, key string) error {
 // status or an unreachable server is ErrUpstream, the caller's cancellation is
 // returned as is.
 func (s *Supabase) do(ctx context.Context, c *storage_go.Client, req *http.Request) error {
-	resp, err := c.Do(req, nil)
+	return s.doInto(ctx, c, req, nil)
+}
+
+// doInto is do, decoding a successful answer's JSON into v (nil: discarded).
+func (s *Supabase) doInto(ctx context.Context, c *storage_go.Client, req *http.Request, v any) error {
+	resp, err := c.Do(req, v)
 	if resp != nil && resp.Body != nil {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 		resp.Body.Close()

@@ -27,6 +27,14 @@ type fakeSupabase struct {
 	mu      sync.Mutex
 	objects map[string]fakeObject // by path after /storage/v1/object/
 	deleted [][]string
+	signs   []fakeSign
+}
+
+// fakeSign is one signing request: POST /storage/v1/object/sign/<bucket>.
+type fakeSign struct {
+	bucket    string
+	expiresIn int
+	paths     []string
 }
 
 type fakeObject struct {
@@ -45,6 +53,27 @@ func (f *fakeSupabase) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rest, ok := strings.CutPrefix(r.URL.Path, "/storage/v1/object/")
 	if !ok {
 		http.NotFound(w, r)
+		return
+	}
+	if bucket, ok := strings.CutPrefix(rest, "sign/"); ok && r.Method == http.MethodPost {
+		var req struct {
+			ExpiresIn int      `json:"expiresIn"`
+			Paths     []string `json:"paths"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		f.mu.Lock()
+		f.signs = append(f.signs, fakeSign{bucket: bucket, expiresIn: req.ExpiresIn, paths: req.Paths})
+		n := len(f.signs)
+		f.mu.Unlock()
+		var out []map[string]any
+		for _, p := range req.Paths {
+			out = append(out, map[string]any{"path": p, "error": nil,
+				"signedURL": fmt.Sprintf("/object/sign/%s/%s?token=t%d", bucket, p, n)})
+		}
+		_ = json.NewEncoder(w).Encode(out)
 		return
 	}
 	switch r.Method {
@@ -246,5 +275,38 @@ func TestSupabaseConcurrentPutsKeepTheirContentTypes(t *testing.T) {
 		if got.contentType != types[i%len(types)] || string(got.body) != strings.Repeat(fmt.Sprintf("file %d;", i), 5000) {
 			t.Errorf("file %d arrived as %q with %d bytes", i, got.contentType, len(got.body))
 		}
+	}
+}
+
+// SignURLs asks the Storage API for signed URLs of every key in one request,
+// with the service key, and remembers them until the expiry changes.
+func TestSupabaseSignURLsAsksTheStorageAPI(t *testing.T) {
+	fake, s := newFakeSupabase(t, 5*time.Second)
+	other := "00000000-0000-4000-8000-000000000000_b.png"
+	expires := time.Now().Add(2 * time.Hour).Truncate(time.Second)
+	got, err := s.SignURLs(context.Background(), []string{testKey, other, "../bad"}, expires)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fake.signs) != 1 {
+		t.Fatalf("%d signing requests, want 1", len(fake.signs))
+	}
+	req := fake.signs[0]
+	if req.bucket != "izpochat-bucket" || len(req.paths) != 2 || req.paths[0] != testKey || req.paths[1] != other ||
+		req.expiresIn < 7190 || req.expiresIn > 7200 {
+		t.Fatalf("signing request = %+v", req)
+	}
+	want := s.api + "/object/sign/izpochat-bucket/" + testKey + "?token=t1"
+	if got[testKey] != want || !strings.HasPrefix(got[other], "http://127.0.0.1") || len(got) != 2 {
+		t.Fatalf("signed = %v, want %s for the key", got, want)
+	}
+	// The same expiry again: remembered, nothing asked.
+	again, err := s.SignURLs(context.Background(), []string{testKey}, expires)
+	if err != nil || again[testKey] != want || len(fake.signs) != 1 {
+		t.Fatalf("again = %v, %v, %d requests", again, err, len(fake.signs))
+	}
+	// A new expiry is asked for.
+	if l, err := s.SignURLs(context.Background(), []string{testKey}, expires.Add(time.Hour)); err != nil || len(fake.signs) != 2 || !strings.HasSuffix(l[testKey], "?token=t2") {
+		t.Fatalf("new expiry = %v, %v, %d requests", l, err, len(fake.signs))
 	}
 }
