@@ -11,7 +11,6 @@ import (
 
 	"github.com/izpochat/server/auth"
 	"github.com/izpochat/server/chat"
-	"github.com/izpochat/server/clientip"
 	"github.com/izpochat/server/config"
 	"github.com/izpochat/server/edge"
 	"github.com/izpochat/server/handlers"
@@ -66,10 +65,9 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 	}
 	store := models.NewStore(db)
 	deps := handlers.Deps{
-		Config:   cfg,
-		Logger:   log,
-		ClientIP: clientip.New(cfg.Rates.ProxyHops),
-		Checks:   []handlers.Check{{Name: "database", Critical: true, Probe: func(ctx context.Context) error { return models.Ping(ctx, db) }}},
+		Config: cfg,
+		Logger: log,
+		Checks: []handlers.Check{{Name: "database", Critical: true, Probe: func(ctx context.Context) error { return models.Ping(ctx, db) }}},
 	}
 
 	cluster, err := wireCluster(ctx, cfg, log)
@@ -110,7 +108,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 	a.add(metrics.part, &deps)
 	deps.Metrics, deps.HTTPMetrics = metrics.handler, metrics.http
 
-	sockets, err := wireSockets(ctx, cfg, log, service, cluster, metrics.recorder, deps.ClientIP)
+	sockets, err := wireSockets(ctx, cfg, log, service, cluster, metrics.recorder)
 	if err != nil {
 		return nil, err
 	}

@@ -7,7 +7,6 @@ import (
 	"net/http"
 
 	"github.com/izpochat/server/chat"
-	"github.com/izpochat/server/clientip"
 	"github.com/izpochat/server/config"
 	"github.com/izpochat/server/metrics"
 	"github.com/izpochat/server/sockets"
@@ -20,7 +19,7 @@ type socketsPart struct {
 	rawWS    http.Handler
 }
 
-func wireSockets(ctx context.Context, cfg config.Config, log *slog.Logger, service *chat.Service, cl clusterPart, rec metrics.Recorder, clientIP *clientip.Resolver) (socketsPart, error) {
+func wireSockets(ctx context.Context, cfg config.Config, log *slog.Logger, service *chat.Service, cl clusterPart, rec metrics.Recorder) (socketsPart, error) {
 	opts := sockets.Options{
 		Service:        service,
 		Logger:         log,
@@ -28,7 +27,6 @@ func wireSockets(ctx context.Context, cfg config.Config, log *slog.Logger, servi
 		SocketIO:       cfg.SocketIO,
 		RateLimit:      cfg.RateLimit,
 		Metrics:        rec,
-		ClientIP:       clientIP,
 	}
 	// Typed nil pointers must not become non-nil interfaces.
 	if cl.socketIOAdapter != nil {

@@ -40,7 +40,7 @@ type HTTP struct {
 	MaxConnsPerIP int
 	// TrustedProxies are the peers whose X-Forwarded-For names the client
 	// (TRUSTED_PROXIES: comma list of CIDRs or addresses, "none" for none;
-	// default the private ranges on Render, none elsewhere).
+	// default on Render the private ranges and Cloudflare's, none elsewhere).
 	TrustedProxies []netip.Prefix
 }
 
@@ -53,6 +53,20 @@ const (
 
 // privateRanges are where Render's proxy (and the other instances) connect from.
 var privateRanges = []string{"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"}
+
+// cloudflareRanges are Cloudflare's published edge addresses
+// (https://www.cloudflare.com/ips/: the lists at /ips-v4 and /ips-v6). On Render a
+// request may come through Cloudflare and then Render's proxy, each appending
+// to X-Forwarded-For; trusting both, the rightmost untrusted entry is the real
+// client with or without Cloudflare in front. Cloudflare changes the list
+// rarely; operators can override it (and everything else) with TRUSTED_PROXIES.
+var cloudflareRanges = []string{
+	"173.245.48.0/20", "103.21.244.0/22", "103.22.200.0/22", "103.31.4.0/22", "141.101.64.0/18",
+	"108.162.192.0/18", "190.93.240.0/20", "188.114.96.0/20", "197.234.240.0/22", "198.41.128.0/17",
+	"162.158.0.0/15", "104.16.0.0/13", "104.24.0.0/14", "172.64.0.0/13", "131.0.72.0/22",
+	"2400:cb00::/32", "2606:4700::/32", "2803:f800::/32", "2405:b500::/32", "2405:8100::/32",
+	"2a06:98c0::/29", "2c0f:f248::/32",
+}
 
 func loadHTTP(e *env, maxMessageLength int, onRender bool) (HTTP, error) {
 	var h HTTP
@@ -89,7 +103,7 @@ func loadHTTP(e *env, maxMessageLength int, onRender bool) (HTTP, error) {
 	}
 	proxies := e.get("TRUSTED_PROXIES")
 	if proxies == "" && onRender {
-		proxies = strings.Join(privateRanges, ",")
+		proxies = strings.Join(append(append([]string{}, privateRanges...), cloudflareRanges...), ",")
 	}
 	if h.TrustedProxies, err = parseProxies(proxies); err != nil {
 		return HTTP{}, err

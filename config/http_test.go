@@ -16,10 +16,21 @@ func TestHTTPDefaults(t *testing.T) {
 	if !reflect.DeepEqual(h, want) {
 		t.Fatalf("defaults = %+v\nwant       %+v", h, want)
 	}
-	// On Render the proxy connects from the private network: trusted by default.
+	// On Render the proxy connects from the private network, and requests may
+	// come through Cloudflare before it: both trusted by default, clients not.
 	onRender := mustLoad(t, map[string]string{"RENDER": "true", "JWT_SECRET_KEY": strings.Repeat("k", 40)}).HTTP
-	if len(onRender.TrustedProxies) != 4 || !proxiesContain(onRender.TrustedProxies, "10.20.30.40") {
+	if len(onRender.TrustedProxies) != len(privateRanges)+len(cloudflareRanges) || !proxiesContain(onRender.TrustedProxies, "10.20.30.40") {
 		t.Fatalf("Render default trusted proxies = %v", onRender.TrustedProxies)
+	}
+	for _, cloudflare := range []string{"104.22.17.40", "172.70.1.1", "162.158.0.1", "2606:4700::6810:1", "2a06:98c7::1"} {
+		if !proxiesContain(onRender.TrustedProxies, cloudflare) {
+			t.Errorf("Cloudflare address %s not trusted on Render", cloudflare)
+		}
+	}
+	for _, client := range []string{"99.61.165.29", "203.0.113.7", "2001:db8::1", "104.32.0.1"} {
+		if proxiesContain(onRender.TrustedProxies, client) {
+			t.Errorf("client address %s trusted on Render: it could name any address in X-Forwarded-For", client)
+		}
 	}
 	// The longest message, fully escaped, always fits the JSON limit.
 	long := mustLoad(t, map[string]string{"MAX_MESSAGE_LENGTH": "50000"}).HTTP
@@ -46,6 +57,11 @@ func TestHTTPOverrides(t *testing.T) {
 	none := mustLoad(t, map[string]string{"RENDER": "1", "JWT_SECRET_KEY": strings.Repeat("k", 40), "TRUSTED_PROXIES": "none"}).HTTP
 	if len(none.TrustedProxies) != 0 {
 		t.Fatalf("TRUSTED_PROXIES=none gave %v", none.TrustedProxies)
+	}
+	// On Render an operator's list replaces the default, Cloudflare's ranges included.
+	own := mustLoad(t, map[string]string{"RENDER": "1", "JWT_SECRET_KEY": strings.Repeat("k", 40), "TRUSTED_PROXIES": "10.0.0.0/8"}).HTTP
+	if len(own.TrustedProxies) != 1 || !proxiesContain(own.TrustedProxies, "10.1.2.3") || proxiesContain(own.TrustedProxies, "104.22.17.40") {
+		t.Fatalf("TRUSTED_PROXIES=10.0.0.0/8 on Render gave %v", own.TrustedProxies)
 	}
 }
 

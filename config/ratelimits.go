@@ -31,11 +31,6 @@ type RequestRates struct {
 	// MaxKeys bounds the in-process limiter's memory (RATE_LIMIT_MAX_KEYS,
 	// default 100000 keys, about 200 bytes each).
 	MaxKeys int
-	// ProxyHops is how many proxies in front of the server append to
-	// X-Forwarded-For (TRUSTED_PROXY_HOPS, default 0: the connection's peer
-	// address is the client and the header is ignored). Render: 2 (Cloudflare,
-	// then Render's proxy).
-	ProxyHops int
 }
 
 func loadRequestRates(e *env) (RequestRates, error) {
@@ -61,9 +56,6 @@ func loadRequestRates(e *env) (RequestRates, error) {
 	}
 	var err error
 	if r.MaxKeys, err = e.positiveInt("RATE_LIMIT_MAX_KEYS", 100_000); err != nil {
-		return RequestRates{}, err
-	}
-	if r.ProxyHops, err = e.nonNegativeInt("TRUSTED_PROXY_HOPS", 0); err != nil {
 		return RequestRates{}, err
 	}
 	return r, nil

@@ -41,7 +41,6 @@ func TestRequestRatesOverrides(t *testing.T) {
 		"LOGIN_RATE_PER_IP": "5/30s", "LOGIN_RATE_PER_ACCOUNT": "3/60", "REGISTER_RATE_PER_IP": "2/1h",
 		"REGISTER_RATE_PER_ACCOUNT": " 4 / 2h ", "POST_RATE_PER_USER": "1000000/1s", "UPLOAD_RATE_PER_USER": "7/1m",
 		"CONNECT_RATE_PER_IP": "9/10s", "RATE_LIMIT_MAX_KEYS": "500",
-		"TRUSTED_PROXY_HOPS": "2",
 	})
 	r := cfg.Rates
 	for name, c := range map[string][2]Rate{
@@ -57,10 +56,9 @@ func TestRequestRatesOverrides(t *testing.T) {
 	if r.MaxKeys != 500 {
 		t.Errorf("MaxKeys = %d", r.MaxKeys)
 	}
-	if r.ProxyHops != 2 {
-		t.Errorf("ProxyHops = %d", r.ProxyHops)
-	}
-	if mustLoad(t, map[string]string{}).Rates.ProxyHops != 0 {
+	// Rate limits use the edge's client address (TRUSTED_PROXIES), which off
+	// Render trusts no proxy by default.
+	if len(mustLoad(t, map[string]string{}).HTTP.TrustedProxies) != 0 {
 		t.Error("X-Forwarded-For believed by default: any client could choose its address")
 	}
 }
@@ -70,7 +68,6 @@ func TestRequestRatesBadValues(t *testing.T) {
 		{"LOGIN_RATE_PER_IP", "10"}, {"LOGIN_RATE_PER_ACCOUNT", "0/1m"}, {"REGISTER_RATE_PER_IP", "-1/1m"},
 		{"REGISTER_RATE_PER_ACCOUNT", "5/soon"}, {"POST_RATE_PER_USER", "5/0s"}, {"UPLOAD_RATE_PER_USER", "1.5/1m"},
 		{"CONNECT_RATE_PER_IP", "5/1m/2"}, {"CONNECT_RATE_PER_IP", "2000000000/1ns"}, {"RATE_LIMIT_MAX_KEYS", "0"},
-		{"TRUSTED_PROXY_HOPS", "render"}, {"TRUSTED_PROXY_HOPS", "-1"},
 	} {
 		_, err := load(t, map[string]string{kv[0]: kv[1]})
 		if err == nil || !strings.Contains(err.Error(), kv[0]) {

@@ -69,7 +69,6 @@ func (c Config) Redacted() map[string]any {
 			"upload_per_user":      c.Rates.UploadPerUser.String(),
 			"connect_per_ip":       c.Rates.ConnectPerIP.String(),
 			"max_keys":             c.Rates.MaxKeys,
-			"proxy_hops":           c.Rates.ProxyHops,
 		},
 		"gc": map[string]any{
 			"percent":      c.GC.Percent,

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/izpochat/server/clientip"
 )
 
 // conns counts open connections, in total and per client address.
@@ -22,7 +24,7 @@ import (
 // X-Forwarded-For, a websocket counting until its connection closes.
 type conns struct {
 	maxTotal, maxPerIP int
-	trusted            proxies
+	trusted            []netip.Prefix
 	log                *slog.Logger
 
 	mu    sync.Mutex
@@ -33,7 +35,7 @@ type conns struct {
 	lastLogged atomic.Int64 // unix nanoseconds of the last "refused" log line
 }
 
-func newConns(maxTotal, maxPerIP int, trusted proxies, log *slog.Logger) *conns {
+func newConns(maxTotal, maxPerIP int, trusted []netip.Prefix, log *slog.Logger) *conns {
 	return &conns{maxTotal: maxTotal, maxPerIP: maxPerIP, trusted: trusted, log: log, perIP: map[netip.Addr]int{}}
 }
 
@@ -52,8 +54,8 @@ func (l *listener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		peer, _ := addrOf(nc.RemoteAddr().String())
-		perIP := !l.c.trusted.trusts(peer)
+		peer, _ := clientip.AddrOf(nc.RemoteAddr().String())
+		perIP := !clientip.Trusts(l.c.trusted, peer)
 		if !l.c.admit(peer, perIP, true) {
 			_ = nc.Close()
 			l.c.noteRefused(peer)
@@ -198,14 +200,14 @@ func (c *conns) enter(r *http.Request) (ctx context.Context, done func(), ok boo
 	peer := netip.Addr{}
 	if tc != nil {
 		peer = tc.peer
-	} else if a, ok := addrOf(r.RemoteAddr); ok {
+	} else if a, ok := clientip.AddrOf(r.RemoteAddr); ok {
 		peer = a
 	}
-	client, known := clientIP(peer, r.Header, c.trusted)
+	client, known := clientip.Resolve(peer, r.Header, c.trusted)
 	if known {
-		ctx = context.WithValue(ctx, clientIPKey{}, client)
+		ctx = clientip.With(ctx, client)
 	}
-	if !known || tc == nil || !c.trusted.trusts(peer) {
+	if !known || tc == nil || !clientip.Trusts(c.trusted, peer) {
 		// Counted at accept (untrusted peer), or our own infrastructure.
 		return ctx, func() {}, true
 	}

@@ -39,7 +39,7 @@ func New(o Options) *Edge {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	log := o.Logger.With("part", "edge")
-	return &Edge{opts: o, log: log, conns: newConns(o.HTTP.MaxConns, o.HTTP.MaxConnsPerIP, proxies(o.HTTP.TrustedProxies), log)}
+	return &Edge{opts: o, log: log, conns: newConns(o.HTTP.MaxConns, o.HTTP.MaxConnsPerIP, o.HTTP.TrustedProxies, log)}
 }
 
 // Configure sets srv's header timeout and the hooks the connection caps need;

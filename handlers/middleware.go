@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/izpochat/server/chat"
+	"github.com/izpochat/server/clientip"
 	"github.com/izpochat/server/config"
 )
 
@@ -35,7 +36,7 @@ func requestID() gin.HandlerFunc {
 }
 
 // accessLog writes one structured line per request.
-func accessLog(log *slog.Logger, clientIP func(*http.Request) string) gin.HandlerFunc {
+func accessLog(log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
@@ -50,7 +51,7 @@ func accessLog(log *slog.Logger, clientIP func(*http.Request) string) gin.Handle
 		log.Log(c.Request.Context(), level, "http request",
 			"request_id", c.GetString(requestIDKey), "method", c.Request.Method, "route", route,
 			"path", c.Request.URL.Path, "status", c.Writer.Status(), "duration_ms", float64(time.Since(start).Microseconds())/1000,
-			"bytes", c.Writer.Size(), "remote", clientIP(c.Request))
+			"bytes", c.Writer.Size(), "remote", clientip.Of(c.Request))
 	}
 }
 

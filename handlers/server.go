@@ -11,7 +11,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/izpochat/server/chat"
-	"github.com/izpochat/server/clientip"
 	"github.com/izpochat/server/config"
 )
 
@@ -37,9 +36,6 @@ type Deps struct {
 	Metrics http.Handler
 	// HTTPMetrics times every request (nil: not timed).
 	HTTPMetrics HTTPObserver
-	// ClientIP says which address a request comes from, for per-IP limits and
-	// logs (nil: the connection's peer address).
-	ClientIP *clientip.Resolver
 }
 
 type server struct {
@@ -67,13 +63,10 @@ func NewServer(d Deps) http.Handler {
 	// Global middleware also runs for unmatched routes, so CORS preflights are
 	// answered for every path.
 	// httpMetrics is outermost so it sees the 500 recoverer writes after a panic.
-	engine.Use(httpMetrics(d.HTTPMetrics), recoverer(s.log), requestID(), accessLog(s.log, s.clientIP), cors(s.cfg.AllowedOrigins))
+	engine.Use(httpMetrics(d.HTTPMetrics), recoverer(s.log), requestID(), accessLog(s.log), cors(s.cfg.AllowedOrigins))
 	addRoutes(engine, s)
 	return withoutTrailingSlash(engine)
 }
-
-// clientIP is the address r comes from (see clientip.Resolver).
-func (s *server) clientIP(r *http.Request) string { return s.deps.ClientIP.Of(r) }
 
 // withoutTrailingSlash routes "/api/rooms/" as "/api/rooms". The Socket.IO path
 // keeps its slash: the engine is mounted at "/socket.io/".

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/izpochat/server/chat"
+	"github.com/izpochat/server/clientip"
 )
 
 type registerRequest struct {
@@ -54,7 +55,7 @@ func (s *server) register(c *gin.Context) {
 		return
 	}
 	sess, err := s.chat.Register(c.Request.Context(), chat.RegisterInput{Username: req.Username, Email: req.Email,
-		Password: req.Password, FullName: req.FullName, ClientIP: s.clientIP(c.Request)})
+		Password: req.Password, FullName: req.FullName, ClientIP: clientip.Of(c.Request)})
 	if err != nil {
 		fail(c, s.log, err)
 		return
@@ -69,7 +70,7 @@ func (s *server) login(c *gin.Context) {
 		return
 	}
 	sess, err := s.chat.Login(c.Request.Context(), chat.LoginInput{Email: req.Email, Username: req.Username,
-		Password: req.Password, ClientIP: s.clientIP(c.Request)})
+		Password: req.Password, ClientIP: clientip.Of(c.Request)})
 	if err != nil {
 		fail(c, s.log, err)
 		return

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/izpochat/server/chat"
+	"github.com/izpochat/server/clientip"
 )
 
 // admitConnection charges a new real-time connection to the client's IP before
@@ -13,7 +14,7 @@ import (
 // one: 429, Retry-After and the contract's error body. Clients retry with their
 // usual reconnect backoff.
 func admitConnection(o Options, w http.ResponseWriter, r *http.Request) bool {
-	err := o.Service.AdmitConnection(r.Context(), o.ClientIP.Of(r))
+	err := o.Service.AdmitConnection(r.Context(), clientip.Of(r))
 	if err == nil {
 		return true
 	}

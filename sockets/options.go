@@ -8,7 +8,6 @@ import (
 	"github.com/zishang520/socket.io/v2/socket"
 
 	"github.com/izpochat/server/chat"
-	"github.com/izpochat/server/clientip"
 	"github.com/izpochat/server/config"
 	"github.com/izpochat/server/metrics"
 )
@@ -30,10 +29,6 @@ type Options struct {
 	ClusterAdapter socket.AdapterConstructor
 	// Metrics receives connection, event and delivery counts (default: none).
 	Metrics metrics.Recorder
-
-	// ClientIP says which address a request comes from, for the per-IP
-	// connection rate (nil: the connection's peer address).
-	ClientIP *clientip.Resolver
 
 	// Sessions routes Engine.IO requests to the instance holding their session
 	// (nil: one instance, every session is local).
