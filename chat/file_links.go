@@ -154,14 +154,29 @@ func (s *Service) linkedFileViews(ctx context.Context, rows []models.FileUpload)
 }
 
 // FileOpenToAll reports whether the object key may be served without a signed
-// link: it is not a file of a private room (the local file route asks).
+// link: it is not a file of a private room, nor of a deleted room (the local
+// file route asks).
 func (s *Service) FileOpenToAll(ctx context.Context, key string) (bool, error) {
 	if !storage.ValidKey(key) {
 		return false, nil
+	}
+	if gone, err := s.FileDeleted(ctx, key); err != nil || gone {
+		return false, err
 	}
 	private, err := s.store.FileInPrivateRoom(ctx, key)
 	if err != nil {
 		return false, internal("file access", err)
 	}
 	return !private, nil
+}
+
+// FileDeleted reports whether the object key is a file of a deleted room whose
+// object could not be removed yet: it is served to nobody, not even through a
+// signed link made before the room was deleted (the local file route asks).
+func (s *Service) FileDeleted(ctx context.Context, key string) (bool, error) {
+	gone, err := s.store.FileDeletionPending(ctx, key)
+	if err != nil {
+		return false, internal("file access", err)
+	}
+	return gone, nil
 }

@@ -268,13 +268,14 @@ func (s *Service) publishPrivacy(ctx context.Context, roomID int64, private bool
 	s.publishAccess(ctx, roomID, AccessChange{Reason: ReasonRoomPrivate, AllUsers: true, Keep: keep})
 }
 
-// DeleteRoom removes a room and its messages; creator only.
+// DeleteRoom removes a room with its messages and its files (rows and stored
+// objects, see room_files.go); creator only.
 func (s *Service) DeleteRoom(ctx context.Context, a Actor, roomID int64) error {
 	r, err := s.ownRoom(ctx, a, roomID)
 	if err != nil {
 		return err
 	}
-	err = s.store.DeleteRoom(ctx, r.ID)
+	keys, err := s.store.DeleteRoom(ctx, r.ID)
 	s.access.forgetRoom(r.ID)
 	if err != nil {
 		if errors.Is(err, models.ErrNotFound) {
@@ -283,6 +284,7 @@ func (s *Service) DeleteRoom(ctx context.Context, a Actor, roomID int64) error {
 		return internal("delete room", err)
 	}
 	s.publishAccess(ctx, r.ID, AccessChange{Reason: ReasonRoomDeleted, AllUsers: true})
+	s.removeRoomFiles(ctx, r.ID, keys)
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/izpochat/server/auth"
 	"github.com/izpochat/server/models"
+	"github.com/izpochat/server/storage"
 )
 
 // Limits bounds what clients may send.
@@ -28,7 +29,8 @@ type Service struct {
 	access    *accessCache
 	limiter   Limiter
 	rates     RateLimits
-	links     fileLinks // signed links to files not open to all (file_links.go)
+	links     fileLinks     // signed links to files not open to all (file_links.go)
+	objects   storage.Store // where files' bytes are, for deleting a room's files (room_files.go); nil: none
 }
 
 // Deps are what the domain needs from the outside.

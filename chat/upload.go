@@ -44,6 +44,7 @@ func NewUploads(svc *Service, objects storage.Store, limits UploadLimits) *Uploa
 	if limits.MaxFiles <= 0 {
 		limits.MaxFiles = 10
 	}
+	svc.objects = objects
 	if signer, ok := objects.(storage.Signer); ok {
 		svc.SetFileSigner(signer, limits.LinkTTL)
 	}

@@ -28,7 +28,7 @@ func TestWriterBatchWithOneBadRowStoresTheRest(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := store.DeleteRoom(ctx, doomed.ID); err != nil {
+		if _, err := store.DeleteRoom(ctx, doomed.ID); err != nil {
 			t.Fatal(err)
 		}
 

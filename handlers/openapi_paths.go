@@ -108,7 +108,7 @@ func apiOperations() []operation {
 			responses: responses(obj{"200": ok("The room", ref("Room"))}, 403, 404)},
 		{method: "PUT", path: "/api/rooms/{id}", tag: "rooms", summary: "Update a room (creator only); a conversation stays private (is_private false: 403); made private, non-members' live connections are cut", auth: authRequired, params: []obj{id}, body: jsonBody(ref("RoomUpdate")),
 			responses: responses(obj{"200": ok("Updated", ref("Room"))}, 400, 403, 404)},
-		{method: "DELETE", path: "/api/rooms/{id}", tag: "rooms", summary: "Delete a room (creator only); every live connection to it is cut", auth: authRequired, params: []obj{id},
+		{method: "DELETE", path: "/api/rooms/{id}", tag: "rooms", summary: "Delete a room (creator only) with its messages and its files, private or public room alike: their rows and stored objects, so neither their plain URLs nor signed links read them any more; every live connection to it is cut", auth: authRequired, params: []obj{id},
 			responses: responses(obj{"200": ok("Deleted", ref("RoomResult"))}, 403, 404)},
 		{method: "POST", path: "/api/rooms/{id}/join", tag: "rooms", summary: "Join a room (private rooms and conversations: members only)", auth: authRequired, params: []obj{id},
 			responses: responses(obj{"200": ok("Joined", ref("RoomResult"))}, 403, 404)},

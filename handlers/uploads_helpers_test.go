@@ -36,7 +36,8 @@ type uploadEnv struct {
 
 type uploadEnvOptions struct {
 	maxFileBytes int64
-	objects      storage.Store // nil: local disk
+	objects      storage.Store                      // nil: local disk
+	wrapLocal    func(*storage.Local) storage.Store // with local disk: the store the uploads use over it (nil: itself)
 	rates        chat.RateLimits
 }
 
@@ -57,6 +58,9 @@ func newUploadEnv(t *testing.T, db *gorm.DB, o uploadEnvOptions) *uploadEnv {
 		t.Cleanup(func() { local.Close() })
 		local.SetSigningSecret([]byte("upload-test-secret-0123456789abcdef"))
 		objects, serve = local, local
+		if o.wrapLocal != nil {
+			objects = o.wrapLocal(local)
+		}
 	}
 	if o.maxFileBytes == 0 {
 		o.maxFileBytes = 1 << 20

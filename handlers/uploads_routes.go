@@ -46,8 +46,9 @@ func UploadRoutes(svc *chat.Service, uploads *chat.Uploads, objects LocalObjects
 	}
 }
 
-// serveObject serves a stored file: through a valid signed link, or without one
-// when the domain says the file is open to all (a public room's). Anything else
+// serveObject serves a stored file: through a valid signed link (unless its room
+// was deleted), or without one when the domain says the file is open to all (a
+// public room's). Anything else
 // is answered as missing, so a link does not tell a non-member the file exists.
 func (h *uploadHandlers) serveObject(objects LocalObjects) gin.HandlerFunc {
 	serve := http.StripPrefix("/uploads/", objects)
@@ -57,6 +58,15 @@ func (h *uploadHandlers) serveObject(objects LocalObjects) gin.HandlerFunc {
 		if storage.SignedRequest(q) {
 			if !objects.Verify(key, q, time.Now()) {
 				abortWith(c, http.StatusForbidden, "this file link is invalid or has expired")
+				return
+			}
+			gone, err := h.chat.FileDeleted(c.Request.Context(), key)
+			if err != nil {
+				fail(c, h.log, err)
+				return
+			}
+			if gone {
+				abortWith(c, http.StatusNotFound, "file not found")
 				return
 			}
 		} else {

@@ -62,3 +62,28 @@ func (s *Store) FilesOfRoom(ctx context.Context, roomID int64, skip, limit int) 
 	err := s.with(ctx).Where("room_id = ?", roomID).Order("created_at DESC, id DESC").Offset(skip).Limit(limit).Find(&out).Error
 	return out, translate(err, "files of room")
 }
+
+// ForgetFileDeletions drops the file_deletions records of keys whose objects
+// are gone (see DeleteRoom).
+func (s *Store) ForgetFileDeletions(ctx context.Context, keys []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	return translate(s.with(ctx).Where("filename IN ?", keys).Delete(&FileDeletion{}).Error, "forget file deletions")
+}
+
+// PendingFileDeletions lists up to limit keys of deleted rooms' files whose
+// objects may still exist, oldest first.
+func (s *Store) PendingFileDeletions(ctx context.Context, limit int) ([]string, error) {
+	var keys []string
+	err := s.with(ctx).Model(&FileDeletion{}).Order("created_at, filename").Limit(limit).Pluck("filename", &keys).Error
+	return keys, translate(err, "pending file deletions")
+}
+
+// FileDeletionPending reports whether key is a deleted room's file whose object
+// may still exist (see DeleteRoom).
+func (s *Store) FileDeletionPending(ctx context.Context, key string) (bool, error) {
+	var n int64
+	err := s.with(ctx).Model(&FileDeletion{}).Where("filename = ?", key).Limit(1).Count(&n).Error
+	return n > 0, translate(err, "file deletion pending")
+}

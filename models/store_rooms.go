@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -92,15 +93,31 @@ func (s *Store) UpdateRoom(ctx context.Context, id int64, columns map[string]any
 	return translate(s.with(ctx).Model(&Room{}).Where("id = ?", id).Updates(columns).Error, "update room")
 }
 
-// DeleteRoom removes a room with its messages and memberships; its files stay with
-// their uploaders, detached. Done by hand because the Flask schema has no cascades
-// on messages.
-func (s *Store) DeleteRoom(ctx context.Context, id int64) error {
-	return translate(s.with(ctx).Transaction(func(tx *gorm.DB) error {
+// DeleteRoom removes a room with its messages, memberships and its files' rows,
+// in one transaction, and returns the object keys of those files. The keys are
+// recorded in file_deletions in the same transaction, so they stay refused at
+// the plain file URL until the caller has removed the objects and called
+// ForgetFileDeletions. Done by hand because the Flask schema has no cascades on
+// messages (and its file_uploads.room_id would only be set NULL).
+func (s *Store) DeleteRoom(ctx context.Context, id int64) (keys []string, err error) {
+	err = s.with(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Model(&FileUpload{}).Where("room_id = ?", id).Order("id").Pluck("filename", &keys).Error; err != nil {
+			return err
+		}
+		if len(keys) > 0 {
+			now := time.Now().UTC()
+			pending := make([]FileDeletion, 0, len(keys))
+			for _, k := range keys {
+				pending = append(pending, FileDeletion{Filename: k, CreatedAt: now})
+			}
+			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&pending).Error; err != nil {
+				return err
+			}
+		}
 		if err := tx.Where("room_id = ?", id).Delete(&Message{}).Error; err != nil {
 			return err
 		}
-		if err := tx.Model(&FileUpload{}).Where("room_id = ?", id).Update("room_id", nil).Error; err != nil {
+		if err := tx.Where("room_id = ?", id).Delete(&FileUpload{}).Error; err != nil {
 			return err
 		}
 		if err := tx.Where("room_id = ?", id).Delete(&RoomMember{}).Error; err != nil {
@@ -111,7 +128,11 @@ func (s *Store) DeleteRoom(ctx context.Context, id int64) error {
 			return gorm.ErrRecordNotFound
 		}
 		return res.Error
-	}), "delete room")
+	})
+	if err != nil {
+		return nil, translate(err, "delete room")
+	}
+	return keys, nil
 }
 
 // IsMember tells whether userID belongs to roomID.

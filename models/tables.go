@@ -82,7 +82,17 @@ type FileUpload struct {
 
 func (FileUpload) TableName() string { return "file_uploads" }
 
+// FileDeletion is a file whose row is gone (its room was deleted) but whose
+// stored object may still exist: until the object is removed, its key is refused
+// at the plain file URL. A table of its own, so the Flask tables stay unaltered.
+type FileDeletion struct {
+	Filename  string    `gorm:"primaryKey;size:255"`
+	CreatedAt time.Time `gorm:"autoCreateTime:false"`
+}
+
+func (FileDeletion) TableName() string { return "file_deletions" }
+
 // All lists the models in creation order (referenced tables first).
 func All() []any {
-	return []any{&User{}, &Room{}, &RoomMember{}, &Message{}, &FileUpload{}}
+	return []any{&User{}, &Room{}, &RoomMember{}, &Message{}, &FileUpload{}, &FileDeletion{}}
 }
