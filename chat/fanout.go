@@ -89,6 +89,9 @@ func (h *Hub) observe(l Listener) {
 	h.mu.Unlock()
 }
 
+// clustered reports whether events also go to other instances (a broker is set).
+func (h *Hub) clustered() bool { return h.broker != nil }
+
 // Start connects the hub to the broker so other instances' events arrive.
 func (h *Hub) Start(ctx context.Context) error {
 	if h.broker == nil {

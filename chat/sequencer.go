@@ -20,7 +20,7 @@ type sequencer struct {
 	store *models.Store
 	// here hands an event to this instance's doors (fast: they enqueue);
 	// elsewhere sends it to the other instances (Redis: may be slow), in order,
-	// off the path that answers posters.
+	// off the path that answers posters; nil with one instance.
 	here      func(ev Event) Event
 	elsewhere func(ctx context.Context, ev Event)
 	// writeTimeout bounds how long a poster waits for the database (<= 0: no bound).
@@ -93,10 +93,13 @@ func newSequencer(store *models.Store, here func(Event) Event, elsewhere func(co
 		q.checkpoints = walCheckpoints{every: checkpointEvery, yield: runtime.Gosched, log: log,
 			run: func(ctx context.Context) error { _, err := store.CheckpointWAL(ctx); return err }}
 	}
-	q.done.Add(3)
+	q.done.Add(2)
 	go q.run()
 	go q.deliver()
-	go q.forward()
+	if elsewhere != nil {
+		q.done.Add(1)
+		go q.forward()
+	}
 	if writeTimeout > 0 {
 		q.done.Add(1)
 		go q.watch()
@@ -314,6 +317,9 @@ func (q *sequencer) deliver() {
 			}
 			ev := q.here(p.event(p.msg))
 			p.answer(nil)
+			if q.elsewhere == nil {
+				continue // one instance: nobody to forward to
+			}
 			select {
 			case q.forwarded <- ev:
 			default:

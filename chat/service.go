@@ -84,7 +84,11 @@ func New(d Deps) *Service {
 	s := &Service{store: d.Store, tokens: d.Tokens, passwords: d.Passwords, hub: d.Hub, presence: d.Presence,
 		limits: d.Limits, log: d.Logger, access: newAccessCache(d.AccessTTL, defaultAccessEntries, nil),
 		limiter: d.Limiter, rates: d.RateLimits}
-	s.writer = newSequencer(d.Store, s.publishMessageHere, s.publishMessageElsewhere, d.WriteTimeout, d.Logger)
+	var elsewhere func(context.Context, Event)
+	if d.Hub.clustered() {
+		elsewhere = s.publishMessageElsewhere
+	}
+	s.writer = newSequencer(d.Store, s.publishMessageHere, elsewhere, d.WriteTimeout, d.Logger)
 	d.Hub.observe(s.observe)
 	return s
 }
