@@ -2,7 +2,6 @@ package sockets_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -109,17 +108,7 @@ func TestSocketIOCORSFollowsAllowedOrigins(t *testing.T) {
 func TestDrainAnswersPendingLongPollAtOnce(t *testing.T) {
 	a := newApp(t, "sqlite")
 	alice := a.register("alice")
-	base := a.srv.URL + "/socket.io/?EIO=4&transport=polling"
-	open := (&pollingClient{t: t, url: base}).get()[0]
-	var hs struct {
-		Sid string `json:"sid"`
-	}
-	if !strings.HasPrefix(open, "0") || json.Unmarshal([]byte(open[1:]), &hs) != nil || hs.Sid == "" {
-		t.Fatalf("open = %q", open)
-	}
-	p := &pollingClient{t: t, url: base + "&sid=" + hs.Sid}
-	p.post(`40{"token":"` + alice.Token + `"}`)
-	p.until("connected")
+	p := openPolling(t, a, alice.Token)
 
 	type answer struct {
 		status int

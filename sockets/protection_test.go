@@ -91,17 +91,7 @@ func TestSlowRawClientIsDroppedWhileOthersKeepReceiving(t *testing.T) {
 			t.Fatalf("fast client: message %d has id %v", i, m["id"])
 		}
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		online, _ := a.service.OnlineUsers(context.Background(), room)
-		if len(online) == 1 && online[0].ID == alice.ID {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("slow client still online: %v", online)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitOnlyOnline(t, a, room, alice.ID, "the slow client")
 	if logs := a.logs.String(); !strings.Contains(logs, "dropping") {
 		t.Fatalf("drop not logged: %s", logs)
 	}

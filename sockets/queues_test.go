@@ -128,17 +128,7 @@ func TestPollingClientThatNeverReadsIsDropped(t *testing.T) {
 		t.Fatalf("publishing %d messages took %v", total, d)
 	}
 
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		online, _ := a.service.OnlineUsers(context.Background(), room)
-		if len(online) == 1 && online[0].ID == alice.ID {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the polling client that never reads is still online: %v", online)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitOnlyOnline(t, a, room, alice.ID, "the polling client that never reads")
 	if logs := a.logs.String(); !strings.Contains(logs, "polling client not reading") {
 		t.Fatalf("drop not logged: %s", logs)
 	}
@@ -286,5 +276,22 @@ func TestRecoveryOfAnEvictedGapConnectsAfresh(t *testing.T) {
 	a.postREST(alice, room, "after")
 	if m := fresh.next("new_message").arg(t); m["content"] != "after" {
 		t.Fatalf("after a fresh connect: %v", m)
+	}
+}
+
+// waitOnlyOnline waits until userID is the only one online in room: the other
+// (what) has been dropped.
+func waitOnlyOnline(t *testing.T, a *app, room, userID int64, what string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		online, _ := a.service.OnlineUsers(context.Background(), room)
+		if len(online) == 1 && online[0].ID == userID {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s is still online: %v", what, online)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
