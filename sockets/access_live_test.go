@@ -237,17 +237,7 @@ func TestRoomNamespaceRecoveryByAnotherUserGetsNothing(t *testing.T) {
 	owner, bob, eve := a.register("owner"), a.register("bob"), a.register("eve")
 	room := a.createRoom(owner, "open", false)
 	nsp := fmt.Sprintf("/rooms/%d", room)
-	c, connect, err := dialSIO(t, a, dialOpts{nsp: nsp, auth: map[string]any{"token": bob.Token}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid, _ := connect["pid"].(string)
-	c.next("welcome")
-	a.postREST(owner, room, "seen")
-	ev := c.next("message")
-	offset := mustString(t, ev.Args[len(ev.Args)-1])
-	c.close()
-	time.Sleep(200 * time.Millisecond)
+	pid, offset := droppedRoomSession(t, a, nsp, bob.Token, func() { a.postREST(owner, room, "seen") })
 	a.postREST(owner, room, "missed")
 
 	e, connect, err := dialSIO(t, a, dialOpts{nsp: nsp, auth: map[string]any{"token": eve.Token, "pid": pid, "offset": offset}})
@@ -349,4 +339,23 @@ func TestDeletedRoomCutsEveryDoor(t *testing.T) {
 			t.Fatalf("still online in a deleted room: %v", online)
 		}
 	}
+}
+
+// droppedRoomSession connects token to the room namespace nsp, lets post send
+// one message, takes it, and drops the connection: what a client recovering
+// that session sends back (its pid and the offset of the last packet it got).
+func droppedRoomSession(t *testing.T, a *app, nsp, token string, post func()) (pid, offset string) {
+	t.Helper()
+	c, connect, err := dialSIO(t, a, dialOpts{nsp: nsp, auth: map[string]any{"token": token}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, _ = connect["pid"].(string)
+	c.next("welcome")
+	post()
+	ev := c.next("message")
+	offset = mustString(t, ev.Args[len(ev.Args)-1])
+	c.close()
+	time.Sleep(200 * time.Millisecond)
+	return pid, offset
 }

@@ -243,18 +243,7 @@ func TestRoomNamespaceKeptForRecoveryWithinWindow(t *testing.T) {
 	alice, bob := a.register("alice"), a.register("bob")
 	room := a.createRoom(alice, "general", false)
 	nsp := fmt.Sprintf("/rooms/%d", room)
-	c, connect, err := dialSIO(t, a, dialOpts{nsp: nsp, auth: map[string]any{"token": bob.Token}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid, _ := connect["pid"].(string)
-	c.next("welcome")
-	a.postREST(alice, room, "before")
-	ev := c.next("message")
-	var offset string
-	_ = json.Unmarshal(ev.Args[len(ev.Args)-1], &offset)
-	c.close()
-	time.Sleep(200 * time.Millisecond)
+	pid, offset := droppedRoomSession(t, a, nsp, bob.Token, func() { a.postREST(alice, room, "before") })
 	a.postREST(alice, room, "missed")
 	waitRoomNamespaces(t, a, 1) // kept: bob's session may recover
 
