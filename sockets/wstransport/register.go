@@ -13,18 +13,19 @@ type Builder struct {
 	opts     Options
 	buffers  *bufferPool
 	flushers *flushers
+	probes   *probes // upgrade probes by session (probe.go)
 }
 
 // NewBuilder returns a builder whose transports use opts (defaults filled in).
 func NewBuilder(opts Options) *Builder {
 	opts = opts.withDefaults()
 	opts.poller = newPoller(opts.Logger)
-	return &Builder{opts: opts, buffers: newBufferPool(), flushers: newFlushers(runtime.GOMAXPROCS(0))}
+	return &Builder{opts: opts, buffers: newBufferPool(), flushers: newFlushers(runtime.GOMAXPROCS(0)), probes: &probes{}}
 }
 
 // New is called by the engine for every websocket connection (handshake or upgrade).
 func (b *Builder) New(ctx *types.HttpContext) transports.Transport {
-	return newTransport(ctx, b.opts, b.buffers, b.flushers.pick())
+	return newTransport(ctx, b.opts, b.buffers, b.flushers.pick(), b.probes)
 }
 
 // Name is the transport name advertised to clients.
