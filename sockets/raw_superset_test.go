@@ -90,8 +90,8 @@ func TestOnlineAcceptsQueryToken(t *testing.T) {
 				t.Fatalf("online with a header: %d %s", status, body)
 			}
 			for path, want := range map[string]int{
-				fmt.Sprintf("/api/ws/rooms/%d/online?token=garbage", room):         http.StatusUnauthorized,
-				fmt.Sprintf("/api/ws/rooms/%d/online", room):                       http.StatusUnauthorized,
+				fmt.Sprintf("/api/ws/rooms/%d/online?token=garbage", room):          http.StatusUnauthorized,
+				fmt.Sprintf("/api/ws/rooms/%d/online", room):                        http.StatusUnauthorized,
 				fmt.Sprintf("/api/ws/rooms/%d/online?token=%s", private, eve.Token): http.StatusForbidden,
 				fmt.Sprintf("/api/ws/rooms/999999/online?token=%s", eve.Token):      http.StatusNotFound,
 			} {
