@@ -40,8 +40,9 @@ func (s *Supabase) Open(ctx context.Context, key string) (*Object, error) {
 		if resp != nil && resp.Body != nil {
 			resp.Body.Close()
 		}
+		err = s.openError(ctx, resp, err) // before cancel: it tells our deadline apart
 		cancel(nil)
-		return nil, fmt.Errorf("supabase open %q: %w", key, s.openError(ctx, resp, err))
+		return nil, fmt.Errorf("supabase open %q: %w", key, err)
 	}
 	return &Object{Body: &cancelBody{ReadCloser: resp.Body, cancel: cancel}, Size: resp.ContentLength,
 		ModTime: lastModified(resp.Header)}, nil
