@@ -90,8 +90,8 @@ func apiOperations() []operation {
 			responses: responses(obj{"200": ok("Updated", ref("UpdateMeResult"))}, 400, 403, 409, 503)},
 		{method: "GET", path: "/api/users/me/rooms", tag: "users", summary: "Rooms the caller belongs to", auth: authRequired,
 			responses: responses(obj{"200": ok("Rooms", arrayOf(ref("Room")))})},
-		{method: "GET", path: "/api/users/me/files", tag: "files", summary: "Files the caller uploaded", auth: authRequired,
-			responses: responses(obj{"200": ok("Files, newest first", arrayOf(ref("File")))})},
+		{method: "GET", path: "/api/users/me/files", tag: "files", summary: "Files the caller uploaded", auth: authRequired, params: fileList,
+			responses: responses(obj{"200": ok("Files, newest first", arrayOf(ref("File")))}, 400)},
 		{method: "GET", path: "/api/users", tag: "users", summary: "List users", auth: authRequired,
 			params: []obj{
 				queryParam("skip", "Skip this many.", obj{"type": "integer", "minimum": 0}),
