@@ -58,7 +58,7 @@ func addRoutes(r *gin.Engine, s *server) {
 	authed.GET("/api/conversations", s.conversations)
 	authed.GET("/api/conversations/:id/messages", s.messages)
 
-	authed.GET("/api/ws/rooms/:id/online", s.online)
+	api.GET("/api/ws/rooms/:id/online", s.requireActorOrQueryToken, s.online)
 	if s.deps.RawWS != nil {
 		// The raw WebSocket authenticates from its own query token.
 		r.GET("/api/ws/:room_id", gin.WrapH(s.deps.RawWS))

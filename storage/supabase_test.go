@@ -106,6 +106,28 @@ func (f *fakeSupabase) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			contentType: r.Header.Get("Content-Type"), upsert: r.Header.Get("x-upsert"), body: body}
 		f.mu.Unlock()
 		fmt.Fprintf(w, `{"Key":%q}`, rest)
+	case http.MethodGet: // the authenticated download (supabase_open.go)
+		if f.hang != nil {
+			select {
+			case <-f.hang:
+			case <-r.Context().Done():
+			}
+			return
+		}
+		if f.status != 0 {
+			w.WriteHeader(f.status)
+			fmt.Fprintf(w, `{"statusCode":"%d","error":"Error","message":"bucket says no"}`, f.status)
+			return
+		}
+		f.mu.Lock()
+		obj, ok := f.objects[rest]
+		f.mu.Unlock()
+		if !ok {
+			w.WriteHeader(http.StatusBadRequest) // as Supabase answers a missing object
+			fmt.Fprint(w, `{"statusCode":"404","error":"not_found","message":"Object not found"}`)
+			return
+		}
+		_, _ = w.Write(obj.body)
 	case http.MethodDelete:
 		var req struct{ Prefixes []string }
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
