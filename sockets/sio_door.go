@@ -43,7 +43,8 @@ type sioDoor struct {
 	roomParent socket.Namespace // socket.io's parent of the per-room namespaces
 }
 
-func newSIODoor(ctx context.Context, o Options) *sioDoor {
+// websockets is our websocket transport as registered in the engine (its upgrade probes, wstransport/probe.go).
+func newSIODoor(ctx context.Context, o Options, websockets *wstransport.Builder) *sioDoor {
 	d := &sioDoor{opts: o, service: o.Service, log: o.Logger.With("door", "socketio"), ctx: ctx,
 		rooms: newRoomNamespaces(), gates: newConnectGates(), workers: newEventWorkers(workerIdle)}
 	d.gates.closed = d.rooms.connClosed
@@ -94,7 +95,7 @@ func newSIODoor(ctx context.Context, o Options) *sioDoor {
 			// Only a polling session can upgrade. Added before the upgrade's own
 			// "close" listener, so it runs first (wstransport/probe.go).
 			if conn.Transport().Name() == transports.POLLING {
-				_ = conn.Once("close", func(...any) { wstransport.QuietProbes(conn.Id()) })
+				_ = conn.Once("close", func(...any) { websockets.QuietProbes(conn.Id()) })
 			}
 		}
 	})

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/zishang520/engine.io-go-parser/packet"
-	"github.com/zishang520/engine.io/v2/transports"
 	"github.com/zishang520/engine.io/v2/types"
 )
 
@@ -67,13 +66,8 @@ func (p *probes) of(sid string) []*transport {
 // the engine, and returns once none is being handled. Call it from a listener
 // on the engine socket's "close" that was added when the session opened (so
 // it runs before the listener MaybeUpgrade adds). A probe stops being one when
-// it sends the upgrade packet. The probes are those of the transport
-// registered in the engine.
-func QuietProbes(sid string) {
-	b, ok := transports.Transports()[transports.WEBSOCKET].(*Builder)
-	if !ok {
-		return
-	}
+// it sends the upgrade packet.
+func (b *Builder) QuietProbes(sid string) {
 	for _, t := range b.probes.of(sid) {
 		t.quiet()
 	}

@@ -37,9 +37,17 @@ func (b *Builder) HandlesUpgrades() bool { return true }
 // UpgradesTo is empty: websocket is the final transport.
 func (b *Builder) UpgradesTo() *types.Set[string] { return types.NewSet[string]() }
 
-// Register installs our websocket transport in the engine's registry. Call once
-// before the socket.io server is created; the registry is a plain map shared by
-// the process, so it must not be changed while servers are handling requests.
-func Register(opts Options) {
-	transports.Transports()[transports.WEBSOCKET] = NewBuilder(opts)
+// Register installs our websocket transport in the engine's registry and
+// returns it. Call once before the socket.io server is created; the registry
+// is a plain map shared by the process, so it must not be changed while
+// servers are handling requests. The probe registry is carried over from a
+// builder registered before (tests run servers one after another), because
+// the engine hands every new upgrade to the builder registered last.
+func Register(opts Options) *Builder {
+	b := NewBuilder(opts)
+	if old, ok := transports.Transports()[transports.WEBSOCKET].(*Builder); ok {
+		b.probes = old.probes
+	}
+	transports.Transports()[transports.WEBSOCKET] = b
+	return b
 }
