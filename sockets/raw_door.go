@@ -15,6 +15,7 @@ import (
 
 	"github.com/izpochat/server/chat"
 	"github.com/izpochat/server/config"
+	"github.com/izpochat/server/sockets/internal/ratelimit"
 )
 
 // rawDoor is the FastAPI generation's raw WebSocket door, /api/ws/{room_id}?token=.
@@ -85,7 +86,7 @@ func (d *rawDoor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c := &rawConn{
 		id: "ws:" + strconv.FormatInt(d.nextID.Add(1), 10), roomID: roomID, actor: actor, conn: conn,
-		limit: newBucket(d.opts.RateLimit.EventsPerSecond, d.opts.RateLimit.Burst), log: d.log,
+		limit: ratelimit.New(d.opts.RateLimit.EventsPerSecond, d.opts.RateLimit.Burst), log: d.log,
 		writeTimeout: d.opts.WriteTimeout, out: make(chan []byte, d.opts.SocketIO.SendQueue), done: make(chan struct{}),
 	}
 	// Registered before entering so no event published from then on is missed.
@@ -189,7 +190,7 @@ func (d *rawDoor) handleFrame(c *rawConn, data []byte) {
 	}
 	kind, _ := m["type"].(string)
 	d.opts.Metrics.EventIn(kind)
-	if !c.limit.allow() {
+	if !c.limit.Allow() {
 		d.sendError(c, errRateLimited)
 		return
 	}

@@ -43,35 +43,21 @@ func (d *sioDoor) render(ev chat.Event) {
 	}
 	delivered := false
 	room := roomName(ev.RoomID)
-	toRoom := localBroadcast(room, except)
 	for _, nsp := range d.main {
-		// Emitted even to an empty room: the recovery adapter keeps it for
-		// sockets that dropped out and will recover.
-		broadcastLocal(nsp, toRoom, mainName, mainView)
-		if hasLocalMembers(nsp, room) {
-			d.opts.Metrics.EventOut(mainName)
+		if d.io.ToRoom(nsp, room, except, mainName, mainView) {
 			delivered = true
 		}
 	}
-	if nsp := d.roomNamespace(ev.RoomID); nsp != nil {
+	if nsp := d.io.RoomNamespace(ev.RoomID); nsp != nil {
 		// To the room's own Socket.IO room, not to every socket of the
 		// namespace: a socket whose access ended leaves it at once.
-		broadcastLocal(nsp, toRoom, roomNsName, roomView)
-		if hasLocalMembers(nsp, room) {
-			d.opts.Metrics.EventOut(roomNsName)
+		if d.io.ToRoom(nsp, room, except, roomNsName, roomView) {
 			delivered = true
 		}
 	}
 	if delivered && ev.Type == chat.EventMessage {
 		observeDelivery(d.opts.Metrics, ev.Message)
 	}
-}
-
-// hasLocalMembers reports whether any socket of this instance is in the room:
-// only then is a broadcast counted as sent (once, not per recipient).
-func hasLocalMembers(nsp socket.Namespace, room socket.Room) bool {
-	members, ok := nsp.Adapter().Rooms().Load(room)
-	return ok && members != nil && members.Len() > 0
 }
 
 // exceptRoom turns a connection id of this door into the socket's own room

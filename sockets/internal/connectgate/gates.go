@@ -1,4 +1,11 @@
-package sockets
+// Package connectgate holds a connection's incoming packets while one of its
+// namespace CONNECTs is in flight. socket.io writes a namespace's CONNECT answer
+// before it registers the client's socket for that namespace, so an event the
+// client emits right after connecting can arrive first, is taken for a protocol
+// violation, and the whole connection is closed. The gate sits in front of
+// socket.io's "data" listener; the namespace's connection handler (or a
+// refusal) opens it again.
+package connectgate
 
 import (
 	"sync"
@@ -12,19 +19,19 @@ import (
 // CONNECT that never completes (e.g. an invalid namespace).
 const gateTimeout = 3 * time.Second
 
-// connectGates works around a race in socket.io v2.5.0: a namespace's CONNECT
+// Gates works around a race in socket.io: a namespace's CONNECT
 // answer is written before the client's socket is registered for that
 // namespace, so an event the client emits right after connecting can arrive
 // first, is taken for a protocol violation, and the whole connection is
 // closed. The gate holds a connection's incoming packets while one of its
 // CONNECTs is in flight; the namespace's connection handler (or a refusal)
 // opens it again.
-type connectGates struct {
+type Gates struct {
 	mu    sync.Mutex
 	gates map[string]*gate // by Engine.IO connection id
-	// closed, if set, is told of every connection that closes (after its gate
-	// is gone); set before install.
-	closed func(connID string)
+	// Closed, if set, is told of every connection that closes (after its gate
+	// is gone); set before Install.
+	Closed func(connID string)
 }
 
 type gate struct {
@@ -33,16 +40,17 @@ type gate struct {
 	idle    chan struct{} // while pending > 0: closed when it drops to 0
 }
 
-func newConnectGates() *connectGates { return &connectGates{gates: map[string]*gate{}} }
+// New is an empty set of gates, one per connection once installed.
+func New() *Gates { return &Gates{gates: map[string]*gate{}} }
 
-// install adds the gate in front of socket.io's connection handling: a gate is
+// Install adds the gate in front of socket.io's connection handling: a gate is
 // created before socket.io sees the connection, and its "data" listener is
 // registered before socket.io's, so it runs first for every packet (an
 // emitter calls listeners in the order they were added) and holds the packet
 // while a CONNECT is in flight. (Wrapping socket.io's listener instead would
 // remove and re-add the event, which costs every connection a second copy of
 // the emitter's map.)
-func (g *connectGates) install(eng engine.BaseServer) {
+func (g *Gates) Install(eng engine.BaseServer) {
 	originals := eng.Listeners("connection")
 	eng.RemoveAllListeners("connection")
 	_ = eng.On("connection", func(args ...any) {
@@ -71,7 +79,7 @@ func isConnectPacket(data any) bool {
 	return ok && s.Len() > 0 && s.Bytes()[0] == '0'
 }
 
-func (g *connectGates) open(id string) *gate {
+func (g *Gates) open(id string) *gate {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	gt := &gate{}
@@ -79,13 +87,13 @@ func (g *connectGates) open(id string) *gate {
 	return gt
 }
 
-func (g *connectGates) get(id string) *gate {
+func (g *Gates) get(id string) *gate {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.gates[id]
 }
 
-func (g *connectGates) remove(id string) {
+func (g *Gates) remove(id string) {
 	g.mu.Lock()
 	gt := g.gates[id]
 	delete(g.gates, id)
@@ -93,13 +101,13 @@ func (g *connectGates) remove(id string) {
 	if gt != nil {
 		gt.reset()
 	}
-	if g.closed != nil {
-		g.closed(id)
+	if g.Closed != nil {
+		g.Closed(id)
 	}
 }
 
-// done marks one CONNECT of the connection as answered (accepted or refused).
-func (g *connectGates) done(id string) {
+// Done marks one CONNECT of the connection as answered (accepted or refused).
+func (g *Gates) Done(id string) {
 	if gt := g.get(id); gt != nil {
 		gt.end()
 	}

@@ -1,4 +1,12 @@
-package sockets
+// Package namespaces decides when socket.io may free a per-room child
+// namespace ("/rooms/<id>"). socket.io creates one for every CONNECT, before
+// any middleware can refuse it, and keeps it for good; its
+// CleanupEmptyChildNamespaces option frees one without a lock, racing with a
+// CONNECT that has just looked it up, and drops the recovery sessions with it.
+// The Registry keeps a hold entry in every child namespace so the library never
+// finds it empty by itself, and takes it out only when no CONNECT, accepted
+// socket, connected socket or recoverable session needs the namespace.
+package namespaces
 
 import (
 	"net/url"
@@ -7,7 +15,7 @@ import (
 	"github.com/zishang520/socket.io/v2/socket"
 )
 
-// socket.io v2.5.0 creates a child namespace of "/rooms/<id>" (with its
+// socket.io creates a child namespace of "/rooms/<id>" (with its
 // adapter, its recovery state and, with Redis, its subscriptions) for every
 // CONNECT, before any middleware can refuse it, and keeps it for good. Its
 // CleanupEmptyChildNamespaces option removes a child namespace (adapter Close,
@@ -17,7 +25,7 @@ import (
 // added to a closed namespace that the server no longer knows, and the
 // recovery state of sockets that dropped out would go with it.
 //
-// So the option is on, and roomNamespaces decides when it may act: every
+// So the option is on, and Registry decides when it may act: every
 // child namespace keeps one hold entry in its socket map (holdSocket under
 // holdID, never a real socket), so the library never finds it empty by
 // itself. Only retire, under mu, takes the entry out and lets the library's
@@ -36,7 +44,10 @@ import (
 // one. The entry is put back once the namespace is out, so a late removal of
 // a socket of the old namespace cannot make the library's cleanup delete the
 // fresh namespace of the same name from the registry.
-type roomNamespaces struct {
+type Registry struct {
+	// roomID reads the room of a namespace name the registry manages.
+	roomID func(name string) (int64, bool)
+
 	mu sync.RWMutex
 	// created is signalled when a namespace is created or a CONNECT that was
 	// to create one is done: CONNECTs wait for a creation in progress, as the
@@ -54,7 +65,7 @@ type roomNamespace struct {
 	nsp        socket.Namespace // nil until socket.io creates it
 	connecting int              // CONNECTs being handled (see hold)
 	creating   bool             // one of them is creating nsp
-	joining    int              // entries of roomNamespaces.joining for nsp
+	joining    int              // entries of Registry.joining for nsp
 }
 
 type joiningSocket struct {
@@ -68,8 +79,10 @@ const holdID socket.SocketId = ""
 
 var holdSocket = &socket.Socket{}
 
-func newRoomNamespaces() *roomNamespaces {
-	r := &roomNamespaces{byRoom: map[int64]*roomNamespace{}, joining: map[socket.SocketId]joiningSocket{}}
+// New is an empty registry of the child namespaces whose names roomID reads
+// ("/rooms/<id>").
+func New(roomID func(name string) (int64, bool)) *Registry {
+	r := &Registry{roomID: roomID, byRoom: map[int64]*roomNamespace{}, joining: map[socket.SocketId]joiningSocket{}}
 	r.created = sync.NewCond(&r.mu)
 	return r
 }
@@ -78,21 +91,32 @@ func newRoomNamespaces() *roomNamespaces {
 // the nsp itself, or for EIO=3 (whose nsp may carry a query) its path. The
 // decoder does not know the protocol: either reading that names a room
 // namespace is held, which may hold a name for nothing, never too little.
-func connectName(nsp string) (int64, bool) {
-	if id, ok := namespaceRoomID(nsp); ok {
+func (r *Registry) connectName(nsp string) (int64, bool) {
+	if id, ok := r.roomID(nsp); ok {
 		return id, true
 	}
 	if u, err := url.Parse(nsp); err == nil && u.Path != nsp {
-		return namespaceRoomID(u.Path)
+		return r.roomID(u.Path)
 	}
 	return 0, false
+}
+
+// HoldConnect holds the room namespace a decoded CONNECT names, if it names
+// one, until the returned release (ordering.ConnectHolder).
+func (r *Registry) HoldConnect(nsp string) (release func()) {
+	roomID, ok := r.connectName(nsp)
+	if !ok {
+		return nil
+	}
+	creator := r.hold(roomID)
+	return func() { r.release(roomID, creator) }
 }
 
 // hold marks a CONNECT to roomID as being handled: its namespace is not
 // removed until release. It waits while another CONNECT is creating the
 // namespace, until socket.io has registered it; creator reports that this
 // CONNECT is to create it.
-func (r *roomNamespaces) hold(roomID int64) (creator bool) {
+func (r *Registry) hold(roomID int64) (creator bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	ns := r.byRoom[roomID]
@@ -113,7 +137,7 @@ func (r *roomNamespaces) hold(roomID int64) (creator bool) {
 
 // release ends what hold began, once socket.io has handled the CONNECT
 // (middleware run, or the CONNECT dropped).
-func (r *roomNamespaces) release(roomID int64, creator bool) {
+func (r *Registry) release(roomID int64, creator bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	ns := r.byRoom[roomID]
@@ -136,7 +160,7 @@ func (r *roomNamespaces) release(roomID int64, creator bool) {
 
 // adopt puts a namespace socket.io is creating under our control: called by
 // its adapter's constructor, before socket.io registers it.
-func (r *roomNamespaces) adopt(nsp socket.Namespace, roomID int64) {
+func (r *Registry) adopt(nsp socket.Namespace, roomID int64) {
 	nsp.Sockets().Store(holdID, holdSocket)
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -150,10 +174,10 @@ func (r *roomNamespaces) adopt(nsp socket.Namespace, roomID int64) {
 	ns.nsp = nsp
 }
 
-// registered is told of every namespace socket.io has put in its registry
+// Registered is told of every namespace socket.io has put in its registry
 // ("new_namespace"): CONNECTs waiting for its creation now find it there.
-func (r *roomNamespaces) registered(nsp socket.Namespace) {
-	roomID, ok := namespaceRoomID(nsp.Name())
+func (r *Registry) Registered(nsp socket.Namespace) {
+	roomID, ok := r.roomID(nsp.Name())
 	if !ok {
 		return
 	}
@@ -165,10 +189,10 @@ func (r *roomNamespaces) registered(nsp socket.Namespace) {
 	}
 }
 
-// accepted records a socket the middleware lets in: it is added to its
+// Accepted records a socket the middleware lets in: it is added to its
 // namespace on another goroutine, after the middleware returns.
-func (r *roomNamespaces) accepted(s *socket.Socket) {
-	roomID, ok := namespaceRoomID(s.Nsp().Name())
+func (r *Registry) Accepted(s *socket.Socket) {
+	roomID, ok := r.roomID(s.Nsp().Name())
 	if !ok {
 		return
 	}
@@ -192,17 +216,17 @@ func (r *roomNamespaces) accepted(s *socket.Socket) {
 	}
 }
 
-// joined is called from the namespace's connection handler: the socket is in
+// Joined is called from the namespace's connection handler: the socket is in
 // the namespace's socket map now, which keeps the namespace by itself.
-func (r *roomNamespaces) joined(s *socket.Socket) {
+func (r *Registry) Joined(s *socket.Socket) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.forgetJoining(s.Id())
 }
 
-// connClosed lets go of the accepted sockets of a closed connection that
+// ConnClosed lets go of the accepted sockets of a closed connection that
 // never reached their namespace.
-func (r *roomNamespaces) connClosed(connID string) {
+func (r *Registry) ConnClosed(connID string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for id, j := range r.joining {
@@ -213,16 +237,16 @@ func (r *roomNamespaces) connClosed(connID string) {
 	}
 }
 
-func (r *roomNamespaces) forgetJoining(id socket.SocketId) {
+func (r *Registry) forgetJoining(id socket.SocketId) {
 	if j, ok := r.joining[id]; ok {
 		delete(r.joining, id)
 		j.ns.joining--
 	}
 }
 
-// check removes roomID's namespace if nothing needs it any more: after a
+// Check removes roomID's namespace if nothing needs it any more: after a
 // socket left it, or its adapter let a kept session expire.
-func (r *roomNamespaces) check(roomID int64) {
+func (r *Registry) Check(roomID int64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if ns := r.byRoom[roomID]; ns != nil {
@@ -230,8 +254,8 @@ func (r *roomNamespaces) check(roomID int64) {
 	}
 }
 
-// live is roomID's namespace, nil when none exists (never a removed one).
-func (r *roomNamespaces) live(roomID int64) socket.Namespace {
+// Live is roomID's namespace, nil when none exists (never a removed one).
+func (r *Registry) Live(roomID int64) socket.Namespace {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	if ns := r.byRoom[roomID]; ns != nil {
@@ -240,8 +264,8 @@ func (r *roomNamespaces) live(roomID int64) socket.Namespace {
 	return nil
 }
 
-// all is every room namespace that exists.
-func (r *roomNamespaces) all() []socket.Namespace {
+// All is every room namespace that exists.
+func (r *Registry) All() []socket.Namespace {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	nsps := make([]socket.Namespace, 0, len(r.byRoom))
@@ -253,8 +277,8 @@ func (r *roomNamespaces) all() []socket.Namespace {
 	return nsps
 }
 
-// count is the number of room namespaces that exist.
-func (r *roomNamespaces) count() int {
+// Count is the number of room namespaces that exist.
+func (r *Registry) Count() int {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	n := 0
@@ -268,16 +292,16 @@ func (r *roomNamespaces) count() int {
 
 // stateKeeper is an adapter that may still hold state a client needs after
 // the namespace's last socket has gone (the recovery adapter's sessions).
-type stateKeeper interface{ keepsState() bool }
+type stateKeeper interface{ KeepsState() bool }
 
 // retireIfUnused removes ns's namespace when nothing needs it. Callers hold
 // r.mu, and no adapter lock (the adapter's Close runs here).
-func (r *roomNamespaces) retireIfUnused(ns *roomNamespace) {
+func (r *Registry) retireIfUnused(ns *roomNamespace) {
 	nsp := ns.nsp
-	if nsp == nil || ns.connecting > 0 || ns.creating || ns.joining > 0 || connectedSockets(nsp) > 0 {
+	if nsp == nil || ns.connecting > 0 || ns.creating || ns.joining > 0 || ConnectedSockets(nsp) > 0 {
 		return
 	}
-	if k, ok := nsp.Adapter().(stateKeeper); ok && k.keepsState() {
+	if k, ok := nsp.Adapter().(stateKeeper); ok && k.KeepsState() {
 		return
 	}
 	// The hold entry out, the library's cleanup (CleanupEmptyChildNamespaces)
@@ -293,8 +317,8 @@ func (r *roomNamespaces) retireIfUnused(ns *roomNamespace) {
 	}
 }
 
-// connectedSockets is the number of sockets of nsp, not counting the hold entry.
-func connectedSockets(nsp socket.Namespace) int {
+// ConnectedSockets is the number of sockets of nsp, not counting the hold entry.
+func ConnectedSockets(nsp socket.Namespace) int {
 	n := nsp.Sockets().Len()
 	if _, held := nsp.Sockets().Load(holdID); held {
 		n--
@@ -302,20 +326,25 @@ func connectedSockets(nsp socket.Namespace) int {
 	return n
 }
 
-// namespaceBuilder builds every namespace's adapter with inner and puts room
-// namespaces under the registry's control before socket.io registers them.
-type namespaceBuilder struct {
-	inner socket.AdapterConstructor
-	rooms *roomNamespaces
+// Builder builds every namespace's adapter with Inner and puts room
+// namespaces under the registry's control before socket.io registers them (a
+// socket.AdapterConstructor: socket.ServerOptions.SetAdapter).
+type Builder struct {
+	Inner socket.AdapterConstructor
+	Rooms *Registry
 }
 
-func (b namespaceBuilder) New(nsp socket.Namespace) socket.Adapter {
-	a := b.inner.New(nsp)
-	if roomID, ok := namespaceRoomID(nsp.Name()); ok {
-		if ra, ok := a.(*recoveryAdapter); ok {
-			ra.sessionsExpired = func() { b.rooms.check(roomID) }
+// sessionKeeper is an adapter that tells when the last session it kept for
+// recovery has expired (sockets/internal/recovery).
+type sessionKeeper interface{ OnSessionsExpired(func()) }
+
+func (b Builder) New(nsp socket.Namespace) socket.Adapter {
+	a := b.Inner.New(nsp)
+	if roomID, ok := b.Rooms.roomID(nsp.Name()); ok {
+		if k, ok := a.(sessionKeeper); ok {
+			k.OnSessionsExpired(func() { b.Rooms.Check(roomID) })
 		}
-		b.rooms.adopt(nsp, roomID)
+		b.Rooms.adopt(nsp, roomID)
 	}
 	return a
 }

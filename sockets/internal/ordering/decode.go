@@ -1,4 +1,4 @@
-package sockets
+package ordering
 
 import (
 	"bytes"
@@ -35,11 +35,11 @@ func (d *orderedDecoder) add(data any) error {
 		return err
 	}
 	reconstructing := d.reconstructing.Load()
-	overBudget := !reconstructing && len(text) > 0 && chargesBudget(text[0]) && !d.limit.allow()
+	overBudget := !reconstructing && len(text) > 0 && chargesBudget(text[0]) && !d.limit.Allow()
 	if !reconstructing {
 		if p, ok := decodeEventText(text); ok {
 			if overBudget {
-				if !d.answers.allow() {
+				if !d.answers.Allow() {
 					return nil
 				}
 				p.Data = append(p.Data.([]any), refusedEvent{})
@@ -55,7 +55,7 @@ func (d *orderedDecoder) add(data any) error {
 		case byte(parser.ACK):
 			return nil // nothing to answer; the library would only look it up
 		case byte(parser.EVENT):
-			if !d.answers.allow() {
+			if !d.answers.Allow() {
 				return nil
 			}
 		}

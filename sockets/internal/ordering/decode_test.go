@@ -1,4 +1,4 @@
-package sockets
+package ordering
 
 import (
 	"reflect"
@@ -66,7 +66,7 @@ func decodedBy(d *orderedDecoder) *[]*parser.Packet {
 	_ = d.On("decoded", func(args ...any) {
 		p := args[0].(*parser.Packet)
 		if data, ok := p.Data.([]any); ok {
-			_, _, p.Data = takeTicket(data)
+			_, _, p.Data = Take(data)
 		}
 		got = append(got, p)
 	})
@@ -77,7 +77,7 @@ func decodedBy(d *orderedDecoder) *[]*parser.Packet {
 // the library refuses it, and the binary event still completes; afterwards
 // text events are decoded again.
 func TestOrderedDecoderKeepsBinaryReconstruction(t *testing.T) {
-	d := newOrderedDecoder(parser.NewDecoder(), config.RateLimit{})
+	d := newOrderedDecoder(parser.NewDecoder(), config.RateLimit{}, testMaxWait)
 	got := decodedBy(d)
 	if err := d.Add(types.NewStringBufferString(`51-["file",{"_placeholder":true,"num":0}]`)); err != nil {
 		t.Fatal(err)
@@ -112,7 +112,7 @@ func TestOrderedDecoderKeepsBinaryReconstruction(t *testing.T) {
 // past it are dropped. Within the budget, events get their tickets in order.
 func TestOrderedDecoderChargesTheBudgetBeforeEmitting(t *testing.T) {
 	const burst = 5
-	d := newOrderedDecoder(parser.NewDecoder(), config.RateLimit{EventsPerSecond: 0.001, Burst: burst})
+	d := newOrderedDecoder(parser.NewDecoder(), config.RateLimit{EventsPerSecond: 0.001, Burst: burst}, testMaxWait)
 	var tickets, refused, others int
 	_ = d.On("decoded", func(args ...any) {
 		p := args[0].(*parser.Packet)
@@ -122,7 +122,7 @@ func TestOrderedDecoderChargesTheBudgetBeforeEmitting(t *testing.T) {
 			return
 		}
 		switch data[len(data)-1].(type) {
-		case *orderTicket:
+		case *Ticket:
 			tickets++
 		case refusedEvent:
 			refused++

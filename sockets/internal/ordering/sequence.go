@@ -1,18 +1,13 @@
-package sockets
+package ordering
 
 import (
 	"sync"
 	"time"
 )
 
-const (
-	// unclaimedTimeout is how long an event's turn is kept for it before it is
-	// taken as lost (its packet never reached an event router) and skipped.
-	unclaimedTimeout = 2 * time.Second
-	// maxOrderWait bounds how long an event waits behind earlier ones that are
-	// still running: past it, order gives way to progress.
-	maxOrderWait = eventTimeout + 5*time.Second
-)
+// unclaimedTimeout is how long an event's turn is kept for it before it is
+// taken as lost (its packet never reached an event router) and skipped.
+const unclaimedTimeout = 2 * time.Second
 
 // eventSequence is one connection's incoming events in arrival order. Each
 // event holds a ticket; a ticket's turn comes when every earlier ticket is done.
@@ -21,15 +16,18 @@ const (
 // emptied as tickets finish, and closed is made only for an event that waits.
 type eventSequence struct {
 	mu      sync.Mutex
-	next    uint64         // number of the next ticket issued
-	head    uint64         // lowest ticket not done
-	pending []*orderTicket // tickets head, head+1, ... not yet finished in turn
-	closed  chan struct{}  // made by closedChan; closed with the connection
+	next    uint64        // number of the next ticket issued
+	head    uint64        // lowest ticket not done
+	pending []*Ticket     // tickets head, head+1, ... not yet finished in turn
+	closed  chan struct{} // made by closedChan; closed with the connection
 	isDone  bool
+	// maxWait bounds how long an event waits behind earlier ones that are
+	// still running: past it, order gives way to progress (Parser.MaxWait).
+	maxWait time.Duration
 }
 
-// orderTicket is one event's place in its connection's sequence.
-type orderTicket struct {
+// Ticket is one event's place in its connection's sequence.
+type Ticket struct {
 	seq     *eventSequence
 	n       uint64
 	issued  time.Time
@@ -38,7 +36,7 @@ type orderTicket struct {
 	done    bool
 }
 
-func newEventSequence() *eventSequence { return &eventSequence{} }
+func newEventSequence(maxWait time.Duration) *eventSequence { return &eventSequence{maxWait: maxWait} }
 
 // closedChan returns a channel closed with the connection.
 func (q *eventSequence) closedChan() <-chan struct{} {
@@ -54,10 +52,10 @@ func (q *eventSequence) closedChan() <-chan struct{} {
 }
 
 // issue hands out the next ticket.
-func (q *eventSequence) issue() *orderTicket {
+func (q *eventSequence) issue() *Ticket {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	t := &orderTicket{seq: q, n: q.next, issued: time.Now(), turn: make(chan struct{})}
+	t := &Ticket{seq: q, n: q.next, issued: time.Now(), turn: make(chan struct{})}
 	if t.n == q.head {
 		close(t.turn)
 	}
@@ -83,7 +81,7 @@ func (q *eventSequence) close() {
 }
 
 // headTicket is the lowest ticket not done, if it is still kept.
-func (q *eventSequence) headTicket() (*orderTicket, bool) {
+func (q *eventSequence) headTicket() (*Ticket, bool) {
 	if len(q.pending) == 0 {
 		return nil, false
 	}
@@ -91,7 +89,7 @@ func (q *eventSequence) headTicket() (*orderTicket, bool) {
 }
 
 // finish marks ticket n done and hands the turn on. Callers hold q.mu.
-func (q *eventSequence) finish(t *orderTicket) {
+func (q *eventSequence) finish(t *Ticket) {
 	if t.done {
 		return
 	}
@@ -121,31 +119,31 @@ func closeOnce(ch chan struct{}) {
 	}
 }
 
-// claim records that an event router has the ticket's event.
-func (t *orderTicket) claim() {
+// Claim records that an event router has the ticket's event.
+func (t *Ticket) Claim() {
 	t.seq.mu.Lock()
 	t.claimed = true
 	t.seq.mu.Unlock()
 }
 
-// release marks the ticket's event handled (or dropped): later events may run.
-func (t *orderTicket) release() {
+// Release marks the ticket's event handled (or dropped): later events may run.
+func (t *Ticket) Release() {
 	t.seq.mu.Lock()
 	defer t.seq.mu.Unlock()
 	t.seq.finish(t)
 }
 
-// wait blocks until every earlier event of the connection is done, the
-// connection closes, or maxOrderWait passes. An earlier event that no router
+// Wait blocks until every earlier event of the connection is done, the
+// connection closes, or the sequence's maxWait passes. An earlier event that no router
 // claimed within unclaimedTimeout is skipped.
-func (t *orderTicket) wait() {
+func (t *Ticket) Wait() {
 	select {
 	case <-t.turn: // the usual case: nothing earlier is still running
 		return
 	default:
 	}
 	closed := t.seq.closedChan()
-	deadline := time.NewTimer(maxOrderWait)
+	deadline := time.NewTimer(t.seq.maxWait)
 	defer deadline.Stop()
 	for {
 		check := time.NewTimer(unclaimedTimeout)

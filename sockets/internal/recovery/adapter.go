@@ -1,4 +1,4 @@
-package sockets
+package recovery
 
 import (
 	"crypto/rand"
@@ -13,20 +13,27 @@ import (
 	"github.com/zishang520/socket.io/v2/socket"
 )
 
-// recoveryAdapterBuilder builds our connection-state-recovery adapter. The
-// library's own (SessionAwareAdapter) cannot be used: under Go 1.25+ its
-// constructor panics (utils.Timer.Unref passes runtime.AddCleanup a cleanup
-// that closes over its pointer). Ours also keeps the recovery offset away from
-// legacy clients, for which it would be an unexpected extra event argument.
-type recoveryAdapterBuilder struct {
-	window time.Duration
-	// maxPackets bounds the packets kept per namespace (0: defaultMaxKeptPackets),
+// Builder builds our connection-state-recovery adapter (a
+// socket.AdapterConstructor). The library's own (SessionAwareAdapter) cannot be
+// used: under Go 1.25+ its constructor panics (utils.Timer.Unref passes
+// runtime.AddCleanup a cleanup that closes over its pointer). Ours also keeps
+// the recovery offset away from legacy clients, for which it would be an
+// unexpected extra event argument.
+type Builder struct {
+	Window time.Duration
+	// MaxPackets bounds the packets kept per namespace (0: defaultMaxKeptPackets),
 	// so a busy server keeps a bounded history whatever the window.
-	maxPackets int
-	// maxBytes bounds the bytes they hold, per namespace (0:
+	MaxPackets int
+	// MaxBytes bounds the bytes they hold, per namespace (0:
 	// defaultRecoveryMaxBytes): large messages must not multiply the count's
 	// bound by their size.
-	maxBytes int
+	MaxBytes int
+	// Base is the adapter recovery is built over (nil: the library's in-memory
+	// one). With the cluster adapter, the doors' hub emits are local, so every
+	// instance records every chat event for its own clients: a client that
+	// reconnects to the same instance recovers without loss; on another its
+	// session is unknown and it connects afresh (recovered=false).
+	Base socket.AdapterConstructor
 }
 
 // defaultMaxKeptPackets keeps about 15 s of a server broadcasting 2,000
@@ -47,18 +54,24 @@ const defaultMaxKeptPackets = 32768
 // non-recovered, and the client fetches the history.
 const defaultRecoveryMaxBytes = 16 << 20
 
-func (b recoveryAdapterBuilder) New(nsp socket.Namespace) socket.Adapter {
+func (b Builder) New(nsp socket.Namespace) socket.Adapter {
 	var prefix [4]byte
 	_, _ = rand.Read(prefix[:])
-	limit := b.maxPackets
+	limit := b.MaxPackets
 	if limit <= 0 {
 		limit = defaultMaxKeptPackets
 	}
-	maxBytes := b.maxBytes
+	maxBytes := b.MaxBytes
 	if maxBytes <= 0 {
 		maxBytes = defaultRecoveryMaxBytes
 	}
-	return &recoveryAdapter{Adapter: socket.NewAdapter(nsp), nsp: nsp, name: nsp.Name(), window: b.window, maxPackets: limit,
+	var base socket.Adapter
+	if b.Base != nil {
+		base = b.Base.New(nsp)
+	} else {
+		base = socket.NewAdapter(nsp)
+	}
+	return &recoveryAdapter{Adapter: base, nsp: nsp, name: nsp.Name(), window: b.Window, maxPackets: limit,
 		maxBytes: maxBytes, prefix: hex.EncodeToString(prefix[:]) + "-", sessions: map[socket.PrivateSessionId]keptSession{},
 		legacy: map[socket.SocketId]*socket.Socket{}}
 }
@@ -92,20 +105,21 @@ type recoveryAdapter struct {
 	// it (an idle server); nil while nothing is kept. Guarded by mu.
 	pruneTimer *time.Timer
 
-	members memberCache // who a broadcast to one room reaches (sio_members.go)
+	members memberCache // who a broadcast to one room reaches (members.go)
 
-	// closed: the namespace was removed (sio_namespaces.go); nothing is kept
+	// closed: the namespace was removed (sockets/internal/namespaces); nothing is kept
 	// any more. Guarded by mu.
 	closed bool
 	// sessionsExpired, for a room namespace, asks its registry whether the
-	// namespace is still needed once the last kept session has expired.
+	// namespace is still needed once the last kept session has expired
+	// (OnSessionsExpired). Set before the namespace is registered.
 	sessionsExpired func()
 }
 
 type keptPacket struct {
 	seq    uint64
 	at     int64  // when it was sent, unix nanoseconds
-	frame  []byte // the websocket frame sent (sio_frame.go)
+	frame  []byte // the websocket frame sent (frame.go)
 	data   []any  // the arguments themselves, only when frame is nil
 	rooms  []socket.Room
 	except []socket.Room
@@ -211,7 +225,7 @@ func (a *recoveryAdapter) toOwnSocket(to audience) bool {
 }
 
 // record keeps the packet for recovery and returns its offset and its frame,
-// nil when it has to be sent as the library encodes it (sio_frame.go): then
+// nil when it has to be sent as the library encodes it (frame.go): then
 // the packet is kept as data.
 func (a *recoveryAdapter) record(data []any, to audience) (offset string, frame []byte) {
 	now := time.Now()
@@ -254,6 +268,12 @@ func (a *recoveryAdapter) anyMember(to audience) bool {
 	return false
 }
 
+// OnSessionsExpired makes f run whenever the last kept session of the
+// namespace has expired (without the adapter's lock held): the namespace's
+// registry may then remove it. Called by the namespace's builder, before the
+// namespace is in use.
+func (a *recoveryAdapter) OnSessionsExpired(f func()) { a.sessionsExpired = f }
+
 // schedulePrune makes sure expired packets and sessions are dropped within a
 // window even if nothing is broadcast any more. Callers hold a.mu.
 func (a *recoveryAdapter) schedulePrune() {
@@ -292,9 +312,9 @@ func (a *recoveryAdapter) pruneKept() (sessionsGone bool) {
 	return sessionsGone
 }
 
-// keepsState reports whether a disconnected socket's session is kept for
+// KeepsState reports whether a disconnected socket's session is kept for
 // recovery: then the namespace must stay, with the packets it missed.
-func (a *recoveryAdapter) keepsState() bool {
+func (a *recoveryAdapter) KeepsState() bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.dropExpiredSessions(time.Now())
@@ -367,8 +387,8 @@ func (a *recoveryAdapter) RestoreSession(pid socket.PrivateSessionId, offset str
 	// Nothing is replayed and no room is joined yet: the library would do both
 	// before the namespace middleware authenticates the socket. The session's
 	// state waits in the socket's data until the door has authenticated and
-	// re-authorized it (resume, sio_recovery_resume.go).
-	pending := &pendingRecovery{data: kept.session.Data, last: last, upTo: a.seq}
+	// re-authorized it (Resume, resume.go).
+	pending := &Pending{data: kept.session.Data, last: last, upTo: a.seq}
 	return &socket.Session{SessionToPersist: &socket.SessionToPersist{Sid: kept.session.Sid, Pid: kept.session.Pid,
 		Rooms: types.NewSet[socket.Room](), Data: pending}}, nil
 }

@@ -1,4 +1,4 @@
-package sockets
+package recovery
 
 import (
 	"runtime"
@@ -41,7 +41,7 @@ func TestRecoveryBufferIsBoundedInBytes(t *testing.T) {
 	const maxBytes = 4 << 20
 	srv := socket.NewServer(nil, nil)
 	t.Cleanup(func() { srv.Close(nil) })
-	a := recoveryAdapterBuilder{window: time.Minute, maxBytes: maxBytes}.New(srv.Of("/t", nil)).(*recoveryAdapter)
+	a := Builder{Window: time.Minute, MaxBytes: maxBytes}.New(srv.Of("/t", nil)).(*recoveryAdapter)
 	to := audience{rooms: []socket.Room{"5"}}
 
 	before := heapLive()
@@ -70,12 +70,12 @@ func TestRecoveryBufferIsBoundedInBytes(t *testing.T) {
 	}
 	persist()
 	// The packets themselves wait until the door has re-authorized the socket
-	// (pendingRecovery): the restored session names the gap.
+	// (Pending): the restored session names the gap.
 	s, err := a.RestoreSession("s", offsets[len(offsets)-4])
 	if err != nil || s == nil {
 		t.Fatalf("restore of a recent gap: %v, %v", s, err)
 	}
-	if p, ok := s.Data.(*pendingRecovery); !ok || p.upTo-p.last != 3 {
+	if p, ok := s.Data.(*Pending); !ok || p.upTo-p.last != 3 {
 		t.Fatalf("restore of a recent gap: pending %+v, want 3 packets", s.Data)
 	}
 

@@ -1,4 +1,4 @@
-package sockets
+package recovery
 
 import (
 	"github.com/zishang520/engine.io-go-parser/packet"
@@ -143,8 +143,10 @@ func localBroadcast(room, except socket.Room) *socket.BroadcastOptions {
 	return opts
 }
 
-// broadcastLocal emits event name with view to nsp's sockets opts selects,
-// without building a broadcast operator for every event.
-func broadcastLocal(nsp socket.Namespace, opts *socket.BroadcastOptions, name string, view any) {
-	nsp.Adapter().Broadcast(&parser.Packet{Type: parser.EVENT, Data: []any{name, view}}, opts)
+// BroadcastLocal emits event name with view to nsp's sockets of this instance
+// in room (all when empty) but those in except (none when empty), without
+// building a broadcast operator for every event. With our adapter it is kept
+// for recovery, even when nobody here is in the room.
+func BroadcastLocal(nsp socket.Namespace, room, except socket.Room, name string, view any) {
+	nsp.Adapter().Broadcast(&parser.Packet{Type: parser.EVENT, Data: []any{name, view}}, localBroadcast(room, except))
 }

@@ -1,4 +1,4 @@
-package sockets
+package recovery
 
 import (
 	"sort"
@@ -7,43 +7,43 @@ import (
 	"github.com/zishang520/socket.io/v2/socket"
 )
 
-// pendingRecovery is a restored session waiting for the door: the library
+// Pending is a restored session waiting for the door: the library
 // restores a session (its id, data, rooms, missed packets) while it creates
 // the socket, before any middleware runs, so our adapter hands it only this,
 // as the socket's data. The namespace middleware authenticates the socket and
 // decides what of the session it gets back (same user: its rooms it may still
 // read; another user: nothing), and the connection handler resumes it.
-type pendingRecovery struct {
+type Pending struct {
 	data any    // the door's state of the socket that dropped out
 	last uint64 // the last packet the client got
 	upTo uint64 // the last packet recorded when the session was restored
 }
 
-// pendingOf returns the restored session of s, if it is one, and the door's
+// PendingOf returns the restored session of s, if it is one, and the door's
 // state it carried.
-func pendingOf(s *socket.Socket) (*pendingRecovery, any) {
-	p, ok := s.Data().(*pendingRecovery)
+func PendingOf(s *socket.Socket) (*Pending, any) {
+	p, ok := s.Data().(*Pending)
 	if !ok {
 		return nil, nil
 	}
 	return p, p.data
 }
 
-// resumeRecovered puts a recovered socket, now authenticated and authorized,
+// Resume puts a recovered socket, now authenticated and authorized,
 // back into rooms (the chat rooms it may still read) and replays, in offset
 // order, what it missed: what went to its own id while it was away, and what
 // went to those rooms until now. Under the adapter's lock, so no broadcast
 // falls between the replay and the join. It reports false when packets it
 // missed are no longer kept: then the client has to reconnect afresh.
-func resumeRecovered(s *socket.Socket, p *pendingRecovery, rooms []socket.Room) bool {
-	a, ok := s.Nsp().Adapter().(*recoveryAdapter)
+func Resume(s *socket.Socket, p *Pending, rooms []socket.Room) bool {
+	a, ok := s.Nsp().Adapter().(*recoveryAdapter) // ours whenever recovery is on
 	if !ok || p == nil {
 		return true
 	}
 	return a.resume(s, p, rooms)
 }
 
-func (a *recoveryAdapter) resume(s *socket.Socket, p *pendingRecovery, rooms []socket.Room) bool {
+func (a *recoveryAdapter) resume(s *socket.Socket, p *Pending, rooms []socket.Room) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	missed, ok := a.missed(p, socket.Room(s.Id()), rooms)
@@ -64,7 +64,7 @@ func (a *recoveryAdapter) resume(s *socket.Socket, p *pendingRecovery, rooms []s
 // client's offset, to one of rooms, or to its own id (own) until the session
 // was restored: since then its own id is its room and they were delivered
 // live. False when one of them is no longer kept. Callers hold a.mu.
-func (a *recoveryAdapter) missed(p *pendingRecovery, own socket.Room, rooms []socket.Room) ([][]any, bool) {
+func (a *recoveryAdapter) missed(p *Pending, own socket.Room, rooms []socket.Room) ([][]any, bool) {
 	allowed := make(map[socket.Room]bool, len(rooms))
 	for _, r := range rooms {
 		allowed[r] = true

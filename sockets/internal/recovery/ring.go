@@ -1,4 +1,4 @@
-package sockets
+package recovery
 
 import "time"
 

@@ -1,4 +1,4 @@
-package sockets
+package recovery
 
 import (
 	"testing"
@@ -96,7 +96,7 @@ func TestRecoveryAdapterForgetsPacketsBeyondCount(t *testing.T) {
 	if err != nil || s == nil {
 		t.Fatalf("restore after offset 2: %v, %v", s, err)
 	}
-	if missed, ok := a.missed(s.Data.(*pendingRecovery), "sid", []socket.Room{room}); !ok || len(missed) != 3 {
+	if missed, ok := a.missed(s.Data.(*Pending), "sid", []socket.Room{room}); !ok || len(missed) != 3 {
 		t.Fatalf("missed after offset 2: %v, %v", missed, ok)
 	}
 	// Offset 1 needs packet 2, which the count bound dropped: no recovery.
@@ -131,7 +131,7 @@ func testAdapter(t *testing.T, window time.Duration) *recoveryAdapter {
 	t.Helper()
 	srv := socket.NewServer(nil, nil)
 	t.Cleanup(func() { srv.Close(nil) })
-	return recoveryAdapterBuilder{window: window}.New(srv.Of("/t", nil)).(*recoveryAdapter)
+	return Builder{Window: window}.New(srv.Of("/t", nil)).(*recoveryAdapter)
 }
 
 func localEvent(room socket.Room) (*parser.Packet, *socket.BroadcastOptions) {

@@ -1,4 +1,10 @@
-package sockets
+// Package release trims what the engine and socket.io keep of a connection's
+// first HTTP request once it has been read: the engine keeps the request (its
+// headers, a parsed query, a copy of the response headers) for the
+// connection's whole life, and socket.io copies headers, query and the CONNECT
+// payload into every namespace socket's handshake. Most connections sit idle,
+// so only what a later read needs is kept.
+package release
 
 import (
 	"context"
@@ -25,13 +31,13 @@ var (
 	keptQuery   = [...]string{"t", "token"}
 )
 
-// releaseRequestWhenDone trims a connection's first request (hc, from
+// RequestWhenDone trims a connection's first request (hc, from
 // engine.Socket.Request) once the HTTP handler that received it has returned:
 // net/http cancels a request's context only then (hijacked or not), and does
 // not read a request's headers once its handler has started (it copies what it
 // needs beforehand, golang/go#14940), so from then on nothing but the engine's
 // accessors reads them, and they read the trimmed copies.
-func releaseRequestWhenDone(hc *types.HttpContext) {
+func RequestWhenDone(hc *types.HttpContext) {
 	if hc == nil || hc.Request() == nil {
 		return
 	}
@@ -64,11 +70,11 @@ func trimRequest(hc *types.HttpContext) {
 	hc.ResponseHeaders.Replace(map[string][]string{})
 }
 
-// releaseHandshake drops the copies of the request's headers and query and the
+// Handshake drops the copies of the request's headers and query and the
 // CONNECT payload (with its token) from a connected socket's handshake: our
 // middlewares read them before the socket connected, and nothing reads them
 // after (what is needed later, such as legacy, is kept in the socket's state).
-func releaseHandshake(s *socket.Socket) {
+func Handshake(s *socket.Socket) {
 	h := s.Handshake()
 	if h == nil {
 		return

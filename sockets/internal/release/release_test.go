@@ -1,4 +1,4 @@
-package sockets
+package release
 
 import (
 	"context"
@@ -69,7 +69,7 @@ func TestRequestIsTrimmedOnlyOnceItsHandlerReturned(t *testing.T) {
 	r := handshakeRequest(ctx)
 	hc := types.NewHttpContext(httptest.NewRecorder(), r)
 
-	releaseRequestWhenDone(hc)
+	RequestWhenDone(hc)
 	time.Sleep(20 * time.Millisecond)
 	if hc.Headers().Peek("Cookie") == "" {
 		t.Fatal("trimmed while the handler may still read the request")

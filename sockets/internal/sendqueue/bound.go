@@ -1,4 +1,10 @@
-package sockets
+// Package sendqueue bounds what the engine buffers for a polling client. The
+// engine keeps a connection's outgoing packets in its socket's write buffer
+// until the transport is writable, with no bound: a long-polling client that
+// never sends its GET (and POSTs blind pongs to stay connected) grows it for
+// ever. Bound drops such a client past SOCKET_SEND_QUEUE waiting packets, the
+// rule our websocket transport applies to its own queue.
+package sendqueue
 
 import (
 	"log/slog"
@@ -9,7 +15,7 @@ import (
 	"github.com/zishang520/engine.io/v2/transports"
 )
 
-// The engine (engine.io v2.5.0) keeps a connection's outgoing packets in its
+// The engine keeps a connection's outgoing packets in its
 // socket's write buffer until the transport is writable, with no bound: a
 // long-polling client that never sends its GET (and answers pings by POSTing
 // blind pongs, so it stays connected) makes that buffer grow for ever. Our
@@ -20,10 +26,10 @@ import (
 // engine announces every packet it buffers ("packetCreate") and every batch it
 // hands to the transport ("flush"), so their difference is what waits.
 
-// boundWriteBuffer drops conn once more than limit packets wait in its engine
+// Bound drops conn once more than limit packets wait in its engine
 // write buffer. The count stops at the upgrade to websocket, whose transport
 // then bounds its own queue.
-func boundWriteBuffer(conn engine.Socket, limit int, log *slog.Logger) {
+func Bound(conn engine.Socket, limit int, log *slog.Logger) {
 	if conn.Transport().Name() == transports.WEBSOCKET {
 		return // opened on websocket: the buffer never holds anything
 	}

@@ -1,11 +1,16 @@
-package sockets
+// Package workers runs client events on goroutines that outlive one event.
+// socket.io starts a goroutine with Go's smallest stack for every decoded
+// packet, and a posted message's handler grows and copies that stack each time
+// (3.5% of the CPU at 170 messages/s per room); our event router hands the
+// event to a worker instead, which keeps the stack it grew for the next one.
+package workers
 
 import (
 	"sync/atomic"
 	"time"
 )
 
-// eventWorkers runs client events on goroutines that outlive one event.
+// Pool runs client events on goroutines that outlive one event.
 //
 // socket.io starts a goroutine for every packet it decodes, with Go's smallest
 // stack; a posted message's handler is deeper than that (the domain's post, the
@@ -17,23 +22,24 @@ import (
 // An event never waits for a worker: it is given to one that is idle, or to a
 // new one. (Events of a connection wait for each other through their tickets,
 // not here, so a queue in front of the workers could deadlock.) A worker idle
-// for workerIdle ends, so a quiet server keeps none.
-type eventWorkers struct {
+// for its idle time ends, so a quiet server keeps none.
+type Pool struct {
 	jobs chan func() // unbuffered: a send succeeds only into an idle worker
 	idle time.Duration
 	live atomic.Int32 // workers that exist, idle or not
 }
 
-// workerIdle: long enough for a worker to see many events of a busy server,
+// Idle: long enough for a worker to see many events of a busy server,
 // short enough that an idle server keeps no goroutines for long.
-const workerIdle = 2 * time.Second
+const Idle = 2 * time.Second
 
-func newEventWorkers(idle time.Duration) *eventWorkers {
-	return &eventWorkers{jobs: make(chan func()), idle: idle}
+// New is a pool whose workers end after idle without an event.
+func New(idle time.Duration) *Pool {
+	return &Pool{jobs: make(chan func()), idle: idle}
 }
 
-// run runs job on an idle worker, or on a new one.
-func (w *eventWorkers) run(job func()) {
+// Run runs job on an idle worker, or on a new one.
+func (w *Pool) Run(job func()) {
 	select {
 	case w.jobs <- job:
 	default:
@@ -42,7 +48,7 @@ func (w *eventWorkers) run(job func()) {
 	}
 }
 
-func (w *eventWorkers) work(job func()) {
+func (w *Pool) work(job func()) {
 	defer w.live.Add(-1)
 	timer := time.NewTimer(w.idle)
 	defer timer.Stop()

@@ -1,4 +1,4 @@
-package sockets
+package workers
 
 import (
 	"testing"
@@ -7,15 +7,15 @@ import (
 
 // Events one after another run on the same worker, which ends once idle.
 func TestEventWorkerIsReusedAndEndsWhenIdle(t *testing.T) {
-	w := newEventWorkers(300 * time.Millisecond)
+	w := New(300 * time.Millisecond)
 	ran := make(chan int, 10)
-	w.run(func() { ran <- 1 })
+	w.Run(func() { ran <- 1 })
 	<-ran
 	// Each pause lets the worker get back to waiting for a job (until then, run
 	// would start another).
 	time.Sleep(50 * time.Millisecond)
 	for i := 2; i <= 5; i++ {
-		w.run(func() { ran <- i })
+		w.Run(func() { ran <- i })
 		if got := <-ran; got != i {
 			t.Fatalf("ran job %d, want %d", got, i)
 		}
@@ -34,11 +34,11 @@ func TestEventWorkerIsReusedAndEndsWhenIdle(t *testing.T) {
 // An event never waits for a busy worker: it gets one of its own, so events
 // that wait for each other cannot deadlock.
 func TestEventWorkerNeverWaitsForABusyOne(t *testing.T) {
-	w := newEventWorkers(time.Second)
+	w := New(time.Second)
 	release := make(chan struct{})
-	w.run(func() { <-release })
+	w.Run(func() { <-release })
 	done := make(chan struct{})
-	w.run(func() { close(done) })
+	w.Run(func() { close(done) })
 	select {
 	case <-done:
 	case <-time.After(2 * time.Second):
