@@ -4,6 +4,7 @@ import (
 	"github.com/zishang520/socket.io/v2/socket"
 
 	"github.com/izpochat/server/chat"
+	"github.com/izpochat/server/sockets/events"
 	"github.com/izpochat/server/sockets/internal/sio"
 )
 
@@ -70,7 +71,7 @@ func (d *sioDoor) endSessions(ev chat.Event) {
 				for _, roomID := range c.joined() {
 					s.Leave(roomName(roomID))
 				}
-				d.io.Emit(s, "error", revokedOf("", 0, change))
+				d.io.Emit(s, events.Error, revokedOf("", 0, change))
 				s.Disconnect(false)
 			}
 			return true
@@ -92,7 +93,7 @@ func (d *sioDoor) cutFromRoom(s *socket.Socket, c *mainConn, roomID int64, chang
 		return
 	}
 	s.Leave(roomName(roomID))
-	d.io.Emit(s, "left_room", leftRoomView{roomNoticeView: roomNoticeView{Message: change.Notice(), RoomID: roomID,
+	d.io.Emit(s, events.LeftRoom, leftRoomView{roomNoticeView: roomNoticeView{Message: change.Notice(), RoomID: roomID,
 		UserID: c.actor.ID, Username: c.actor.Username}, Reason: string(change.Reason)})
 	go func() {
 		ctx, cancel := d.eventCtx()
@@ -107,6 +108,6 @@ func (d *sioDoor) endRoomSocket(s *socket.Socket, c *roomConn, change *chat.Acce
 		return
 	}
 	s.Leave(roomName(c.roomID))
-	d.io.Emit(s, "error", revokedOf("error", c.roomID, change))
+	d.io.Emit(s, events.Error, revokedOf(events.Error, c.roomID, change))
 	s.Disconnect(false)
 }

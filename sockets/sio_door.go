@@ -11,6 +11,7 @@ import (
 	"github.com/zishang520/socket.io/v2/socket"
 
 	"github.com/izpochat/server/chat"
+	"github.com/izpochat/server/sockets/events"
 	"github.com/izpochat/server/sockets/internal/sio"
 )
 
@@ -76,7 +77,7 @@ func (d *sioDoor) fail(s *socket.Socket, ack socket.Ack, err error) {
 		d.log.Error("socket event failed", "sid", s.Id(), "nsp", s.Nsp().Name(), "err", err)
 	}
 	view := errorOf("", err)
-	d.io.Emit(s, "error", view)
+	d.io.Emit(s, events.Error, view)
 	if ack != nil {
 		ack([]any{map[string]any{"status": "error", "error": view.Message, "message": view.Message, "code": view.Code}}, nil)
 	}

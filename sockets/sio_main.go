@@ -9,6 +9,7 @@ import (
 	"github.com/zishang520/socket.io/v2/socket"
 
 	"github.com/izpochat/server/chat"
+	"github.com/izpochat/server/sockets/events"
 	"github.com/izpochat/server/sockets/internal/sio"
 )
 
@@ -31,10 +32,10 @@ type mainConn struct {
 // closure per event).
 func (d *sioDoor) mainEvents() sio.Events[mainConn] {
 	return sio.Events[mainConn]{
-		"join_room":    d.joinRoom,
-		"leave_room":   d.leaveRoom,
-		"send_message": d.sendMessage,
-		"typing":       d.typing,
+		events.JoinRoom:    d.joinRoom,
+		events.LeaveRoom:   d.leaveRoom,
+		events.SendMessage: d.sendMessage,
+		events.Typing:      d.typing,
 	}
 }
 
@@ -91,7 +92,7 @@ func (d *sioDoor) onMainDisconnect(s *socket.Socket, c *mainConn) {
 }
 
 func (d *sioDoor) onMainConnection(s *socket.Socket, c *mainConn) {
-	d.io.Emit(s, "connected", connectedView{Message: "Connected to IzpoChat", Sid: string(s.Id()),
+	d.io.Emit(s, events.Connected, connectedView{Message: "Connected to IzpoChat", Sid: string(s.Id()),
 		UserID: c.actor.ID, Username: c.actor.Username})
 	if c.Resuming() {
 		d.reenter(s, c)
@@ -156,9 +157,9 @@ func (d *sioDoor) joinRoom(ctx context.Context, s *socket.Socket, c *mainConn, p
 	// joined_room is a Socket.IO-only notice: it goes to the room's sockets on every
 	// instance (the joiner included) through the adapter; user_joined reached every
 	// door through the hub already.
-	d.io.EmitToRoom(s, roomName(roomID), "joined_room", notice)
+	d.io.EmitToRoom(s, roomName(roomID), events.JoinedRoom, notice)
 	view := onlineOf("", roomID, online)
-	d.io.Emit(s, "users_online", view)
+	d.io.Emit(s, events.UsersOnline, view)
 	return map[string]any{"message": notice.Message, "room_id": roomID, "users": view.Users, "count": view.Count}, nil
 }
 
@@ -169,11 +170,11 @@ func (d *sioDoor) leaveRoom(ctx context.Context, s *socket.Socket, c *mainConn, 
 	}
 	notice := roomNoticeView{Message: c.actor.Username + " has left the room", RoomID: roomID, UserID: c.actor.ID, Username: c.actor.Username}
 	if c.setJoined(roomID, false) {
-		d.io.EmitToRoom(s, roomName(roomID), "left_room", notice)
+		d.io.EmitToRoom(s, roomName(roomID), events.LeftRoom, notice)
 		s.Leave(roomName(roomID))
 		d.service.ExitRoom(ctx, c.actor, roomID, c.connID(s), true)
 	} else {
-		d.io.Emit(s, "left_room", notice)
+		d.io.Emit(s, events.LeftRoom, notice)
 	}
 	return map[string]any{"message": notice.Message, "room_id": roomID}, nil
 }
@@ -191,7 +192,7 @@ func (d *sioDoor) sendMessage(ctx context.Context, s *socket.Socket, c *mainConn
 	if err != nil {
 		return nil, err
 	}
-	d.io.Emit(s, "message_sent", messageSentView{MessageID: msg.ID, RoomID: roomID, Status: "success", Timestamp: msg.Timestamp})
+	d.io.Emit(s, events.MessageSent, messageSentView{MessageID: msg.ID, RoomID: roomID, Status: "success", Timestamp: msg.Timestamp})
 	return postedAck(msg, acked), nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"github.com/zishang520/socket.io/v2/socket"
 
 	"github.com/izpochat/server/chat"
+	"github.com/izpochat/server/sockets/events"
 )
 
 // render delivers one hub event to this instance's Socket.IO clients. Events of
@@ -21,17 +22,17 @@ func (d *sioDoor) render(ev chat.Event) {
 		if ev.Message == nil {
 			return
 		}
-		mainName, mainView = "new_message", ev.Message
-		roomNsName, roomView = "message", ev.Message
+		mainName, mainView = events.NewMessage, ev.Message
+		roomNsName, roomView = events.Message, ev.Message
 	case chat.EventTyping:
-		mainName, mainView = "typing", typingOf("", ev)
-		roomNsName, roomView = "typing", typingOf("typing", ev)
+		mainName, mainView = events.Typing, typingOf("", ev)
+		roomNsName, roomView = events.Typing, typingOf(events.Typing, ev)
 	case chat.EventUserJoined:
-		mainName, mainView = "user_joined", presenceOf("", ev)
-		roomNsName, roomView = "user_joined", presenceOf("user_joined", ev)
+		mainName, mainView = events.UserJoined, presenceOf("", ev)
+		roomNsName, roomView = events.UserJoined, presenceOf(events.UserJoined, ev)
 	case chat.EventUserLeft:
-		mainName, mainView = "user_left", presenceOf("", ev)
-		roomNsName, roomView = "user_left", presenceOf("user_left", ev)
+		mainName, mainView = events.UserLeft, presenceOf("", ev)
+		roomNsName, roomView = events.UserLeft, presenceOf(events.UserLeft, ev)
 	case chat.EventAccessChanged:
 		d.revokeRoom(ev)
 		return

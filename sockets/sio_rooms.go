@@ -8,6 +8,7 @@ import (
 	"github.com/zishang520/socket.io/v2/socket"
 
 	"github.com/izpochat/server/chat"
+	"github.com/izpochat/server/sockets/events"
 	"github.com/izpochat/server/sockets/internal/sio"
 )
 
@@ -22,8 +23,8 @@ type roomConn struct {
 // roomEvents are the client events of "/rooms/<id>", shared by every socket.
 func (d *sioDoor) roomEvents() sio.Events[roomConn] {
 	return sio.Events[roomConn]{
-		"message": d.roomMessage,
-		"typing":  d.roomTyping,
+		events.Message: d.roomMessage,
+		events.Typing:  d.roomTyping,
 	}
 }
 
@@ -91,9 +92,9 @@ func (d *sioDoor) onRoomConnection(s *socket.Socket, c *roomConn) {
 		s.Conn().Close(false) // what it missed is gone: a fresh start
 		return
 	}
-	d.io.Emit(s, "welcome", welcomeView{Type: "welcome", Message: "Welcome to room " + strconv.FormatInt(c.roomID, 10),
+	d.io.Emit(s, events.Welcome, welcomeView{Type: events.Welcome, Message: "Welcome to room " + strconv.FormatInt(c.roomID, 10),
 		RoomID: c.roomID, UserID: c.actor.ID, Username: c.actor.Username, Timestamp: now()})
-	d.io.Emit(s, "users_online", onlineOf("users_online", c.roomID, online))
+	d.io.Emit(s, events.UsersOnline, onlineOf(events.UsersOnline, c.roomID, online))
 }
 
 func (d *sioDoor) roomMessage(ctx context.Context, _ *socket.Socket, c *roomConn, payload any, acked bool) (map[string]any, error) {

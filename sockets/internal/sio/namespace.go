@@ -5,6 +5,7 @@ import (
 
 	"github.com/zishang520/socket.io/v2/socket"
 
+	"github.com/izpochat/server/sockets/events"
 	"github.com/izpochat/server/sockets/internal/recovery"
 	"github.com/izpochat/server/sockets/internal/release"
 )
@@ -106,7 +107,7 @@ func serve[C any, PC state[C]](s *Server, nsp socket.Namespace, h Handlers[C], r
 		}
 		so.SetData(c)
 		route(s, so, c, h.Events)
-		so.On("disconnect", func(...any) {
+		so.On(events.Disconnect, func(...any) {
 			s.untrackSocket(so, &lc.track)
 			if h.Disconnected != nil {
 				h.Disconnected(so, c)
