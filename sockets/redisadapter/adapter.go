@@ -1,4 +1,12 @@
-package cluster
+// Package redisadapter is the Socket.IO Redis adapter: the library has none for
+// Go, so ours, built on its ClusterAdapter, joins the Socket.IO servers of
+// several instances and speaks the protocol of Node's @socket.io/redis-adapter
+// (createAdapter), so it also interoperates with Node servers on the same key.
+// Closing a namespace ends its subscriptions in the background, in batches,
+// unless a namespace of the same name took them over (the per-room namespaces
+// come and go). A Redis outage costs calls nothing (cluster.Breaker) and each
+// instance keeps serving its own clients.
+package redisadapter
 
 import (
 	"context"
@@ -11,10 +19,12 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/zishang520/socket.io/v2/socket"
+
+	"github.com/izpochat/server/cluster"
 )
 
-// SocketIOAdapterOptions tunes the adapter; zero values take the defaults.
-type SocketIOAdapterOptions struct {
+// Options tunes the adapter; zero values take the defaults.
+type Options struct {
 	// Key prefixes every channel; default "socket.io", as in the Node adapter.
 	// Servers only see each other when they use the same key.
 	Key string
@@ -23,7 +33,7 @@ type SocketIOAdapterOptions struct {
 	Logger          *slog.Logger
 }
 
-// SocketIOAdapter builds the Redis adapter of every namespace of one Socket.IO
+// Adapter builds the Redis adapter of every namespace of one Socket.IO
 // server (it is a socket.AdapterConstructor: pass it to ServerOptions.SetAdapter).
 // It speaks the protocol of Node's @socket.io/redis-adapter createAdapter():
 //
@@ -33,12 +43,12 @@ type SocketIOAdapterOptions struct {
 //
 // and the number of servers is the number of subscribers of the request channel.
 // All namespaces share one Redis subscriber connection.
-type SocketIOAdapter struct {
+type Adapter struct {
 	rdb     redis.UniversalClient
 	key     string
 	timeout time.Duration
 	log     *slog.Logger
-	health  breaker
+	health  *cluster.Breaker
 	// publishTimeout bounds one publish, so an emit never waits long on Redis.
 	publishTimeout time.Duration
 	ps             *redis.PubSub
@@ -57,21 +67,21 @@ type SocketIOAdapter struct {
 	unsubscribed chan struct{} // signals the unsubscriber that closing has work
 }
 
-var _ socket.AdapterConstructor = (*SocketIOAdapter)(nil)
+var _ socket.AdapterConstructor = (*Adapter)(nil)
 
-// NewSocketIOAdapter starts the shared subscriber; it runs until ctx ends or Close.
-func NewSocketIOAdapter(ctx context.Context, rdb redis.UniversalClient, opts SocketIOAdapterOptions) *SocketIOAdapter {
+// New starts the shared subscriber; it runs until ctx ends or Close.
+func New(ctx context.Context, rdb redis.UniversalClient, opts Options) *Adapter {
 	log := opts.Logger
 	if log == nil {
 		log = slog.Default()
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	f := &SocketIOAdapter{
+	f := &Adapter{
 		rdb:            rdb,
 		key:            orDefault(opts.Key, "socket.io"),
 		timeout:        orDefault(opts.RequestsTimeout, 5*time.Second),
 		log:            log.With("component", "cluster.socketio"),
-		health:         breaker{cooldown: time.Second},
+		health:         cluster.NewBreaker(time.Second),
 		publishTimeout: 500 * time.Millisecond,
 		ps:             rdb.Subscribe(ctx),
 		ctx:            ctx,
@@ -84,14 +94,14 @@ func NewSocketIOAdapter(ctx context.Context, rdb redis.UniversalClient, opts Soc
 	}
 	go func() {
 		defer close(f.done)
-		receiveLoop(ctx, f.ps, f.log, "socket.io", f.route)
+		cluster.ReceiveLoop(ctx, f.ps, f.log, "socket.io", f.route)
 	}()
 	go f.unsubscribeLoop()
 	return f
 }
 
 // New is called by the Socket.IO server for every namespace it creates.
-func (f *SocketIOAdapter) New(nsp socket.Namespace) socket.Adapter {
+func (f *Adapter) New(nsp socket.Namespace) socket.Adapter {
 	a := newRedisAdapter(f, nsp)
 	f.subMu.Lock()
 	defer f.subMu.Unlock()
@@ -118,7 +128,7 @@ func (f *SocketIOAdapter) New(nsp socket.Namespace) socket.Adapter {
 // an emptied child namespace's adapter while it decides on CONNECTs, so this
 // only queues the work: the unsubscriber does it in batches, without holding
 // up the server (or a CONNECT) on Redis.
-func (f *SocketIOAdapter) forget(a *redisAdapter) {
+func (f *Adapter) forget(a *redisAdapter) {
 	f.mu.Lock()
 	_, known := f.namespaces[a]
 	delete(f.namespaces, a)
@@ -134,7 +144,7 @@ func (f *SocketIOAdapter) forget(a *redisAdapter) {
 	}
 }
 
-func (f *SocketIOAdapter) unsubscribeLoop() {
+func (f *Adapter) unsubscribeLoop() {
 	for {
 		select {
 		case <-f.ctx.Done():
@@ -149,7 +159,7 @@ func (f *SocketIOAdapter) unsubscribeLoop() {
 // those no newer adapter of the same namespace has taken over (the pattern,
 // the request and response channels are per namespace; the specific response
 // channel is per adapter).
-func (f *SocketIOAdapter) unsubscribeClosed() {
+func (f *Adapter) unsubscribeClosed() {
 	f.subMu.Lock()
 	defer f.subMu.Unlock()
 	var patterns, channels []string
@@ -185,7 +195,7 @@ func (f *SocketIOAdapter) unsubscribeClosed() {
 }
 
 // route hands a pub/sub message to the namespace it belongs to.
-func (f *SocketIOAdapter) route(m *redis.Message) {
+func (f *Adapter) route(m *redis.Message) {
 	f.mu.RLock()
 	var a *redisAdapter
 	if m.Pattern != "" {
@@ -210,14 +220,14 @@ func (f *SocketIOAdapter) route(m *redis.Message) {
 
 // publish sends one message; failures are logged (the local part of every
 // operation already happened) and returned.
-func (f *SocketIOAdapter) publish(channel string, body []byte) error {
-	if !f.health.allow() {
-		return fmt.Errorf("publish to %s: %w", channel, errRedisDown)
+func (f *Adapter) publish(channel string, body []byte) error {
+	if !f.health.Allow() {
+		return fmt.Errorf("publish to %s: %w", channel, cluster.ErrRedisDown)
 	}
 	ctx, cancel := context.WithTimeout(f.ctx, f.publishTimeout)
 	defer cancel()
 	err := f.rdb.Publish(ctx, channel, body).Err()
-	if f.health.record(err) {
+	if f.health.Record(err) {
 		if err != nil {
 			f.log.Warn("redis publish failing; Socket.IO broadcasts reach this server's clients only", "err", err)
 		} else {
@@ -231,8 +241,8 @@ func (f *SocketIOAdapter) publish(channel string, body []byte) error {
 }
 
 // serverCount is the number of Socket.IO servers subscribed to a request channel.
-func (f *SocketIOAdapter) serverCount(requestChannel string) int64 {
-	if !f.health.allow() {
+func (f *Adapter) serverCount(requestChannel string) int64 {
+	if !f.health.Allow() {
 		return 1 // Redis is down: only this server can answer
 	}
 	ctx, cancel := context.WithTimeout(f.ctx, time.Second)
@@ -245,7 +255,7 @@ func (f *SocketIOAdapter) serverCount(requestChannel string) int64 {
 }
 
 // Close stops the subscriber. The Socket.IO server closes the namespaces' adapters itself.
-func (f *SocketIOAdapter) Close() error {
+func (f *Adapter) Close() error {
 	f.cancel()
 	err := f.ps.Close()
 	<-f.done
@@ -265,4 +275,13 @@ func globEscape(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// orDefault is v, or def when v is the zero value.
+func orDefault[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
 }

@@ -1,4 +1,4 @@
-package cluster
+package redisadapter
 
 import (
 	"context"
@@ -16,7 +16,7 @@ import (
 type sioNode struct {
 	io      *socket.Server
 	http    *httptest.Server
-	adapter *SocketIOAdapter
+	adapter *Adapter
 	sse     chan []any // server-side events received
 }
 
@@ -25,7 +25,7 @@ type sioNode struct {
 func newSIONode(t *testing.T, url, key string) *sioNode {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	f := NewSocketIOAdapter(ctx, clientFor(t, url), SocketIOAdapterOptions{Key: key, RequestsTimeout: 2 * time.Second, Logger: testLogger(t)})
+	f := New(ctx, clientFor(t, url), Options{Key: key, RequestsTimeout: 2 * time.Second, Logger: testLogger(t)})
 	opts := socket.DefaultServerOptions()
 	opts.SetAdapter(f)
 	io := socket.NewServer(nil, opts)

@@ -1,4 +1,4 @@
-package cluster
+package redisadapter
 
 import (
 	"context"
@@ -18,7 +18,7 @@ func TestClosedNamespaceUnsubscribesUnlessCreatedAgain(t *testing.T) {
 	rdb := sharedRedis(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	f := NewSocketIOAdapter(ctx, clientFor(t, sharedRedisURL), SocketIOAdapterOptions{Key: key, Logger: testLogger(t)})
+	f := New(ctx, clientFor(t, sharedRedisURL), Options{Key: key, Logger: testLogger(t)})
 	defer f.Close()
 	opts := socket.DefaultServerOptions()
 	opts.SetAdapter(f)

@@ -1,4 +1,4 @@
-package cluster
+package redisadapter
 
 import (
 	"encoding/json"
@@ -15,7 +15,7 @@ import (
 // this type maps its messages to and from the Node redis adapter's wire format.
 type redisAdapter struct {
 	adapter.ClusterAdapter
-	f *SocketIOAdapter
+	f *Adapter
 
 	channel, pattern                string
 	requestChannel, responseChannel string
@@ -25,7 +25,7 @@ type redisAdapter struct {
 	pending map[string]*pendingRequest
 }
 
-func newRedisAdapter(f *SocketIOAdapter, nsp socket.Namespace) *redisAdapter {
+func newRedisAdapter(f *Adapter, nsp socket.Namespace) *redisAdapter {
 	a := &redisAdapter{ClusterAdapter: adapter.MakeClusterAdapter(), f: f, pending: map[string]*pendingRequest{}}
 	a.Prototype(a)
 	a.Construct(nsp)

@@ -1,4 +1,4 @@
-package cluster
+package redisadapter
 
 import (
 	"bufio"
@@ -28,7 +28,7 @@ type nodePeer struct {
 
 func startNodePeer(t *testing.T, key string) *nodePeer {
 	t.Helper()
-	dir, _ := filepath.Abs("../e2e/cluster")
+	dir, _ := filepath.Abs("../../e2e/cluster")
 	if _, err := exec.LookPath("node"); err != nil {
 		t.Skip("node not installed; the Node interop test needs node and `npm ci --prefix e2e/cluster`")
 	}

@@ -1,4 +1,4 @@
-package cluster
+package redisadapter
 
 import (
 	"encoding/json"
