@@ -23,8 +23,8 @@ import (
 // later read needs is kept.
 
 // keptHeaders and keptQuery are what a later namespace CONNECT of the same
-// connection still reads through its handshake: handshakeToken (Authorization,
-// token), legacyClient (User-Agent, t) and the library's Handshake.Xdomain
+// connection still reads through its handshake: the doors' handshakeToken (Authorization,
+// token), recovery.LegacyHandshake (User-Agent, t) and the library's Handshake.Xdomain
 // (Origin). Keys are as net/http canonicalises them; query keys as sent.
 var (
 	keptHeaders = [...]string{"Authorization", "Origin", "User-Agent"}
