@@ -10,6 +10,7 @@ import (
 	"github.com/izpochat/server/cluster"
 	"github.com/izpochat/server/config"
 	"github.com/izpochat/server/handlers"
+	"github.com/izpochat/server/sockets/redisadapter"
 )
 
 // clusterPart joins this instance to the others when REDIS_URL is set.
@@ -19,7 +20,7 @@ type clusterPart struct {
 	presence chat.Presence // nil: in-memory presence
 	// socketIOAdapter is the Socket.IO Redis adapter for the sockets door
 	// (socket.ServerOptions.SetAdapter); nil: one instance.
-	socketIOAdapter *cluster.SocketIOAdapter
+	socketIOAdapter *redisadapter.Adapter
 	// sessions routes Engine.IO requests to the instance holding their session,
 	// so polling works without sticky sessions; nil: one instance.
 	sessions *cluster.SessionRoutes
@@ -39,7 +40,7 @@ func wireCluster(ctx context.Context, cfg config.Config, log *slog.Logger) (clus
 	broker := cluster.NewBroker(rdb, cfg.InstanceID, cluster.BrokerOptions{Logger: log})
 	presence := cluster.NewPresence(rdb, cfg.InstanceID, cluster.PresenceOptions{TTL: cfg.PresenceTTL, Logger: log})
 	presence.Start(ctx)
-	adapter := cluster.NewSocketIOAdapter(ctx, rdb, cluster.SocketIOAdapterOptions{Logger: log})
+	adapter := redisadapter.New(ctx, rdb, redisadapter.Options{Logger: log})
 	sessions := cluster.NewSessionRoutes(rdb, cfg.InstanceAddr, cluster.SessionRoutesOptions{TTL: cfg.PresenceTTL, Logger: log})
 	sessions.Start(ctx)
 	rateLimiter := cluster.NewRateLimiter(rdb, chat.NewLocalLimiter(cfg.Rates.MaxKeys), cluster.RateLimiterOptions{Logger: log})

@@ -1,6 +1,7 @@
 // Package cluster joins several IzpoChat instances through Redis: the chat event
-// broker, cluster-wide presence and a Socket.IO adapter that speaks the wire
-// protocol of the Node @socket.io/redis-adapter.
+// broker, cluster-wide presence, polling sessions and shared rate limits, and
+// the Redis plumbing (client, breaker, receive loop) they share with the
+// Socket.IO Redis adapter (sockets/redisadapter).
 package cluster
 
 import (

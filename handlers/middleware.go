@@ -65,7 +65,7 @@ func recoverer(log *slog.Logger) gin.HandlerFunc {
 
 // cors answers preflights with 204 and marks allowed origins (config.OriginAllowed);
 // nil origins allow all. It answers for every path, /socket.io/ included: the
-// Socket.IO server's own CORS is off (sockets/sio_door.go), so one check decides.
+// Socket.IO server's own CORS is off (sockets/internal/sio/server.go), so one check decides.
 func cors(allowed []string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		origin := c.GetHeader("Origin")

@@ -1,6 +1,10 @@
 package metrics
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/izpochat/server/sockets/events"
+)
 
 // Label values come from clients (event names, namespaces), so each is folded
 // into a fixed set: an unbounded label would grow the registry without limit.
@@ -10,16 +14,6 @@ const otherLabel = "other"
 
 var knownTransports = map[string]bool{"polling": true, "websocket": true, "webtransport": true, "raw": true}
 
-// knownEvents are the events of the client contract, both directions.
-var knownEvents = map[string]bool{
-	// client → server
-	"join_room": true, "leave_room": true, "send_message": true, "typing": true, "message": true, "ping": true,
-	// server → client
-	"connected": true, "joined_room": true, "user_joined": true, "users_online": true, "left_room": true,
-	"user_left": true, "new_message": true, "message_sent": true, "error": true, "welcome": true, "pong": true,
-	"connect": true, "disconnect": true,
-}
-
 func transportLabel(t string) string {
 	if knownTransports[t] {
 		return t
@@ -27,8 +21,10 @@ func transportLabel(t string) string {
 	return otherLabel
 }
 
+// eventLabel folds event names to the contract's (sockets/events), both
+// directions.
 func eventLabel(name string) string {
-	if knownEvents[name] {
+	if events.Known(name) {
 		return name
 	}
 	return otherLabel

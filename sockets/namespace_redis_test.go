@@ -17,6 +17,7 @@ import (
 	"github.com/izpochat/server/cluster"
 	"github.com/izpochat/server/config"
 	"github.com/izpochat/server/sockets"
+	"github.com/izpochat/server/sockets/redisadapter"
 )
 
 // startRedis runs a redis-server of the test's own on a free loopback port:
@@ -64,7 +65,7 @@ func withRedis(t *testing.T, url, instance string) appOption {
 	return func(o *sockets.Options, c *config.Config) {
 		c.RedisURL, c.InstanceID = url, instance
 		ctx, cancel := context.WithCancel(context.Background())
-		adapter := cluster.NewSocketIOAdapter(ctx, redisClient(t, url), cluster.SocketIOAdapterOptions{})
+		adapter := redisadapter.New(ctx, redisClient(t, url), redisadapter.Options{})
 		t.Cleanup(func() { _ = adapter.Close(); cancel() })
 		o.ClusterAdapter = adapter
 	}
@@ -215,7 +216,7 @@ func TestRejoinedNamespaceServesOtherInstances(t *testing.T) {
 func newAdapterServer(t *testing.T, url string) *socket.Server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	adapter := cluster.NewSocketIOAdapter(ctx, redisClient(t, url), cluster.SocketIOAdapterOptions{})
+	adapter := redisadapter.New(ctx, redisClient(t, url), redisadapter.Options{})
 	opts := socket.DefaultServerOptions()
 	opts.SetAdapter(adapter)
 	io := socket.NewServer(nil, opts)

@@ -6,6 +6,7 @@ import (
 	ws "github.com/gorilla/websocket"
 
 	"github.com/izpochat/server/chat"
+	"github.com/izpochat/server/sockets/events"
 )
 
 // revoke applies an access event to this instance's raw clients: each whose
@@ -36,12 +37,12 @@ func (d *rawDoor) revoke(ev chat.Event) {
 	}
 	d.mu.Unlock()
 	for _, c := range cut {
-		notice, err := json.Marshal(revokedOf("error", c.roomID, change))
+		notice, err := json.Marshal(revokedOf(events.Error, c.roomID, change))
 		if err != nil {
 			d.log.Error("encode raw websocket notice", "err", err)
 			notice = nil
 		}
 		c.closeWithNotice(notice, ws.ClosePolicyViolation, change.Notice())
-		d.opts.Metrics.EventOut("error")
+		d.opts.Metrics.EventOut(events.Error)
 	}
 }

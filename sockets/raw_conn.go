@@ -9,6 +9,7 @@ import (
 	ws "github.com/gorilla/websocket"
 
 	"github.com/izpochat/server/chat"
+	"github.com/izpochat/server/sockets/internal/ratelimit"
 )
 
 // rawConn is one raw WebSocket client. Frames for it go through a bounded queue
@@ -19,7 +20,7 @@ type rawConn struct {
 	roomID int64
 	actor  chat.Actor
 	conn   *ws.Conn
-	limit  *bucket
+	limit  *ratelimit.Bucket
 	log    *slog.Logger
 
 	writeTimeout time.Duration

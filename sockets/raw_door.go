@@ -15,6 +15,8 @@ import (
 
 	"github.com/izpochat/server/chat"
 	"github.com/izpochat/server/config"
+	"github.com/izpochat/server/sockets/events"
+	"github.com/izpochat/server/sockets/internal/ratelimit"
 )
 
 // rawDoor is the FastAPI generation's raw WebSocket door, /api/ws/{room_id}?token=.
@@ -85,7 +87,7 @@ func (d *rawDoor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c := &rawConn{
 		id: "ws:" + strconv.FormatInt(d.nextID.Add(1), 10), roomID: roomID, actor: actor, conn: conn,
-		limit: newBucket(d.opts.RateLimit.EventsPerSecond, d.opts.RateLimit.Burst), log: d.log,
+		limit: ratelimit.New(d.opts.RateLimit.EventsPerSecond, d.opts.RateLimit.Burst), log: d.log,
 		writeTimeout: d.opts.WriteTimeout, out: make(chan []byte, d.opts.SocketIO.SendQueue), done: make(chan struct{}),
 	}
 	// Registered before entering so no event published from then on is missed.
@@ -102,9 +104,9 @@ func (d *rawDoor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	go c.writeLoop(d.opts.SocketIO.PingInterval)
 	d.opts.Metrics.SocketConnected("raw", rawMetricsPath)
 	defer d.opts.Metrics.SocketDisconnected("raw", rawMetricsPath)
-	d.sendCounted(c, "welcome", welcomeView{Type: "welcome", Message: "Connected to room " + strconv.FormatInt(roomID, 10),
+	d.sendCounted(c, events.Welcome, welcomeView{Type: events.Welcome, Message: "Connected to room " + strconv.FormatInt(roomID, 10),
 		RoomID: roomID, UserID: actor.ID, Username: actor.Username, Timestamp: now()})
-	d.sendCounted(c, "users_online", onlineOf("users_online", roomID, online))
+	d.sendCounted(c, events.UsersOnline, onlineOf(events.UsersOnline, roomID, online))
 
 	d.readLoop(c)
 
@@ -194,7 +196,7 @@ func (d *rawDoor) handleFrame(c *rawConn, data []byte) {
 		kind = "message"
 	}
 	d.opts.Metrics.EventIn(kind)
-	if !c.limit.allow() {
+	if !c.limit.Allow() {
 		d.sendError(c, errRateLimited)
 		return
 	}
@@ -205,7 +207,7 @@ func (d *rawDoor) handleFrame(c *rawConn, data []byte) {
 	ctx, cancel := context.WithTimeout(d.ctx, eventTimeout)
 	defer cancel()
 	switch kind {
-	case "message":
+	case events.Message:
 		in, err := postInput(m)
 		if err == nil {
 			_, err = d.service.PostMessage(ctx, c.actor, c.roomID, in)
@@ -213,12 +215,12 @@ func (d *rawDoor) handleFrame(c *rawConn, data []byte) {
 		if err != nil {
 			d.sendError(c, err)
 		}
-	case "typing":
+	case events.Typing:
 		if err := d.service.Typing(ctx, c.actor, c.roomID, typingFlag(m), c.id); err != nil {
 			d.sendError(c, err)
 		}
-	case "ping":
-		d.sendCounted(c, "pong", map[string]any{"type": "pong", "user_id": c.actor.ID, "timestamp": now()})
+	case events.Ping:
+		d.sendCounted(c, events.Pong, map[string]any{"type": events.Pong, "user_id": c.actor.ID, "timestamp": now()})
 	default:
 		d.sendError(c, chat.Invalid("unknown message type %q", kind))
 	}
@@ -231,7 +233,7 @@ func (d *rawDoor) sendCounted(c *rawConn, kind string, v any) {
 }
 
 func (d *rawDoor) sendError(c *rawConn, err error) {
-	d.sendCounted(c, "error", errorOf("error", err))
+	d.sendCounted(c, events.Error, errorOf(events.Error, err))
 }
 
 // render delivers one hub event to this instance's raw clients of the room.
@@ -243,13 +245,13 @@ func (d *rawDoor) render(ev chat.Event) {
 		if ev.Message == nil {
 			return
 		}
-		view, kind = ev.Message, "message"
+		view, kind = ev.Message, events.Message
 	case chat.EventTyping:
-		view, kind = typingOf("typing", ev), "typing"
+		view, kind = typingOf(events.Typing, ev), events.Typing
 	case chat.EventUserJoined:
-		view, kind = presenceOf("user_joined", ev), "user_joined"
+		view, kind = presenceOf(events.UserJoined, ev), events.UserJoined
 	case chat.EventUserLeft:
-		view, kind = presenceOf("user_left", ev), "user_left"
+		view, kind = presenceOf(events.UserLeft, ev), events.UserLeft
 	case chat.EventAccessChanged, chat.EventSessionsEnded:
 		d.revoke(ev)
 		return

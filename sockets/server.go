@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-
-	"github.com/izpochat/server/sockets/wstransport"
 )
 
 // Server is the set of real-time doors of one instance.
@@ -16,19 +14,18 @@ type Server struct {
 	unlisten []func()
 }
 
-// New builds the doors and registers one hub listener per door. It installs our
-// websocket transport in the engine's registry first (process-wide).
+// New builds the doors and registers one hub listener per door. The Socket.IO
+// door installs our websocket transport in the engine's registry
+// (process-wide).
 func New(ctx context.Context, o Options) (*Server, error) {
 	if o.Service == nil {
 		return nil, errors.New("sockets: a chat service is required")
 	}
 	o = o.withDefaults()
-	ws := wstransport.Register(wstransport.Options{QueueSize: o.SocketIO.SendQueue, WriteTimeout: o.WriteTimeout,
-		MaxMessageSize: o.SocketIO.MaxPayload, Logger: o.Logger})
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	// The domain's single message writer already publishes in stored order, so the
 	// doors post straight through it.
-	s := &Server{sio: newSIODoor(ctx, o, ws), raw: newRawDoor(ctx, o), cancel: cancel}
+	s := &Server{sio: newSIODoor(ctx, o), raw: newRawDoor(ctx, o), cancel: cancel}
 	hub := o.Service.Hub()
 	s.unlisten = append(s.unlisten, hub.Listen(s.sio.render), hub.Listen(s.raw.render))
 	return s, nil

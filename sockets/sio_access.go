@@ -4,6 +4,8 @@ import (
 	"github.com/zishang520/socket.io/v2/socket"
 
 	"github.com/izpochat/server/chat"
+	"github.com/izpochat/server/sockets/events"
+	"github.com/izpochat/server/sockets/internal/sio"
 )
 
 // revokedView is what a socket whose access ended is told: the contract's
@@ -39,13 +41,13 @@ func (d *sioDoor) revokeRoom(ev chat.Event) {
 	}
 	room := roomName(ev.RoomID)
 	for _, nsp := range d.main {
-		for _, s := range socketsIn(nsp, room) {
+		for _, s := range sio.SocketsIn(nsp, room) {
 			if c, _ := s.Data().(*mainConn); c != nil && change.Revokes(c.actor.ID) {
 				d.cutFromRoom(s, c, ev.RoomID, change)
 			}
 		}
 	}
-	if nsp := d.roomNamespace(ev.RoomID); nsp != nil {
+	if nsp := d.io.RoomNamespace(ev.RoomID); nsp != nil {
 		nsp.Sockets().Range(func(_ socket.SocketId, s *socket.Socket) bool {
 			if c, _ := s.Data().(*roomConn); c != nil && change.Revokes(c.actor.ID) {
 				d.endRoomSocket(s, c, change)
@@ -69,13 +71,13 @@ func (d *sioDoor) endSessions(ev chat.Event) {
 				for _, roomID := range c.joined() {
 					s.Leave(roomName(roomID))
 				}
-				d.emit(s, "error", revokedOf("", 0, change))
+				d.io.Emit(s, events.Error, revokedOf("", 0, change))
 				s.Disconnect(false)
 			}
 			return true
 		})
 	}
-	for _, nsp := range d.rooms.all() {
+	for _, nsp := range d.io.RoomNamespaces() {
 		nsp.Sockets().Range(func(_ socket.SocketId, s *socket.Socket) bool {
 			if c, _ := s.Data().(*roomConn); c != nil && change.Revokes(c.actor.ID) {
 				d.endRoomSocket(s, c, change)
@@ -91,7 +93,7 @@ func (d *sioDoor) cutFromRoom(s *socket.Socket, c *mainConn, roomID int64, chang
 		return
 	}
 	s.Leave(roomName(roomID))
-	d.emit(s, "left_room", leftRoomView{roomNoticeView: roomNoticeView{Message: change.Notice(), RoomID: roomID,
+	d.io.Emit(s, events.LeftRoom, leftRoomView{roomNoticeView: roomNoticeView{Message: change.Notice(), RoomID: roomID,
 		UserID: c.actor.ID, Username: c.actor.Username}, Reason: string(change.Reason)})
 	go func() {
 		ctx, cancel := d.eventCtx()
@@ -106,22 +108,6 @@ func (d *sioDoor) endRoomSocket(s *socket.Socket, c *roomConn, change *chat.Acce
 		return
 	}
 	s.Leave(roomName(c.roomID))
-	d.emit(s, "error", revokedOf("error", c.roomID, change))
+	d.io.Emit(s, events.Error, revokedOf(events.Error, c.roomID, change))
 	s.Disconnect(false)
-}
-
-// socketsIn lists the local sockets of nsp in room.
-func socketsIn(nsp socket.Namespace, room socket.Room) []*socket.Socket {
-	ids, ok := nsp.Adapter().Rooms().Load(room)
-	if !ok || ids == nil {
-		return nil
-	}
-	sockets := nsp.Sockets()
-	var out []*socket.Socket
-	for _, id := range ids.Keys() {
-		if s, ok := sockets.Load(id); ok {
-			out = append(out, s)
-		}
-	}
-	return out
 }

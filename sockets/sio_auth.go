@@ -44,36 +44,3 @@ func authToken(auth any) string {
 	}
 	return ""
 }
-
-// legacyClient reports a client that must not get connection-state-recovery
-// offsets appended to its events: EIO=3 clients cannot recover, and Python
-// clients (python-engineio marks its requests with a float `t` timestamp) call
-// handlers with every argument, so an extra offset breaks one-argument handlers.
-//
-// Our namespace sockets record it in their state when they connect (their
-// handshake is released after); legacyHandshake reads it from the handshake.
-func legacyClient(s *socket.Socket) bool {
-	if st, ok := s.Data().(interface{ legacyClient() bool }); ok {
-		return st.legacyClient()
-	}
-	return legacyHandshake(s)
-}
-
-func legacyHandshake(s *socket.Socket) bool {
-	if s.Conn().Protocol() == 3 {
-		return true
-	}
-	h := s.Handshake()
-	if t := h.Query["t"]; len(t) > 0 && strings.Contains(t[0], ".") {
-		return true
-	}
-	for k, v := range h.Headers {
-		if strings.EqualFold(k, "User-Agent") && len(v) > 0 {
-			ua := strings.ToLower(v[0])
-			if strings.HasPrefix(ua, "python") || strings.Contains(ua, "aiohttp") {
-				return true
-			}
-		}
-	}
-	return false
-}

@@ -9,18 +9,16 @@ import (
 	"github.com/zishang520/socket.io/v2/socket"
 
 	"github.com/izpochat/server/chat"
+	"github.com/izpochat/server/sockets/events"
+	"github.com/izpochat/server/sockets/internal/sio"
 )
 
 // mainConn is the state of one socket on "/" or "/socket.io". It is kept as the
 // socket's data, so connection state recovery brings it back with the socket
-// (the recovered socket's middleware takes the rooms it was in from it).
+// (the recovered socket's admission takes the rooms it was in from it).
 type mainConn struct {
-	actor  chat.Actor
-	legacy bool // see legacyClient; read from the handshake, which is then released
-	track  socketTrack
-	// resume is the recovered session this socket takes up once connected
-	// (nil: a fresh socket, or one recovered by another user).
-	resume *pendingRecovery
+	sio.Conn
+	actor chat.Actor
 	// ended is set when the server ends the socket for an access event: its
 	// presence is then left off the hub listener's goroutine.
 	ended atomic.Bool
@@ -29,17 +27,16 @@ type mainConn struct {
 	rooms []int64 // chat rooms this socket is in: a few, so a slice beats a map
 }
 
-func (c *mainConn) legacyClient() bool    { return c.legacy }
-func (c *mainConn) tracked() *socketTrack { return &c.track }
-
 // mainEvents are the client events of "/" and "/socket.io", shared by every
 // socket (a table per socket would cost each idle connection a map and a
 // closure per event).
-var mainEvents = eventTable[mainConn]{
-	"join_room":    (*sioDoor).joinRoom,
-	"leave_room":   (*sioDoor).leaveRoom,
-	"send_message": (*sioDoor).sendMessage,
-	"typing":       (*sioDoor).typing,
+func (d *sioDoor) mainEvents() sio.Events[mainConn] {
+	return sio.Events[mainConn]{
+		events.JoinRoom:    d.joinRoom,
+		events.LeaveRoom:   d.leaveRoom,
+		events.SendMessage: d.sendMessage,
+		events.Typing:      d.typing,
+	}
 }
 
 func (c *mainConn) connID(s *socket.Socket) string { return "sio:" + string(s.Id()) }
@@ -63,54 +60,41 @@ func (c *mainConn) setJoined(roomID int64, in bool) (was bool) {
 	return i >= 0
 }
 
-// mainMiddleware authenticates the socket and registers its event handlers
-// before the CONNECT answer leaves, so an event the client emits right after
-// connecting always finds its handler.
-func (d *sioDoor) mainMiddleware(s *socket.Socket, next func(*socket.ExtendedError)) {
-	ctx, cancel := d.eventCtx()
-	defer cancel()
+// admitMain authenticates a CONNECT to "/" or "/socket.io". A recovered socket
+// of the same user takes up the rooms it may still read; recovered by anyone
+// else it gets nothing of the session.
+func (d *sioDoor) admitMain(ctx context.Context, s *socket.Socket, recovered any) (*mainConn, bool, error) {
 	actor, err := d.service.Authenticate(ctx, handshakeToken(s.Handshake()))
 	if err != nil {
-		d.refuse(s, next, err)
-		return
+		return nil, false, err
 	}
-	c := &mainConn{actor: actor,
-		legacy: legacyHandshake(s)}
-	// A recovered socket of the same user takes up the rooms it may still
-	// read; recovered by anyone else it gets nothing of the session.
-	if pending, data := pendingOf(s); pending != nil {
-		if prev, _ := data.(*mainConn); prev != nil && prev.actor.ID == actor.ID {
-			c.resume = pending
-			for _, roomID := range prev.joined() {
-				if d.service.CanRead(ctx, actor, roomID) == nil {
-					c.rooms = append(c.rooms, roomID)
-				}
-			}
+	c := &mainConn{actor: actor}
+	prev, _ := recovered.(*mainConn)
+	if prev == nil || prev.actor.ID != actor.ID {
+		return c, false, nil
+	}
+	for _, roomID := range prev.joined() {
+		if d.service.CanRead(ctx, actor, roomID) == nil {
+			c.rooms = append(c.rooms, roomID)
 		}
 	}
-	s.SetData(c)
-
-	route(d, s, c, mainEvents)
-	s.On("disconnect", func(...any) {
-		d.untrackSocket(s, &c.track)
-		if c.ended.Load() {
-			go d.exitAll(s, c)
-			return
-		}
-		d.exitAll(s, c)
-	})
-	next(nil)
+	return c, true, nil
 }
 
-func (d *sioDoor) onMainConnection(args ...any) {
-	s := args[0].(*socket.Socket)
-	c := admit[mainConn](d, s)
-	if c == nil {
+// onMainDisconnect leaves the presence of the socket's rooms; off the hub
+// listener's goroutine when the server ended the socket for an access event.
+func (d *sioDoor) onMainDisconnect(s *socket.Socket, c *mainConn) {
+	if c.ended.Load() {
+		go d.exitAll(s, c)
 		return
 	}
-	d.emit(s, "connected", connectedView{Message: "Connected to IzpoChat", Sid: string(s.Id()),
+	d.exitAll(s, c)
+}
+
+func (d *sioDoor) onMainConnection(s *socket.Socket, c *mainConn) {
+	d.io.Emit(s, events.Connected, connectedView{Message: "Connected to IzpoChat", Sid: string(s.Id()),
 		UserID: c.actor.ID, Username: c.actor.Username})
-	if c.resume != nil {
+	if c.Resuming() {
 		d.reenter(s, c)
 	}
 }
@@ -123,7 +107,7 @@ func (d *sioDoor) reenter(s *socket.Socket, c *mainConn) {
 	for i, roomID := range joined {
 		rooms[i] = roomName(roomID)
 	}
-	if !resumeRecovered(s, c.resume, rooms) {
+	if !c.Resume(s, rooms) {
 		// What it missed is gone: a fresh start (it reconnects unrecovered).
 		c.mu.Lock()
 		c.rooms = nil
@@ -131,7 +115,6 @@ func (d *sioDoor) reenter(s *socket.Socket, c *mainConn) {
 		s.Conn().Close(false)
 		return
 	}
-	c.resume = nil
 	ctx, cancel := d.eventCtx()
 	defer cancel()
 	for _, roomID := range c.joined() {
@@ -174,9 +157,9 @@ func (d *sioDoor) joinRoom(ctx context.Context, s *socket.Socket, c *mainConn, p
 	// joined_room is a Socket.IO-only notice: it goes to the room's sockets on every
 	// instance (the joiner included) through the adapter; user_joined reached every
 	// door through the hub already.
-	d.emitToRoom(s, roomName(roomID), "joined_room", notice)
+	d.io.EmitToRoom(s, roomName(roomID), events.JoinedRoom, notice)
 	view := onlineOf("", roomID, online)
-	d.emit(s, "users_online", view)
+	d.io.Emit(s, events.UsersOnline, view)
 	return map[string]any{"message": notice.Message, "room_id": roomID, "users": view.Users, "count": view.Count}, nil
 }
 
@@ -187,11 +170,11 @@ func (d *sioDoor) leaveRoom(ctx context.Context, s *socket.Socket, c *mainConn, 
 	}
 	notice := roomNoticeView{Message: c.actor.Username + " has left the room", RoomID: roomID, UserID: c.actor.ID, Username: c.actor.Username}
 	if c.setJoined(roomID, false) {
-		d.emitToRoom(s, roomName(roomID), "left_room", notice)
+		d.io.EmitToRoom(s, roomName(roomID), events.LeftRoom, notice)
 		s.Leave(roomName(roomID))
 		d.service.ExitRoom(ctx, c.actor, roomID, c.connID(s), true)
 	} else {
-		d.emit(s, "left_room", notice)
+		d.io.Emit(s, events.LeftRoom, notice)
 	}
 	return map[string]any{"message": notice.Message, "room_id": roomID}, nil
 }
@@ -209,7 +192,7 @@ func (d *sioDoor) sendMessage(ctx context.Context, s *socket.Socket, c *mainConn
 	if err != nil {
 		return nil, err
 	}
-	d.emit(s, "message_sent", messageSentView{MessageID: msg.ID, RoomID: roomID, Status: "success", Timestamp: msg.Timestamp})
+	d.io.Emit(s, events.MessageSent, messageSentView{MessageID: msg.ID, RoomID: roomID, Status: "success", Timestamp: msg.Timestamp})
 	return postedAck(msg, acked), nil
 }
 
@@ -220,24 +203,6 @@ func postedAck(msg chat.Message, acked bool) map[string]any {
 		return nil
 	}
 	return map[string]any{"message_id": msg.ID, "timestamp": msg.Timestamp, "room_id": msg.RoomID, "message": msg}
-}
-
-// admit finishes the start every namespace connection shares: the connect gate
-// opens, the socket is tracked and its handshake released; nil (and the socket
-// dropped) when it carries no authenticated state of type C.
-func admit[C any, PC interface {
-	*C
-	tracked() *socketTrack
-}](d *sioDoor, s *socket.Socket) *C {
-	d.gates.done(s.Conn().Id())
-	c, _ := s.Data().(*C)
-	if c == nil {
-		s.Disconnect(true)
-		return nil
-	}
-	d.trackSocket(s, PC(c).tracked())
-	releaseHandshake(s)
-	return c
 }
 
 func (d *sioDoor) typing(ctx context.Context, s *socket.Socket, c *mainConn, payload any, _ bool) (map[string]any, error) {

@@ -6,6 +6,7 @@ import (
 	"github.com/zishang520/socket.io/v2/socket"
 
 	"github.com/izpochat/server/chat"
+	"github.com/izpochat/server/sockets/events"
 )
 
 // render delivers one hub event to this instance's Socket.IO clients. Events of
@@ -21,17 +22,17 @@ func (d *sioDoor) render(ev chat.Event) {
 		if ev.Message == nil {
 			return
 		}
-		mainName, mainView = "new_message", ev.Message
-		roomNsName, roomView = "message", ev.Message
+		mainName, mainView = events.NewMessage, ev.Message
+		roomNsName, roomView = events.Message, ev.Message
 	case chat.EventTyping:
-		mainName, mainView = "typing", typingOf("", ev)
-		roomNsName, roomView = "typing", typingOf("typing", ev)
+		mainName, mainView = events.Typing, typingOf("", ev)
+		roomNsName, roomView = events.Typing, typingOf(events.Typing, ev)
 	case chat.EventUserJoined:
-		mainName, mainView = "user_joined", presenceOf("", ev)
-		roomNsName, roomView = "user_joined", presenceOf("user_joined", ev)
+		mainName, mainView = events.UserJoined, presenceOf("", ev)
+		roomNsName, roomView = events.UserJoined, presenceOf(events.UserJoined, ev)
 	case chat.EventUserLeft:
-		mainName, mainView = "user_left", presenceOf("", ev)
-		roomNsName, roomView = "user_left", presenceOf("user_left", ev)
+		mainName, mainView = events.UserLeft, presenceOf("", ev)
+		roomNsName, roomView = events.UserLeft, presenceOf(events.UserLeft, ev)
 	case chat.EventAccessChanged:
 		d.revokeRoom(ev)
 		return
@@ -43,35 +44,21 @@ func (d *sioDoor) render(ev chat.Event) {
 	}
 	delivered := false
 	room := roomName(ev.RoomID)
-	toRoom := localBroadcast(room, except)
 	for _, nsp := range d.main {
-		// Emitted even to an empty room: the recovery adapter keeps it for
-		// sockets that dropped out and will recover.
-		broadcastLocal(nsp, toRoom, mainName, mainView)
-		if hasLocalMembers(nsp, room) {
-			d.opts.Metrics.EventOut(mainName)
+		if d.io.ToRoom(nsp, room, except, mainName, mainView) {
 			delivered = true
 		}
 	}
-	if nsp := d.roomNamespace(ev.RoomID); nsp != nil {
+	if nsp := d.io.RoomNamespace(ev.RoomID); nsp != nil {
 		// To the room's own Socket.IO room, not to every socket of the
 		// namespace: a socket whose access ended leaves it at once.
-		broadcastLocal(nsp, toRoom, roomNsName, roomView)
-		if hasLocalMembers(nsp, room) {
-			d.opts.Metrics.EventOut(roomNsName)
+		if d.io.ToRoom(nsp, room, except, roomNsName, roomView) {
 			delivered = true
 		}
 	}
 	if delivered && ev.Type == chat.EventMessage {
 		observeDelivery(d.opts.Metrics, ev.Message)
 	}
-}
-
-// hasLocalMembers reports whether any socket of this instance is in the room:
-// only then is a broadcast counted as sent (once, not per recipient).
-func hasLocalMembers(nsp socket.Namespace, room socket.Room) bool {
-	members, ok := nsp.Adapter().Rooms().Load(room)
-	return ok && members != nil && members.Len() > 0
 }
 
 // exceptRoom turns a connection id of this door into the socket's own room

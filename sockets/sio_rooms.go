@@ -8,25 +8,24 @@ import (
 	"github.com/zishang520/socket.io/v2/socket"
 
 	"github.com/izpochat/server/chat"
+	"github.com/izpochat/server/sockets/events"
+	"github.com/izpochat/server/sockets/internal/sio"
 )
 
 // roomConn is the state of one socket on a per-room namespace "/rooms/<id>".
 type roomConn struct {
+	sio.Conn
 	actor  chat.Actor
 	roomID int64
-	legacy bool // see legacyClient; read from the handshake, which is then released
-	track  socketTrack
-	resume *pendingRecovery // as mainConn's
-	ended  atomic.Bool      // as mainConn's
+	ended  atomic.Bool // as mainConn's
 }
 
-func (c *roomConn) legacyClient() bool    { return c.legacy }
-func (c *roomConn) tracked() *socketTrack { return &c.track }
-
 // roomEvents are the client events of "/rooms/<id>", shared by every socket.
-var roomEvents = eventTable[roomConn]{
-	"message": (*sioDoor).roomMessage,
-	"typing":  (*sioDoor).roomTyping,
+func (d *sioDoor) roomEvents() sio.Events[roomConn] {
+	return sio.Events[roomConn]{
+		events.Message: d.roomMessage,
+		events.Typing:  d.roomTyping,
+	}
 }
 
 func (c *roomConn) connID(s *socket.Socket) string { return "ns:" + string(s.Id()) }
@@ -41,63 +40,46 @@ func namespaceRoomID(name string) (int64, bool) {
 	return id, err == nil
 }
 
-// roomMiddleware authenticates, refuses a missing or unreadable room, and
-// registers the event handlers before the CONNECT answer leaves.
-func (d *sioDoor) roomMiddleware(s *socket.Socket, next func(*socket.ExtendedError)) {
+// admitRoom authenticates a CONNECT to "/rooms/<id>" and refuses a missing or
+// unreadable room. A recovered socket of the same user in the same room joins
+// it, with what it missed, once connected.
+func (d *sioDoor) admitRoom(ctx context.Context, s *socket.Socket, recovered any) (*roomConn, bool, error) {
 	roomID, ok := namespaceRoomID(s.Nsp().Name())
 	if !ok {
-		d.refuse(s, next, chat.NotFound("room not found"))
-		return
+		return nil, false, chat.NotFound("room not found")
 	}
-	ctx, cancel := d.eventCtx()
-	defer cancel()
 	actor, err := d.service.Authenticate(ctx, handshakeToken(s.Handshake()))
 	if err != nil {
-		d.refuse(s, next, err)
-		return
+		return nil, false, err
 	}
 	if err := d.service.CanRead(ctx, actor, roomID); err != nil {
-		d.refuse(s, next, err)
-		return
+		return nil, false, err
 	}
-	c := &roomConn{actor: actor, roomID: roomID,
-		legacy: legacyHandshake(s)}
-	if pending, data := pendingOf(s); pending != nil {
-		if prev, _ := data.(*roomConn); prev != nil && prev.actor.ID == actor.ID && prev.roomID == roomID {
-			c.resume = pending // joins the room, with what it missed, once connected
-		}
+	c := &roomConn{actor: actor, roomID: roomID}
+	if prev, _ := recovered.(*roomConn); prev != nil && prev.actor.ID == actor.ID && prev.roomID == roomID {
+		return c, true, nil
 	}
-	if c.resume == nil {
-		// The room's events reach the socket from the moment it is connected.
-		s.Join(roomName(roomID))
-	}
-	s.SetData(c)
-	route(d, s, c, roomEvents)
-	s.On("disconnect", func(...any) {
-		d.untrackSocket(s, &c.track)
-		exit := func() {
-			ctx, cancel := d.eventCtx()
-			defer cancel()
-			d.service.ExitRoom(ctx, c.actor, c.roomID, c.connID(s), false)
-		}
-		if c.ended.Load() {
-			go exit()
-		} else {
-			exit()
-		}
-		d.rooms.check(c.roomID) // its last socket gone, the namespace may go
-	})
-	d.rooms.accepted(s)
-	next(nil)
+	// The room's events reach the socket from the moment it is connected.
+	s.Join(roomName(roomID))
+	return c, false, nil
 }
 
-func (d *sioDoor) onRoomConnection(args ...any) {
-	s := args[0].(*socket.Socket)
-	d.rooms.joined(s)
-	c := admit[roomConn](d, s)
-	if c == nil {
-		return
+// onRoomDisconnect leaves the room's presence; off the hub listener's
+// goroutine when the server ended the socket for an access event.
+func (d *sioDoor) onRoomDisconnect(s *socket.Socket, c *roomConn) {
+	exit := func() {
+		ctx, cancel := d.eventCtx()
+		defer cancel()
+		d.service.ExitRoom(ctx, c.actor, c.roomID, c.connID(s), false)
 	}
+	if c.ended.Load() {
+		go exit()
+	} else {
+		exit()
+	}
+}
+
+func (d *sioDoor) onRoomConnection(s *socket.Socket, c *roomConn) {
 	ctx, cancel := d.eventCtx()
 	defer cancel()
 	online, err := d.service.EnterRoom(ctx, c.actor, c.roomID, c.connID(s))
@@ -106,16 +88,13 @@ func (d *sioDoor) onRoomConnection(args ...any) {
 		s.Disconnect(false)
 		return
 	}
-	if c.resume != nil {
-		if !resumeRecovered(s, c.resume, []socket.Room{roomName(c.roomID)}) {
-			s.Conn().Close(false) // what it missed is gone: a fresh start
-			return
-		}
-		c.resume = nil
+	if c.Resuming() && !c.Resume(s, []socket.Room{roomName(c.roomID)}) {
+		s.Conn().Close(false) // what it missed is gone: a fresh start
+		return
 	}
-	d.emit(s, "welcome", welcomeView{Type: "welcome", Message: "Welcome to room " + strconv.FormatInt(c.roomID, 10),
+	d.io.Emit(s, events.Welcome, welcomeView{Type: events.Welcome, Message: "Welcome to room " + strconv.FormatInt(c.roomID, 10),
 		RoomID: c.roomID, UserID: c.actor.ID, Username: c.actor.Username, Timestamp: now()})
-	d.emit(s, "users_online", onlineOf("users_online", c.roomID, online))
+	d.io.Emit(s, events.UsersOnline, onlineOf(events.UsersOnline, c.roomID, online))
 }
 
 func (d *sioDoor) roomMessage(ctx context.Context, _ *socket.Socket, c *roomConn, payload any, acked bool) (map[string]any, error) {

@@ -1,4 +1,5 @@
-// Load that exposes broadcast drops (engine.io v2.5.0 websocket `send` returned
+// Load that exposes broadcast drops (the engine.io websocket `send` of the
+// version in sockets/internal/README.md returned
 // out of its batch loop after a pre-encoded broadcast frame, losing ~12% of
 // deliveries at this load): 50 rooms × 20 members, 20 messages/s per room for
 // 10 s. Zero lost, zero duplicated.

@@ -1,0 +1,51 @@
+// Package events names every live event of the client contract, once: the
+// Socket.IO event names and the raw WebSocket frame types (their "type"
+// field), in both directions. The doors route and send by these names, and the
+// metrics fold their event labels to them. It imports nothing, so every
+// package may use it.
+package events
+
+// Sent by clients.
+const (
+	JoinRoom    = "join_room"    // "/": join a chat room
+	LeaveRoom   = "leave_room"   // "/": leave it
+	SendMessage = "send_message" // "/": post a message
+	Ping        = "ping"         // raw WebSocket: answered with Pong
+	// Typing (every door) and Message ("/rooms/<id>" and raw WebSocket: post
+	// a message) are also sent by the server, below.
+)
+
+// Sent by the server.
+const (
+	Connected   = "connected"    // "/": the socket is authenticated
+	Welcome     = "welcome"      // "/rooms/<id>", raw WebSocket: the room is entered
+	JoinedRoom  = "joined_room"  // "/": to the room, the joiner included
+	LeftRoom    = "left_room"    // "/": a leave, or the end of access
+	UsersOnline = "users_online" // to the joiner: who is in the room
+	UserJoined  = "user_joined"  // presence
+	UserLeft    = "user_left"    // presence
+	NewMessage  = "new_message"  // "/": a stored message
+	MessageSent = "message_sent" // "/": to the sender, its message stored
+	Message     = "message"      // "/rooms/<id>", raw WebSocket: a stored message (also sent by clients)
+	Typing      = "typing"       // every door (also sent by clients)
+	Error       = "error"        // a failed event, or the reason access ended
+	Pong        = "pong"         // raw WebSocket: the answer to Ping
+)
+
+// The library's own events, which a client may name too.
+const (
+	Connect    = "connect"
+	Disconnect = "disconnect"
+)
+
+// Known reports whether name is an event of the contract (or the library's):
+// metrics label any other as "other".
+func Known(name string) bool {
+	switch name {
+	case JoinRoom, LeaveRoom, SendMessage, Ping,
+		Connected, Welcome, JoinedRoom, LeftRoom, UsersOnline, UserJoined, UserLeft, NewMessage, MessageSent,
+		Message, Typing, Error, Pong, Connect, Disconnect:
+		return true
+	}
+	return false
+}

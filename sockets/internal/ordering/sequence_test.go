@@ -1,0 +1,178 @@
+package ordering
+
+import (
+	"testing"
+	"time"
+
+	"github.com/zishang520/socket.io-go-parser/v2/parser"
+)
+
+// testMaxWait bounds an event's wait in these tests as the layer's event
+// timeout does in production.
+const testMaxWait = 20 * time.Second
+
+// waitsFor reports whether t.Wait() returns within d.
+func waitsFor(t *Ticket, d time.Duration) bool {
+	done := make(chan struct{})
+	go func() { t.Wait(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-time.After(d):
+		return false
+	}
+}
+
+func TestTicketTurnComesWhenEveryEarlierTicketIsDone(t *testing.T) {
+	q := newEventSequence(testMaxWait)
+	t0, t1, t2 := q.issue(), q.issue(), q.issue()
+	for _, tk := range []*Ticket{t0, t1, t2} {
+		tk.Claim()
+	}
+	if !waitsFor(t0, time.Second) {
+		t.Fatal("the first ticket waited")
+	}
+	t1.Release() // finished out of order: t2 still waits for t0
+	if waitsFor(t2, 100*time.Millisecond) {
+		t.Fatal("ticket 2 ran before ticket 0 was done")
+	}
+	t0.Release()
+	if !waitsFor(t2, time.Second) {
+		t.Fatal("ticket 2 still waits after 0 and 1 are done")
+	}
+	t2.Release()
+	// An idle connection keeps no ticket array.
+	if q.pending != nil || q.head != 3 {
+		t.Fatalf("pending %v (nil: %t), head %d after all done; want nil and 3", q.pending, q.pending == nil, q.head)
+	}
+}
+
+// Events that never wait cost no channel.
+func TestSequenceMakesAChannelOnlyForAWaiter(t *testing.T) {
+	q := newEventSequence(testMaxWait)
+	for range 3 {
+		tk := q.issue()
+		tk.Claim()
+		tk.Wait()
+		tk.Release()
+	}
+	if q.closed != nil || q.pending != nil {
+		t.Fatalf("closed %v, pending %v after events that did not wait", q.closed, q.pending)
+	}
+	q.close()
+	select {
+	case <-q.closedChan():
+	default:
+		t.Fatal("the channel of a closed sequence is open")
+	}
+}
+
+func TestClosedSequenceLetsWaitersGo(t *testing.T) {
+	q := newEventSequence(testMaxWait)
+	q.issue().Claim()
+	late := q.issue()
+	late.Claim()
+	done := make(chan struct{})
+	go func() { late.Wait(); close(done) }()
+	q.close()
+	select {
+	case <-done:
+	case <-time.After(time.Second):
+		t.Fatal("a waiter outlived its connection")
+	}
+	if after := q.issue(); !waitsFor(after, time.Second) || len(q.pending) != 0 {
+		t.Fatal("a ticket issued after close waits or is kept")
+	}
+}
+
+// An event whose packet never reaches a router (its ticket is never claimed)
+// is skipped after unclaimedTimeout; a claimed, still running one is not.
+func TestLostTicketIsSkippedButRunningOneIsAwaited(t *testing.T) {
+	q := newEventSequence(testMaxWait)
+	q.issue() // lost
+	running := q.issue()
+	running.Claim()
+	next := q.issue()
+	next.Claim()
+	if !waitsFor(running, unclaimedTimeout+time.Second) {
+		t.Fatal("the lost ticket was not skipped")
+	}
+	if waitsFor(next, unclaimedTimeout+500*time.Millisecond) {
+		t.Fatal("a claimed ticket that is still running was skipped")
+	}
+	running.Release()
+	if !waitsFor(next, time.Second) {
+		t.Fatal("next still waits after the running ticket is done")
+	}
+}
+
+func TestTakeTicket(t *testing.T) {
+	q := newEventSequence(testMaxWait)
+	tk := q.issue()
+	ack := func([]any, error) {}
+	for name, args := range map[string][]any{
+		"without ack": {"send_message", map[string]any{"a": 1}, tk},
+		"with ack":    {"send_message", map[string]any{"a": 1}, tk, ack},
+	} {
+		got, refused, rest := Take(args)
+		if got != tk || refused || len(rest) != len(args)-1 || rest[0] != "send_message" {
+			t.Fatalf("%s: ticket %v, rest %v", name, got, rest)
+		}
+		for _, a := range rest {
+			if _, ok := a.(*Ticket); ok {
+				t.Fatalf("%s: ticket left in %v", name, rest)
+			}
+		}
+	}
+	// Without a ticket (no ordered decoder), the arguments pass unchanged.
+	if got, refused, rest := Take([]any{"typing", map[string]any{}}); got != nil || refused || len(rest) != 2 {
+		t.Fatalf("untagged args: ticket %v, rest %v", got, rest)
+	}
+	if _, refused, rest := Take([]any{"typing", refusedEvent{}, ack}); !refused || len(rest) != 2 {
+		t.Fatalf("refused event: %v, rest %v", refused, rest)
+	}
+	if got, _, rest := Take(nil); got != nil || rest != nil {
+		t.Fatalf("no args: ticket %v, rest %v", got, rest)
+	}
+}
+
+func TestOrderedDecoderTagsEventsOnly(t *testing.T) {
+	d := Parser{}.NewDecoder()
+	var got []*parser.Packet
+	_ = d.On("decoded", func(args ...any) { got = append(got, args[0].(*parser.Packet)) })
+	for _, raw := range []string{`0{"token":"x"}`, `2["a",1]`, `21["b",{"k":"v"}]`, `31[{"ok":true}]`, `2/rooms/5,["c"]`} {
+		if err := d.Add(raw); err != nil {
+			t.Fatalf("Add(%q): %v", raw, err)
+		}
+	}
+	if err := d.Add(`2[bad json`); err == nil {
+		t.Fatal("malformed packet accepted")
+	}
+	if len(got) != 5 {
+		t.Fatalf("%d packets decoded, want 5", len(got))
+	}
+	var seqs []uint64
+	for i, p := range got {
+		data, _ := p.Data.([]any)
+		var tk *Ticket
+		if len(data) > 0 {
+			tk, _ = data[len(data)-1].(*Ticket)
+		}
+		isEvent := p.Type == parser.EVENT
+		if isEvent != (tk != nil) {
+			t.Fatalf("packet %d (%s): ticket %v", i, p.Type, tk)
+		}
+		if tk != nil {
+			seqs = append(seqs, tk.n)
+		}
+	}
+	if len(seqs) != 3 || seqs[0] != 0 || seqs[1] != 1 || seqs[2] != 2 {
+		t.Fatalf("event tickets %v, want 0 1 2 in arrival order", seqs)
+	}
+	d.Destroy()
+	select {
+	case <-d.(*orderedDecoder).seq.closedChan():
+	default:
+		t.Fatal("Destroy left the sequence open")
+	}
+}

@@ -1,0 +1,151 @@
+package redisadapter
+
+// The Redis helpers of cluster's tests (cluster/helpers_test.go), which these
+// tests used before the adapter moved here; one shared test kit is to replace
+// both copies.
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/izpochat/server/cluster"
+)
+
+const sharedRedisURL = "redis://127.0.0.1:6379/0"
+
+func testLogger(t *testing.T) *slog.Logger {
+	if os.Getenv("CLUSTER_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+// uniq names channels and key prefixes of one test, so tests sharing the one
+// Redis never see each other (pub/sub channels are not per-DB).
+func uniq(t *testing.T) string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	name := strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())
+	return "test:" + name + ":" + hex.EncodeToString(b)
+}
+
+// sharedRedis connects to the Redis every test may use (127.0.0.1:6379).
+func sharedRedis(t *testing.T) *redis.Client {
+	t.Helper()
+	return clientFor(t, sharedRedisURL)
+}
+
+func clientFor(t *testing.T, url string) *redis.Client {
+	t.Helper()
+	rdb, err := cluster.NewClient(url, cluster.ClientOptions{DialTimeout: 300 * time.Millisecond, IOTimeout: 500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = rdb.Close() })
+	if url == sharedRedisURL {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if err := rdb.Ping(ctx).Err(); err != nil {
+			t.Skipf("Redis at %s not reachable (%v); these tests need a real Redis", url, err)
+		}
+	}
+	return rdb
+}
+
+// privateRedis is a redis-server this test owns (no persistence), so it can be
+// killed and restarted without touching the shared one.
+type privateRedis struct {
+	t    *testing.T
+	port int
+	cmd  *exec.Cmd
+}
+
+func startPrivateRedis(t *testing.T) *privateRedis {
+	t.Helper()
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		t.Skip("redis-server not installed; the restart tests run their own")
+	}
+	r := &privateRedis{t: t, port: freePort(t)}
+	r.start()
+	t.Cleanup(r.stop)
+	return r
+}
+
+func (r *privateRedis) url() string { return fmt.Sprintf("redis://127.0.0.1:%d/0", r.port) }
+
+func (r *privateRedis) start() {
+	r.t.Helper()
+	r.cmd = exec.Command("redis-server", "--port", fmt.Sprint(r.port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no")
+	if err := r.cmd.Start(); err != nil {
+		r.t.Fatalf("start redis-server: %v", err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", r.port))
+		if err == nil {
+			_ = c.Close()
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	r.t.Fatalf("redis-server on port %d did not start", r.port)
+}
+
+func (r *privateRedis) stop() {
+	if r.cmd == nil || r.cmd.Process == nil {
+		return
+	}
+	_ = r.cmd.Process.Kill()
+	_ = r.cmd.Wait()
+	r.cmd = nil
+}
+
+func (r *privateRedis) restart() {
+	r.stop()
+	r.start()
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// eventually polls cond until it holds or the timeout passes.
+func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("timed out after %s waiting for %s", timeout, what)
+}
+
+// waitSubscribers waits until n connections subscribe to channel.
+func waitSubscribers(t *testing.T, rdb *redis.Client, channel string, n int64) {
+	t.Helper()
+	eventually(t, 5*time.Second, fmt.Sprintf("%d subscribers on %s", n, channel), func() bool {
+		res, err := rdb.PubSubNumSub(context.Background(), channel).Result()
+		return err == nil && res[channel] >= n
+	})
+}
