@@ -14,6 +14,7 @@ import (
 	"github.com/izpochat/server/config"
 	"github.com/izpochat/server/edge"
 	"github.com/izpochat/server/handlers"
+	"github.com/izpochat/server/internal/gcpacer"
 	"github.com/izpochat/server/models"
 )
 
@@ -54,7 +55,9 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 	}
 	a := &app{db: db, log: log}
 	a.closers = append(a.closers, func() error { return models.Close(db) })
-	a.closers = append(a.closers, wireGC(cfg, log).close)
+	// Idle real-time connections are most of a busy server's heap (see gcpacer).
+	stopGC := gcpacer.Start(cfg.GC, log)
+	a.closers = append(a.closers, func() error { stopGC(); return nil })
 	defer func() {
 		if err != nil {
 			a.close()
