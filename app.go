@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/gin-gonic/gin"
 	"gorm.io/gorm"
 
 	"github.com/izpochat/server/auth"
@@ -32,14 +31,12 @@ type app struct {
 // part is what one concern (cluster, storage, sockets, metrics) adds to the app.
 type part struct {
 	checks []handlers.Check
-	routes []func(gin.IRouter)
 	drain  func(context.Context)
 	close  func() error
 }
 
 func (a *app) add(p part, d *handlers.Deps) {
 	d.Checks = append(d.Checks, p.checks...)
-	d.Extra = append(d.Extra, p.routes...)
 	if p.drain != nil {
 		a.drainers = append(a.drainers, p.drain)
 	}
@@ -100,7 +97,8 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 	if err != nil {
 		return nil, err
 	}
-	a.add(storagePart, &deps)
+	a.add(storagePart.part, &deps)
+	deps.Uploads, deps.Objects = storagePart.uploads, storagePart.objects
 	// Closed before the database: it stores what is still queued first.
 	a.closers = append(a.closers, func() error { service.Close(); return nil })
 
