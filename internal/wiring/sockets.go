@@ -1,10 +1,9 @@
-package main
+package wiring
 
 import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/http"
 
 	"github.com/izpochat/server/chat"
 	"github.com/izpochat/server/config"
@@ -15,8 +14,7 @@ import (
 // socketsPart is the real-time doors: Socket.IO and the raw WebSocket.
 type socketsPart struct {
 	part
-	socketIO http.Handler
-	rawWS    http.Handler
+	srv *sockets.Server
 }
 
 func wireSockets(ctx context.Context, cfg config.Config, log *slog.Logger, service *chat.Service, cl clusterPart, rec metrics.Recorder) (socketsPart, error) {
@@ -45,7 +43,6 @@ func wireSockets(ctx context.Context, cfg config.Config, log *slog.Logger, servi
 			drain: srv.Drain,
 			close: srv.Close,
 		},
-		socketIO: srv.SocketIO(),
-		rawWS:    srv.RawWS(),
+		srv: srv,
 	}, nil
 }
