@@ -22,6 +22,7 @@ import (
 	ws "github.com/gorilla/websocket"
 
 	"github.com/izpochat/server/config"
+	"github.com/izpochat/server/internal/testkit"
 )
 
 func TestBuildScriptSyntax(t *testing.T) {
@@ -81,56 +82,10 @@ func checkStaticBinary(t *testing.T, bin string) {
 	}
 }
 
-// server is the binary running as a child process.
-type serverProcess struct {
-	cmd    *exec.Cmd
-	base   string
-	logs   *lockedBuffer
-	done   chan error    // the exit, once
-	exited chan struct{} // closed on exit
-}
-
-func startBinary(t *testing.T, bin string, env map[string]string) *serverProcess {
+// startBinary runs the built server as a child process (testkit.StartProcess).
+func startBinary(t *testing.T, bin string, env map[string]string) *testkit.Process {
 	t.Helper()
-	port := freePort(t)
-	cmd := exec.Command(bin, "-env-file", "")
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), fmt.Sprintf("PORT=%d", port), "DATA_DIR=" + t.TempDir()}
-	for k, v := range env { // later entries win, so env may replace DATA_DIR
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	p := &serverProcess{cmd: cmd, base: fmt.Sprintf("http://127.0.0.1:%d", port), logs: &lockedBuffer{},
-		done: make(chan error, 1), exited: make(chan struct{})}
-	cmd.Stdout, cmd.Stderr = p.logs, p.logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		p.done <- cmd.Wait()
-		close(p.exited)
-	}()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill() // fails harmlessly when it already exited
-		<-p.exited
-	})
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get(p.base + "/health")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return p
-			}
-		}
-		select {
-		case err := <-p.done:
-			t.Fatalf("server exited before serving: %v\n%s", err, p.logs)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server did not become healthy\n%s", p.logs)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	return testkit.StartProcess(t, bin, "server", env)
 }
 
 // socketClient is a Socket.IO v5 / Engine.IO v4 client over a raw websocket,
@@ -213,7 +168,7 @@ func checkGracefulRestart(t *testing.T, bin string) {
 	env := map[string]string{"SHUTDOWN_TIMEOUT": "5", "LOG_FORMAT": "json", "DATA_DIR": t.TempDir()}
 	p := startBinary(t, bin, env)
 
-	code, reg := postJSON(t, p.base+"/api/users/register", "", map[string]any{
+	code, reg := postJSON(t, p.Base+"/api/users/register", "", map[string]any{
 		"username": "drainer", "email": "drainer@example.com", "password": "secret123"})
 	if code != http.StatusCreated {
 		t.Fatalf("register: %d %v", code, reg)
@@ -222,7 +177,7 @@ func checkGracefulRestart(t *testing.T, bin string) {
 
 	var client *socketClient
 	var poll *pendingPoll
-	resp, err := http.Get(p.base + "/socket.io/?EIO=4&transport=polling")
+	resp, err := http.Get(p.Base + "/socket.io/?EIO=4&transport=polling")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,14 +185,14 @@ func checkGracefulRestart(t *testing.T, bin string) {
 	if resp.StatusCode == http.StatusNotFound {
 		t.Log("Socket.IO is not mounted in this build (/socket.io/ answers 404): checking HTTP draining only")
 	} else {
-		client = dialSocketIO(t, p.base, token)
-		poll = startPendingPoll(t, p.base, token)
+		client = dialSocketIO(t, p.Base, token)
+		poll = startPendingPoll(t, p.Base, token)
 	}
 
 	// An in-flight request: headers and half the body sent before the signal,
 	// the rest after it.
 	body := `{"username":"inflight","email":"inflight@example.com","password":"secret123"}`
-	conn, err := net.Dial("tcp", strings.TrimPrefix(p.base, "http://"))
+	conn, err := net.Dial("tcp", strings.TrimPrefix(p.Base, "http://"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,14 +202,14 @@ func checkGracefulRestart(t *testing.T, bin string) {
 	time.Sleep(300 * time.Millisecond) // the handler is now waiting for the body
 
 	signalled := time.Now()
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := p.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 
 	// New connections are refused while the old ones drain.
 	refused := false
 	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		c, err := net.DialTimeout("tcp", strings.TrimPrefix(p.base, "http://"), 200*time.Millisecond)
+		c, err := net.DialTimeout("tcp", strings.TrimPrefix(p.Base, "http://"), 200*time.Millisecond)
 		if err != nil {
 			refused = true
 			break
@@ -271,7 +226,7 @@ func checkGracefulRestart(t *testing.T, bin string) {
 	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
 	inflight, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
-		t.Fatalf("in-flight request got no answer: %v\n%s", err, p.logs)
+		t.Fatalf("in-flight request got no answer: %v\n%s", err, p.Logs)
 	}
 	inflight.Body.Close()
 	if inflight.StatusCode != http.StatusCreated {
@@ -311,28 +266,28 @@ func checkGracefulRestart(t *testing.T, bin string) {
 	}
 
 	select {
-	case err := <-p.done:
-		if err != nil {
-			t.Errorf("exit: %v, want status 0\n%s", err, p.logs)
+	case <-p.Exited:
+		if err := p.Err; err != nil {
+			t.Errorf("exit: %v, want status 0\n%s", err, p.Logs)
 		}
 		if took := time.Since(signalled); took > 6*time.Second {
 			t.Errorf("exit took %v, longer than SHUTDOWN_TIMEOUT", took)
 		}
 	case <-time.After(8 * time.Second):
-		t.Fatalf("process still running 8s after SIGTERM\n%s", p.logs)
+		t.Fatalf("process still running 8s after SIGTERM\n%s", p.Logs)
 	}
-	if !strings.Contains(p.logs.String(), `"msg":"stopped"`) {
-		t.Errorf("no JSON \"stopped\" log line:\n%s", p.logs)
+	if !strings.Contains(p.Logs.String(), `"msg":"stopped"`) {
+		t.Errorf("no JSON \"stopped\" log line:\n%s", p.Logs)
 	}
 
 	// The next instance (same data, same development secret) sees what the
 	// in-flight request wrote, and the old token still works.
 	next := startBinary(t, bin, env)
-	if code, login := postJSON(t, next.base+"/api/users/login", "", map[string]string{
+	if code, login := postJSON(t, next.Base+"/api/users/login", "", map[string]string{
 		"email": "inflight@example.com", "password": "secret123"}); code != http.StatusOK {
 		t.Errorf("the in-flight registration was not kept across the restart: %d %v", code, login)
 	}
-	req, _ := http.NewRequest(http.MethodGet, next.base+"/api/users/me", nil)
+	req, _ := http.NewRequest(http.MethodGet, next.Base+"/api/users/me", nil)
 	req.Header.Set("Authorization", "Bearer "+token)
 	if code, me := do(t, req); code != http.StatusOK || me["username"] != "drainer" {
 		t.Errorf("token from before the restart: %d %v", code, me)
