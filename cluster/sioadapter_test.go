@@ -95,14 +95,14 @@ func TestAdapterSocketsJoinAcrossServers(t *testing.T) {
 	onB := dialClient(t, b.http.URL, "")
 	a.io.SocketsJoin("late")
 	eventually(t, 3*time.Second, "the socket on B to join room late", func() bool {
-		s, ok := b.io.Sockets().Sockets().Load(socket.SocketId(onB.sid))
+		s, ok := b.io.Sockets().Sockets().Load(socket.SocketId(onB.SocketID))
 		return ok && s.Rooms().Has("late")
 	})
 	a.io.To("late").Emit("joined", 1)
 	onB.waitFor("joined", 1)
 	a.io.In("late").SocketsLeave("late")
 	eventually(t, 3*time.Second, "the socket on B to leave room late", func() bool {
-		s, ok := b.io.Sockets().Sockets().Load(socket.SocketId(onB.sid))
+		s, ok := b.io.Sockets().Sockets().Load(socket.SocketId(onB.SocketID))
 		return ok && !s.Rooms().Has("late")
 	})
 }
@@ -133,7 +133,7 @@ func TestAdapterFetchSocketsAcrossServers(t *testing.T) {
 		if r.err != nil {
 			t.Fatal(r.err)
 		}
-		want := []string{c1.sid, c2.sid}
+		want := []string{c1.SocketID, c2.SocketID}
 		sort.Strings(want)
 		sort.Strings(r.ids)
 		if !reflect.DeepEqual(r.ids, want) {

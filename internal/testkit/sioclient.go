@@ -50,12 +50,14 @@ type DialOptions struct {
 // long-polling, connected to one namespace. It answers pings, queues events
 // for Next and counts them for Count.
 type Client struct {
-	t      testing.TB
-	tr     transport
-	nsp    string
-	eio    int
-	SID    string // the Engine.IO session id
-	events chan Event
+	t   testing.TB
+	tr  transport
+	nsp string
+	eio int
+	SID string // the Engine.IO session id
+	// SocketID is the Socket.IO socket id the CONNECT answer named (EIO 4).
+	SocketID string
+	events   chan Event
 	// Closed is closed when the connection ends; CloseErr is why (a
 	// *websocket.CloseError for a close frame, errEngineClose for an Engine.IO CLOSE).
 	Closed   chan struct{}
@@ -158,6 +160,7 @@ func Dial(t testing.TB, base string, o DialOptions) (*Client, map[string]any, er
 			go c.readLoop()
 			var data map[string]any
 			_ = json.Unmarshal([]byte(rest), &data)
+			c.SocketID, _ = data["sid"].(string)
 			return c, data, nil
 		case '4':
 			var data map[string]any
