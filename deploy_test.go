@@ -88,80 +88,29 @@ func startBinary(t *testing.T, bin string, env map[string]string) *testkit.Proce
 	return testkit.StartProcess(t, bin, "server", env)
 }
 
-// socketClient is a Socket.IO v5 / Engine.IO v4 client over a raw websocket,
-// spoken by hand: enough to connect and notice how it is disconnected.
-type socketClient struct {
-	conn   *ws.Conn
-	closed chan string // why the server ended the session
-}
-
-func dialSocketIO(t *testing.T, base, token string) *socketClient {
+// dialSocketIO connects the test kit's client to "/" over websocket with token.
+func dialSocketIO(t *testing.T, base, token string) *testkit.Client {
 	t.Helper()
-	url := "ws" + strings.TrimPrefix(base, "http") + "/socket.io/?EIO=4&transport=websocket"
-	conn, resp, err := ws.DefaultDialer.Dial(url, nil)
-	if err != nil {
-		status := 0
-		if resp != nil {
-			status = resp.StatusCode
-		}
-		t.Fatalf("websocket dial (status %d): %v", status, err)
-	}
-	read := func() string {
-		_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-		_, msg, err := conn.ReadMessage()
-		if err != nil {
-			t.Fatalf("socket read: %v", err)
-		}
-		return string(msg)
-	}
-	if open := read(); !strings.HasPrefix(open, "0{") {
-		t.Fatalf("want Engine.IO open packet, got %q", open)
-	}
-	auth, _ := json.Marshal(map[string]string{"token": token})
-	if err := conn.WriteMessage(ws.TextMessage, append([]byte("40"), auth...)); err != nil {
-		t.Fatal(err)
-	}
-	for {
-		msg := read()
-		if strings.HasPrefix(msg, "44") {
-			t.Fatalf("connect refused: %s", msg)
-		}
-		if strings.HasPrefix(msg, "40") {
-			break
-		}
-	}
-	c := &socketClient{conn: conn, closed: make(chan string, 1)}
-	go c.watch()
-	return c
+	return testkit.MustDial(t, base, testkit.DialOptions{Auth: map[string]string{"token": token}})
 }
 
-// watch answers pings and reports how the session ended: a Socket.IO
-// DISCONNECT ("41"), an Engine.IO CLOSE ("1"), a close frame, or a cut connection.
-func (c *socketClient) watch() {
-	for {
-		_ = c.conn.SetReadDeadline(time.Now().Add(30 * time.Second))
-		_, msg, err := c.conn.ReadMessage()
-		if err != nil {
-			// 1006 is gorilla's name for a connection that ended without a close frame.
-			var ce *ws.CloseError
-			if errors.As(err, &ce) && ce.Code != ws.CloseAbnormalClosure {
-				c.closed <- fmt.Sprintf("close frame %d", ce.Code)
-			} else {
-				c.closed <- "connection cut: " + err.Error()
-			}
-			return
-		}
-		switch s := string(msg); {
-		case s == "2":
-			_ = c.conn.WriteMessage(ws.TextMessage, []byte("3"))
-		case strings.HasPrefix(s, "41"):
-			c.closed <- "socket.io disconnect packet"
-			return
-		case s == "1":
-			c.closed <- "engine.io close packet"
-			return
-		}
+// howClosed says how the server ended c's session (c.Closed is closed): a
+// Socket.IO DISCONNECT ("41"), an Engine.IO CLOSE ("1"), a close frame, or a
+// cut connection.
+func howClosed(c *testkit.Client) string {
+	err := c.CloseErr()
+	if n, _ := c.Count("disconnect"); n > 0 {
+		return "socket.io disconnect packet"
 	}
+	if errors.Is(err, testkit.ErrEngineClose) {
+		return "engine.io close packet"
+	}
+	// 1006 is gorilla's name for a connection that ended without a close frame.
+	var ce *ws.CloseError
+	if errors.As(err, &ce) && ce.Code != ws.CloseAbnormalClosure {
+		return fmt.Sprintf("close frame %d", ce.Code)
+	}
+	return "connection cut: " + err.Error()
 }
 
 func checkGracefulRestart(t *testing.T, bin string) {
@@ -175,7 +124,7 @@ func checkGracefulRestart(t *testing.T, bin string) {
 	}
 	token, _ := reg["access_token"].(string)
 
-	var client *socketClient
+	var client *testkit.Client
 	var poll *pendingPoll
 	resp, err := http.Get(p.Base + "/socket.io/?EIO=4&transport=polling")
 	if err != nil {
@@ -235,7 +184,8 @@ func checkGracefulRestart(t *testing.T, bin string) {
 
 	if client != nil {
 		select {
-		case how := <-client.closed:
+		case <-client.Closed:
+			how := howClosed(client)
 			// socket.io-client reconnects on its own after a closed or cut
 			// transport, but NOT after a Socket.IO DISCONNECT packet ("io server
 			// disconnect"): a restart must close the transport, never send 41.
