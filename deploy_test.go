@@ -102,7 +102,7 @@ func howClosed(c *testkit.Client) string {
 	if n, _ := c.Count("disconnect"); n > 0 {
 		return "socket.io disconnect packet"
 	}
-	if errors.Is(err, testkit.ErrEngineClose) {
+	if c.EngineClosed() {
 		return "engine.io close packet"
 	}
 	// 1006 is gorilla's name for a connection that ended without a close frame.

@@ -13,6 +13,7 @@ import (
 	ws "github.com/gorilla/websocket"
 
 	"github.com/izpochat/server/config"
+	"github.com/izpochat/server/internal/testkit/testapp"
 	"github.com/izpochat/server/sockets"
 )
 
@@ -282,7 +283,7 @@ func TestRoomNamespaceKeptForRecoveryWithinWindow(t *testing.T) {
 }
 
 func withRecoveryWindow(d time.Duration) appOption {
-	return func(o *sockets.Options, _ *config.Config) { o.SocketIO.RecoveryWindow = d }
+	return testapp.WithConfig(func(c *config.Config) { c.SocketIO.RecoveryWindow = d })
 }
 
 // nextOrNil waits up to d for the next event named name.

@@ -15,13 +15,13 @@ import (
 
 	"github.com/izpochat/server/chat"
 	"github.com/izpochat/server/config"
-	"github.com/izpochat/server/sockets"
+	"github.com/izpochat/server/internal/testkit/testapp"
 )
 
 func withRecovery(window time.Duration, maxBytes int) appOption {
-	return func(o *sockets.Options, _ *config.Config) {
-		o.SocketIO.RecoveryWindow, o.SocketIO.RecoveryMaxBytes = window, maxBytes
-	}
+	return testapp.WithConfig(func(c *config.Config) {
+		c.SocketIO.RecoveryWindow, c.SocketIO.RecoveryMaxBytes = window, maxBytes
+	})
 }
 
 // liveHeap is the heap the last full collection found live.

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	ws "github.com/gorilla/websocket"
 )
 
 // Event is one Socket.IO event a Client received. A server DISCONNECT of the
@@ -58,8 +60,7 @@ type Client struct {
 	// SocketID is the Socket.IO socket id the CONNECT answer named (EIO 4).
 	SocketID string
 	events   chan Event
-	// Closed is closed when the connection ends; CloseErr is why (a
-	// *websocket.CloseError for a close frame, errEngineClose for an Engine.IO CLOSE).
+	// Closed is closed when the connection ends; CloseErr says why.
 	Closed   chan struct{}
 	closeErr error
 
@@ -67,9 +68,11 @@ type Client struct {
 	nextID int
 	acks   map[int]chan []json.RawMessage
 	seen   []Event
+	// engineClosed: the server sent an Engine.IO CLOSE packet.
+	engineClosed bool
 }
 
-// ErrEngineClose is the CloseErr of a session the server ended with an Engine.IO CLOSE packet.
+// ErrEngineClose is the CloseErr of a polling session the server ended with an Engine.IO CLOSE packet.
 var ErrEngineClose = errors.New("engine.io close packet")
 
 // Dial connects to base (http://host:port) and performs the namespace CONNECT.
@@ -267,9 +270,16 @@ func (c *Client) readLoop() {
 		case s == "2":
 			c.WriteRaw("3")
 		case s == "1":
-			c.closeErr = ErrEngineClose
-			c.tr.close()
-			return
+			// A websocket still ends with the server's close frame; a polling
+			// session has nothing more to fetch.
+			c.mu.Lock()
+			c.engineClosed = true
+			c.mu.Unlock()
+			if _, polling := c.tr.(*pollTransport); polling {
+				c.closeErr = ErrEngineClose
+				c.tr.close()
+				return
+			}
 		case strings.HasPrefix(s, "42"):
 			c.pushEvent(s)
 		case strings.HasPrefix(s, "41"):
@@ -311,10 +321,30 @@ func (c *Client) record(ev Event) {
 	c.events <- ev
 }
 
-// CloseErr is why the connection ended (valid once Closed is closed).
+// CloseErr waits for the connection to end and says why: the transport's read
+// error (a *websocket.CloseError for a close frame).
 func (c *Client) CloseErr() error {
 	<-c.Closed
 	return c.closeErr
+}
+
+// EngineClosed reports whether the server sent an Engine.IO CLOSE packet.
+func (c *Client) EngineClosed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.engineClosed
+}
+
+// Events is every event as it arrives (Next and None read it too).
+func (c *Client) Events() <-chan Event { return c.events }
+
+// Conn is the websocket under a websocket client (nil over polling), for
+// tests that write frames no client would.
+func (c *Client) Conn() *ws.Conn {
+	if t, ok := c.tr.(*wsTransport); ok {
+		return t.conn
+	}
+	return nil
 }
 
 // Next waits up to 5 s for the next event named name, skipping others.

@@ -18,6 +18,7 @@ import (
 	"github.com/izpochat/server/edge"
 	"github.com/izpochat/server/handlers"
 	"github.com/izpochat/server/internal/gcpacer"
+	"github.com/izpochat/server/metrics"
 	"github.com/izpochat/server/models"
 	"github.com/izpochat/server/sockets"
 )
@@ -28,7 +29,8 @@ type App struct {
 	Edge    *edge.Edge // bounds bodies, time and connections; serve through its Listener
 	DB      *gorm.DB
 	Chat    *chat.Service
-	Sockets *sockets.Server // the real-time doors
+	Sockets *sockets.Server  // the real-time doors
+	Metrics *metrics.Metrics // what GET /metrics serves
 	log     *slog.Logger
 	// drainers run first on shutdown (live connections told to reconnect).
 	drainers []func(ctx context.Context)
@@ -54,7 +56,11 @@ func (a *App) add(p part, d *handlers.Deps) {
 
 // New opens the database, migrates it and wires every part from cfg. Close
 // releases what it opened, also when New fails half-way.
-func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err error) {
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (_ *App, err error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	db, err := models.Open(ctx, cfg.Database, log)
 	if err != nil {
 		return nil, err
@@ -117,8 +123,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	}
 	a.add(metrics.part, &deps)
 	deps.Metrics, deps.HTTPMetrics = metrics.handler, metrics.http
+	a.Metrics = metrics.metrics
 
-	sockets, err := wireSockets(ctx, cfg, log, service, cluster, metrics.recorder)
+	sockets, err := wireSockets(ctx, cfg, log, service, cluster, metrics.recorder, o.sockets)
 	if err != nil {
 		return nil, err
 	}

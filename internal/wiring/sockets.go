@@ -17,7 +17,7 @@ type socketsPart struct {
 	srv *sockets.Server
 }
 
-func wireSockets(ctx context.Context, cfg config.Config, log *slog.Logger, service *chat.Service, cl clusterPart, rec metrics.Recorder) (socketsPart, error) {
+func wireSockets(ctx context.Context, cfg config.Config, log *slog.Logger, service *chat.Service, cl clusterPart, rec metrics.Recorder, adjust func(*sockets.Options)) (socketsPart, error) {
 	opts := sockets.Options{
 		Service:        service,
 		Logger:         log,
@@ -32,6 +32,9 @@ func wireSockets(ctx context.Context, cfg config.Config, log *slog.Logger, servi
 	}
 	if cl.sessions != nil {
 		opts.Sessions = cl.sessions
+	}
+	if adjust != nil {
+		adjust(&opts)
 	}
 	srv, err := sockets.New(ctx, opts)
 	if err != nil {

@@ -23,8 +23,23 @@ import (
 // Secret is the JWT secret of every test app, so a test can sign its own tokens.
 var Secret = []byte("testapp-jwt-secret-0123456789abcdef")
 
-// Option changes the configuration of one test's app.
-type Option func(*config.Config)
+// Option changes one test's app: its configuration, or what wiring takes beyond it.
+type Option func(*settings)
+
+type settings struct {
+	cfg    config.Config
+	wiring []wiring.Option
+}
+
+// WithConfig changes the configuration.
+func WithConfig(change func(*config.Config)) Option {
+	return func(s *settings) { change(&s.cfg) }
+}
+
+// WithWiring passes o to wiring.New (e.g. wiring.WithSocketOptions).
+func WithWiring(o wiring.Option) Option {
+	return func(s *settings) { s.wiring = append(s.wiring, o) }
+}
 
 // App is the wired server, served over loopback HTTP.
 type App struct {
@@ -66,23 +81,27 @@ func Config(t testing.TB, driver string) config.Config {
 // drained and closed when the test ends.
 func Start(t testing.TB, driver string, opts ...Option) *App {
 	t.Helper()
-	cfg := Config(t, driver)
+	s := settings{cfg: Config(t, driver)}
 	for _, o := range opts {
-		o(&cfg)
+		o(&s)
 	}
-	return StartConfig(t, cfg)
+	return StartConfig(t, s.cfg, s.wiring...)
 }
 
 // StartConfig serves the app wired from cfg as it is.
-func StartConfig(t testing.TB, cfg config.Config) *App {
+func StartConfig(t testing.TB, cfg config.Config, opts ...wiring.Option) *App {
 	t.Helper()
 	logs := &testkit.LockedBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: cfg.LogLevel}))
-	wired, err := wiring.New(context.Background(), cfg, log)
+	// The listener comes first: with Redis, the other instances reach this one at its address.
+	srv := httptest.NewUnstartedServer(nil)
+	cfg.InstanceAddr = srv.Listener.Addr().String()
+	wired, err := wiring.New(context.Background(), cfg, log, opts...)
 	if err != nil {
+		srv.Close()
 		t.Fatalf("testapp: wire the app: %v", err)
 	}
-	srv := httptest.NewUnstartedServer(wired.Handler)
+	srv.Config.Handler = wired.Handler
 	wired.Edge.Configure(srv.Config) // as run does: header timeout, connection caps
 	srv.Listener = wired.Edge.Listener(srv.Listener)
 	srv.Start()
@@ -99,40 +118,40 @@ func StartConfig(t testing.TB, cfg config.Config) *App {
 
 // WithOrigins sets ALLOWED_ORIGINS.
 func WithOrigins(origins ...string) Option {
-	return func(c *config.Config) { c.AllowedOrigins = origins }
+	return WithConfig(func(c *config.Config) { c.AllowedOrigins = origins })
 }
 
 // WithMaxMessageLength sets MAX_MESSAGE_LENGTH.
 func WithMaxMessageLength(n int) Option {
-	return func(c *config.Config) { c.MaxMessageLength = n }
+	return WithConfig(func(c *config.Config) { c.MaxMessageLength = n })
 }
 
 // WithRates sets the per-IP and per-user request rates (Config has none).
 func WithRates(r config.RequestRates) Option {
-	return func(c *config.Config) {
+	return WithConfig(func(c *config.Config) {
 		if r.MaxKeys == 0 {
 			r.MaxKeys = c.Rates.MaxKeys
 		}
 		c.Rates = r
-	}
+	})
 }
 
 // WithPasswordBudget sets HASH_MEMORY_MB and HASH_WAIT.
 func WithPasswordBudget(memoryMB int, wait time.Duration) Option {
-	return func(c *config.Config) { c.Passwords = config.Passwords{HashMemoryMB: memoryMB, HashWait: wait} }
+	return WithConfig(func(c *config.Config) { c.Passwords = config.Passwords{HashMemoryMB: memoryMB, HashWait: wait} })
 }
 
 // WithSocketEventRate sets the per-connection Socket.IO event rate (Config: 1,000/s).
 func WithSocketEventRate(perSecond float64, burst int) Option {
-	return func(c *config.Config) { c.RateLimit = config.RateLimit{EventsPerSecond: perSecond, Burst: burst} }
+	return WithConfig(func(c *config.Config) { c.RateLimit = config.RateLimit{EventsPerSecond: perSecond, Burst: burst} })
 }
 
 // WithSendQueue sets SOCKET_SEND_QUEUE.
 func WithSendQueue(n int) Option {
-	return func(c *config.Config) { c.SocketIO.SendQueue = n }
+	return WithConfig(func(c *config.Config) { c.SocketIO.SendQueue = n })
 }
 
 // WithMetricsToken sets METRICS_TOKEN.
 func WithMetricsToken(token string) Option {
-	return func(c *config.Config) { c.MetricsToken = token }
+	return WithConfig(func(c *config.Config) { c.MetricsToken = token })
 }
