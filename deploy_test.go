@@ -91,7 +91,7 @@ func startBinary(t *testing.T, bin string, env map[string]string) *testkit.Proce
 // dialSocketIO connects the test kit's client to "/" over websocket with token.
 func dialSocketIO(t *testing.T, base, token string) *testkit.Client {
 	t.Helper()
-	return testkit.MustDial(t, base, testkit.DialOptions{Auth: map[string]string{"token": token}})
+	return testkit.MustDial(t, base, testkit.DialOptions{Auth: map[string]string{"token": token}, Record: true})
 }
 
 // howClosed says how the server ended c's session (c.Closed is closed): a

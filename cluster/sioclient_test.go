@@ -16,7 +16,7 @@ func dialClient(t *testing.T, baseURL, query string) *wsClient {
 	t.Helper()
 	// These servers run the library's own websocket transport, which can drop
 	// a CONNECT sent right after the open packet: it is sent again after 1 s.
-	return &wsClient{testkit.MustDial(t, baseURL, testkit.DialOptions{Query: query, ResendConnect: time.Second})}
+	return &wsClient{testkit.MustDial(t, baseURL, testkit.DialOptions{Query: query, Record: true, ResendConnect: time.Second})}
 }
 
 // count returns how many events named name arrived, and the last one.

@@ -198,7 +198,7 @@ func TestOwnEmitsStayOffTheClusterAdapter(t *testing.T) {
 		t.Fatalf("join ack = %v", ack)
 	}
 	sent := c.call("send_message", map[string]any{"room_id": room, "content": "hi"})
-	if ms := c.next("message_sent").arg(t); ms["message_id"] != sent["message_id"] || ms["status"] != "success" {
+	if ms := c.next("message_sent").Arg(t); ms["message_id"] != sent["message_id"] || ms["status"] != "success" {
 		t.Fatalf("message_sent = %v (ack %v)", ms, sent)
 	}
 	if n := adapter.addressed(socket.Room(sid)); n != 0 {

@@ -42,6 +42,9 @@ type DialOptions struct {
 	Query     string      // more query parameters (e.g. "token=…")
 	Header    http.Header // request headers (websocket handshake, every poll)
 	Auth      any         // the CONNECT payload (EIO 4), e.g. map[string]string{"token": t}
+	// Record keeps every event for Count and WaitCount (off: a busy client's
+	// events would pile up in the test's heap).
+	Record bool
 	// ResendConnect sends the CONNECT again when no answer came within it (0:
 	// never): the library's own websocket transport can drop a CONNECT sent
 	// right after the open packet (a race in engine.io v2.5.0).
@@ -68,6 +71,7 @@ type Client struct {
 	nextID int
 	acks   map[int]chan []json.RawMessage
 	seen   []Event
+	keep   bool
 	// engineClosed: the server sent an Engine.IO CLOSE packet.
 	engineClosed bool
 }
@@ -106,7 +110,7 @@ func Dial(t testing.TB, base string, o DialOptions) (*Client, map[string]any, er
 	if !strings.HasPrefix(open, "0") || json.Unmarshal([]byte(open[1:]), &hs) != nil {
 		t.Fatalf("testkit: engine.io open packet %q", open)
 	}
-	c := &Client{t: t, tr: tr, nsp: o.Namespace, eio: o.EIO, SID: hs.Sid, events: make(chan Event, 1<<16),
+	c := &Client{t: t, tr: tr, nsp: o.Namespace, eio: o.EIO, SID: hs.Sid, events: make(chan Event, 4096), keep: o.Record,
 		Closed: make(chan struct{}), acks: map[int]chan []json.RawMessage{}}
 	connect := ""
 	// EIO 3 connects "/" by itself; any other namespace, and every EIO 4 one, is asked for.
@@ -315,9 +319,11 @@ func (c *Client) pushEvent(s string) {
 }
 
 func (c *Client) record(ev Event) {
-	c.mu.Lock()
-	c.seen = append(c.seen, ev)
-	c.mu.Unlock()
+	if c.keep {
+		c.mu.Lock()
+		c.seen = append(c.seen, ev)
+		c.mu.Unlock()
+	}
 	c.events <- ev
 }
 
@@ -337,6 +343,16 @@ func (c *Client) EngineClosed() bool {
 
 // Events is every event as it arrives (Next and None read it too).
 func (c *Client) Events() <-chan Event { return c.events }
+
+// LockWrites holds off the client's own writes (pongs, emits) until unlock, so a
+// test writing to Conn does not interleave with them.
+func (c *Client) LockWrites() (unlock func()) {
+	if t, ok := c.tr.(*wsTransport); ok {
+		t.wmu.Lock()
+		return t.wmu.Unlock
+	}
+	return func() {}
+}
 
 // Conn is the websocket under a websocket client (nil over polling), for
 // tests that write frames no client would.
@@ -381,8 +397,11 @@ func (c *Client) None(name string, d time.Duration) {
 }
 
 // Count is how many events named name arrived so far (Next does not take them
-// from it), and the last of them.
+// from it), and the last of them; the client must dial with Record.
 func (c *Client) Count(name string) (int, Event) {
+	if !c.keep {
+		c.t.Fatal("testkit: Count needs DialOptions.Record")
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	n, last := 0, Event{}

@@ -25,6 +25,7 @@ func TestClientOverEveryTransport(t *testing.T) {
 		{EIO: 3, Polling: true, Query: "token=" + token},
 	} {
 		t.Run(fmt.Sprintf("eio%d polling=%v", o.EIO, o.Polling), func(t *testing.T) {
+			o.Record = true
 			c := testkit.MustDial(t, app.URL, o)
 			if c.SID == "" {
 				t.Fatal("no session id")

@@ -33,7 +33,7 @@ type inbox struct {
 	err     error
 }
 
-func newInbox() *inbox { return &inbox{packets: make(chan string, 1<<16), done: make(chan struct{})} }
+func newInbox() *inbox { return &inbox{packets: make(chan string, 4096), done: make(chan struct{})} }
 
 func (b *inbox) read(timeout time.Duration) (string, error) {
 	var expire <-chan time.Time
