@@ -32,10 +32,11 @@ func refView(u *models.User) *UserRef {
 	return &UserRef{ID: u.ID, Username: u.Username, FullName: deref(u.FullName)}
 }
 
-func messageView(m *models.Message, username string, fullName *string) Message {
+func messageView(m *models.Message, username string, fullName *string, roomName string) Message {
 	return Message{
 		ID: m.ID, Type: "message", Content: m.Content, UserID: m.UserID, Username: username, RoomID: m.RoomID,
 		CreatedAt: Time(m.CreatedAt), Timestamp: Time(m.CreatedAt), FileURL: m.FileURL, FileID: m.FileID,
+		SenderID: m.UserID, Room: RoomRef{ID: m.RoomID, Name: roomName},
 		Sender: UserRef{ID: m.UserID, Username: username, FullName: deref(fullName)},
 	}
 }

@@ -81,7 +81,8 @@ func (s *Service) signLink(ctx context.Context, url string) string {
 	return url
 }
 
-// linkMessages signs the file links of messages of a private room.
+// linkMessages signs the file links of messages of a private room (their
+// file{} objects' too).
 func (s *Service) linkMessages(ctx context.Context, msgs []Message) {
 	if s.links.signer == nil {
 		return
@@ -91,12 +92,20 @@ func (s *Service) linkMessages(ctx context.Context, msgs []Message) {
 		if msgs[i].FileURL != nil {
 			urls = append(urls, *msgs[i].FileURL)
 		}
+		if msgs[i].File != nil {
+			urls = append(urls, msgs[i].File.FileURL)
+		}
 	}
 	links := s.signLinks(ctx, urls)
 	for i := range msgs {
 		if m := &msgs[i]; m.FileURL != nil {
 			if l, ok := links[*m.FileURL]; ok {
 				m.FileURL = &l
+			}
+		}
+		if f := msgs[i].File; f != nil {
+			if l, ok := links[f.FileURL]; ok {
+				f.FileURL, f.PublicURL = l, l
 			}
 		}
 	}

@@ -40,19 +40,28 @@ func (s *Service) loadFile(ctx context.Context, fileID int64) (*models.FileUploa
 	return f, nil
 }
 
-// File shows one upload to its uploader, or to whoever may read the room it is in.
+// canReadFile is the read rule for one upload: its uploader, or whoever may
+// read the room it is in (a private room's: its members). A file attached to no
+// room is its uploader's alone, and is missing to anyone else.
+func (s *Service) canReadFile(ctx context.Context, a Actor, f *models.FileUpload) error {
+	if f.UserID == a.ID {
+		return nil
+	}
+	if f.RoomID == nil {
+		return NotFound("file not found")
+	}
+	_, err := s.readableRoom(ctx, a, *f.RoomID)
+	return err
+}
+
+// File shows one upload to whoever canReadFile lets read it.
 func (s *Service) File(ctx context.Context, a Actor, fileID int64) (File, error) {
 	f, err := s.loadFile(ctx, fileID)
 	if err != nil {
 		return File{}, err
 	}
-	if f.UserID != a.ID {
-		if f.RoomID == nil {
-			return File{}, NotFound("file not found")
-		}
-		if _, err := s.readableRoom(ctx, a, *f.RoomID); err != nil {
-			return File{}, err
-		}
+	if err := s.canReadFile(ctx, a, f); err != nil {
+		return File{}, err
 	}
 	views, err := s.linkedFileViews(ctx, []models.FileUpload{*f})
 	if err != nil {
@@ -65,6 +74,9 @@ func (s *Service) File(ctx context.Context, a Actor, fileID int64) (File, error)
 type FileQuery struct {
 	Skip  int
 	Limit int
+	// RoomID narrows the caller's own files to those attached to one room (the
+	// FastAPI generation's GET /api/uploads/?room_id=).
+	RoomID *int64
 }
 
 func (q FileQuery) normalized() (FileQuery, error) {
@@ -78,13 +90,23 @@ func (q FileQuery) normalized() (FileQuery, error) {
 	return q, nil
 }
 
-// MyFiles lists the actor's uploads, newest first.
+// MyFiles lists the actor's uploads, newest first: only their own, so a room_id
+// filter needs no access check (a room the caller cannot read, or that does
+// not exist, simply holds none of them, and its existence is not revealed).
 func (s *Service) MyFiles(ctx context.Context, a Actor, q FileQuery) ([]File, error) {
 	q, err := q.normalized()
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.store.FilesOfUser(ctx, a.ID, q.Skip, q.Limit)
+	var rows []models.FileUpload
+	if q.RoomID != nil {
+		if *q.RoomID <= 0 {
+			return nil, Invalid("room_id must be a positive integer")
+		}
+		rows, err = s.store.FilesOfUserInRoom(ctx, a.ID, *q.RoomID, q.Skip, q.Limit)
+	} else {
+		rows, err = s.store.FilesOfUser(ctx, a.ID, q.Skip, q.Limit)
+	}
 	if err != nil {
 		return nil, internal("list files", err)
 	}

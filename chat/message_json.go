@@ -44,12 +44,12 @@ func (m Message) MarshalJSON() ([]byte, error) {
 // jsonSize is about what the message takes encoded (a file takes more): a
 // buffer sized once.
 func (m *Message) jsonSize() int {
-	return messageJSONOverhead + len(m.Content) + 2*len(m.Username) + len(m.Sender.FullName)
+	return messageJSONOverhead + len(m.Content) + 2*len(m.Username) + len(m.Sender.FullName) + len(m.Room.Name)
 }
 
 // messageJSONOverhead is about what a message without a file takes besides its
 // strings.
-const messageJSONOverhead = 300
+const messageJSONOverhead = 340
 
 // AppendJSON appends the message as json.Marshal encodes it, byte for byte.
 func (m *Message) AppendJSON(b []byte) []byte {
@@ -88,7 +88,13 @@ func (m *Message) AppendJSON(b []byte) []byte {
 			b = append(b, file...)
 		}
 	}
-	b = append(b, `,"sender":{"id":`...)
+	b = append(b, `,"sender_id":`...)
+	b = strconv.AppendInt(b, m.SenderID, 10)
+	b = append(b, `,"room":{"id":`...)
+	b = strconv.AppendInt(b, m.Room.ID, 10)
+	b = append(b, `,"name":`...)
+	b = AppendJSONString(b, m.Room.Name)
+	b = append(b, `},"sender":{"id":`...)
 	b = strconv.AppendInt(b, m.Sender.ID, 10)
 	b = append(b, `,"username":`...)
 	b = AppendJSONString(b, m.Sender.Username)

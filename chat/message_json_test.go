@@ -15,7 +15,8 @@ func TestAppendMessagesJSONMatchesEncodingJSON(t *testing.T) {
 	url, fileID, roomID := "/uploads/a b.png", int64(7), int64(3)
 	at := Time(time.Date(2026, 11, 29, 4, 5, 6, 789012000, time.FixedZone("x", 3600)))
 	plain := Message{ID: 1, Type: "message", Content: "hi", UserID: 2, Username: "alice", RoomID: 3,
-		CreatedAt: at, Timestamp: at, Sender: UserRef{ID: 2, Username: "alice", FullName: "Alice A."}}
+		CreatedAt: at, Timestamp: at, Sender: UserRef{ID: 2, Username: "alice", FullName: "Alice A."},
+		SenderID: 2, Room: RoomRef{ID: 3, Name: "lobby"}}
 	withFile := plain
 	withFile.Type, withFile.FileURL, withFile.FileID = "file", &url, &fileID
 	withFile.File = &File{ID: 7, Filename: "x.png", OriginalFilename: "<a&b>.png", FileSize: 10, ContentType: "image/png",
@@ -23,6 +24,7 @@ func TestAppendMessagesJSONMatchesEncodingJSON(t *testing.T) {
 	odd := plain
 	odd.Content = "quote\" back\\ <script>&amp; \x00\x01\x1f\x7f \b\f\n\r\t é 日本 \u2028\u2029 \xff\xfe bad \xe2\x82 end 😀"
 	odd.Username, odd.Sender.FullName = "", "Zoë \"Z\""
+	odd.Room.Name = "<b>\"room\"</b> \x00 日本 \xff"
 	early, late := plain, plain
 	early.CreatedAt = Time(time.Date(1, 1, 1, 0, 0, 0, 999, time.UTC))
 	late.Timestamp = Time(time.Date(12345, 12, 31, 23, 59, 59, 999999999, time.UTC))

@@ -48,8 +48,9 @@ func (s *Service) History(ctx context.Context, a Actor, roomID int64, q HistoryQ
 	}
 	out := make([]Message, 0, len(rows))
 	for i := range rows {
-		out = append(out, messageView(&rows[i].Message, rows[i].Username, rows[i].SenderFullName))
+		out = append(out, messageView(&rows[i].Message, rows[i].Username, rows[i].SenderFullName, acc.Name))
 	}
+	s.attachFiles(ctx, out)
 	if acc.IsPrivate {
 		s.linkMessages(ctx, out)
 	}
@@ -120,7 +121,7 @@ func (s *Service) PostMessage(ctx context.Context, a Actor, roomID int64, in Pos
 	}
 	var view Message
 	err = s.writer.submit(ctx, m, func(m *models.Message) Event {
-		view = messageView(m, a.Username, &a.FullName)
+		view = messageView(m, a.Username, &a.FullName, acc.Name)
 		if file != nil {
 			fv := fileView(file)
 			fv.RoomID = &roomID

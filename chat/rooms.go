@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/izpochat/server/models"
@@ -89,6 +90,10 @@ func (s *Service) roomViews(ctx context.Context, rooms []models.Room) ([]Room, e
 	if err != nil {
 		return nil, internal("room members", err)
 	}
+	activity, err := s.store.RoomsActivity(ctx, ids)
+	if err != nil {
+		return nil, internal("rooms activity", err)
+	}
 	members := make(map[int64][]UserPublic, len(rooms))
 	counts := make(map[int64]int, len(rooms))
 	for i := range memberships {
@@ -105,13 +110,30 @@ func (s *Service) roomViews(ctx context.Context, rooms []models.Room) ([]Room, e
 		if list == nil {
 			list = []UserPublic{}
 		}
-		out = append(out, Room{
+		view := Room{
 			ID: r.ID, Name: r.Name, Description: deref(r.Description), IsPrivate: r.IsPrivate,
 			CreatedAt: Time(r.CreatedAt), CreatedBy: r.CreatedBy, Creator: refView(r.Creator),
 			MemberCount: counts[r.ID], Members: list,
-		})
+		}
+		ownerAliases(&view, activity, r)
+		out = append(out, view)
 	}
 	return out, nil
+}
+
+// ownerAliases fills the FastAPI generation's names of a room view: owner_id and
+// owner are created_by and creator (null when unknown), updated_at its last
+// activity (see Room).
+func ownerAliases(v *Room, activity map[int64]time.Time, r *models.Room) {
+	if r.CreatedBy > 0 {
+		id := r.CreatedBy
+		v.OwnerID = &id
+	}
+	v.Owner = v.Creator
+	v.UpdatedAt = v.CreatedAt
+	if at, ok := activity[r.ID]; ok && at.After(r.CreatedAt) {
+		v.UpdatedAt = Time(at)
+	}
 }
 
 func (s *Service) roomView(ctx context.Context, r *models.Room) (Room, error) {
@@ -122,13 +144,23 @@ func (s *Service) roomView(ctx context.Context, r *models.Room) (Room, error) {
 	return views[0], nil
 }
 
-// Rooms lists public rooms plus the caller's private rooms (a nil actor: public only).
-func (s *Service) Rooms(ctx context.Context, a *Actor) ([]Room, error) {
+// RoomQuery pages the room list. Zero values mean "not set": all rooms.
+type RoomQuery struct {
+	Skip  int
+	Limit int
+}
+
+// Rooms lists public rooms plus the caller's private rooms (a nil actor: public
+// only), oldest first, paged by q.
+func (s *Service) Rooms(ctx context.Context, a *Actor, q RoomQuery) ([]Room, error) {
+	if q.Skip < 0 || q.Limit < 0 {
+		return nil, Invalid("skip and limit must not be negative")
+	}
 	var uid int64
 	if a != nil {
 		uid = a.ID
 	}
-	rooms, err := s.store.VisibleRooms(ctx, uid)
+	rooms, err := s.store.VisibleRooms(ctx, uid, q.Skip, q.Limit)
 	if err != nil {
 		return nil, internal("list rooms", err)
 	}

@@ -74,7 +74,7 @@ func TestPrivateRoomIsForMembersOnly(t *testing.T) {
 
 func mustRooms(t *testing.T, r *rules, a *Actor) []Room {
 	t.Helper()
-	rooms, err := r.svc.Rooms(r.ctx, a)
+	rooms, err := r.svc.Rooms(r.ctx, a, RoomQuery{})
 	if err != nil {
 		t.Fatal(err)
 	}

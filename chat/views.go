@@ -58,6 +58,19 @@ type Room struct {
 	Creator     *UserRef     `json:"creator"`
 	MemberCount int          `json:"member_count"`
 	Members     []UserPublic `json:"members"`
+	// The FastAPI generation's names: owner_id is created_by (null when the
+	// database does not know it), owner is creator. updated_at is the time of the
+	// room's newest message, or created_at when it has none (no table records
+	// room edits).
+	OwnerID   *int64   `json:"owner_id"`
+	Owner     *UserRef `json:"owner"`
+	UpdatedAt Time     `json:"updated_at"`
+}
+
+// RoomRef names a room inside a message.
+type RoomRef struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
 }
 
 // Message is a stored message as every door delivers it: the superset of the
@@ -74,7 +87,10 @@ type Message struct {
 	FileURL   *string `json:"file_url"`
 	FileID    *int64  `json:"file_id"`
 	File      *File   `json:"file,omitempty"`
-	Sender    UserRef `json:"sender"`
+	// The FastAPI generation's names: sender_id is user_id, room names the room.
+	SenderID int64   `json:"sender_id"`
+	Room     RoomRef `json:"room"`
+	Sender   UserRef `json:"sender"`
 }
 
 // File is an uploaded file.

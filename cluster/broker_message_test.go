@@ -24,7 +24,8 @@ func TestBrokerCarriesWholeMessages(t *testing.T) {
 	url := "/uploads/x.png"
 	sent := chat.Message{ID: 42, Type: "message", Content: "hi", UserID: 1, Username: "alice", RoomID: 3,
 		CreatedAt: chat.Time(at), Timestamp: chat.Time(at), FileURL: &url,
-		File: &chat.File{ID: 9, Filename: "x.png", CreatedAt: chat.Time(at)}, Sender: chat.UserRef{ID: 1, Username: "alice"}}
+		File: &chat.File{ID: 9, Filename: "x.png", CreatedAt: chat.Time(at)}, Sender: chat.UserRef{ID: 1, Username: "alice"},
+		SenderID: 1, Room: chat.RoomRef{ID: 3, Name: "lobby"}}
 	if err := a.hub.Publish(ctx, chat.Event{Type: chat.EventMessage, RoomID: 3, Message: &sent}); err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +33,8 @@ func TestBrokerCarriesWholeMessages(t *testing.T) {
 	case ev := <-got:
 		m := ev.Message
 		if m == nil || m.ID != 42 || m.Content != "hi" || !time.Time(m.CreatedAt).Equal(at) ||
-			m.File == nil || !time.Time(m.File.CreatedAt).Equal(at) || m.FileURL == nil || *m.FileURL != url {
+			m.File == nil || !time.Time(m.File.CreatedAt).Equal(at) || m.FileURL == nil || *m.FileURL != url ||
+			m.SenderID != 1 || m.Room != sent.Room {
 			t.Fatalf("message arrived changed: %+v", m)
 		}
 	case <-time.After(3 * time.Second):

@@ -19,6 +19,7 @@ func conversationBody(res chat.ConversationResult, status string) gin.H {
 		"id": r.ID, "name": r.Name, "description": r.Description, "is_private": r.IsPrivate,
 		"created_at": r.CreatedAt, "created_by": r.CreatedBy, "creator": r.Creator,
 		"member_count": r.MemberCount, "members": r.Members,
+		"owner_id": r.OwnerID, "owner": r.Owner, "updated_at": r.UpdatedAt,
 		"room": r, "room_id": r.ID, "status": status,
 	}
 }

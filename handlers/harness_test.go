@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -338,9 +339,12 @@ var (
 	selfUserKeys   = []string{"id", "username", "email", "full_name", "created_at"}
 	publicUserKeys = []string{"id", "username", "full_name", "created_at"}
 	refKeys        = []string{"id", "username", "full_name"}
-	roomKeys       = []string{"id", "name", "description", "is_private", "created_at", "created_by", "creator", "member_count", "members"}
+	roomKeys       = []string{"id", "name", "description", "is_private", "created_at", "created_by", "creator", "member_count", "members",
+		"owner_id", "owner", "updated_at"} // the last three: the FastAPI generation's names
 	// The contract's Message fields plus type and timestamp, which one Angular build needs.
-	messageKeys = []string{"id", "content", "user_id", "username", "room_id", "created_at", "file_url", "file_id", "sender", "type", "timestamp"}
+	// sender_id and room{id,name}: the FastAPI generation's names.
+	messageKeys = []string{"id", "content", "user_id", "username", "room_id", "created_at", "file_url", "file_id", "sender", "type", "timestamp",
+		"sender_id", "room"}
 )
 
 func assertSelfUser(t *testing.T, m map[string]any) {
@@ -366,6 +370,12 @@ func assertRoom(t *testing.T, m map[string]any) {
 	assertKeys(t, "room.creator", creator, refKeys...)
 	if creator["id"] != m["created_by"] {
 		t.Fatalf("room.creator.id %v != created_by %v", creator["id"], m["created_by"])
+	}
+	if m["owner_id"] != m["created_by"] || !reflect.DeepEqual(m["owner"], m["creator"]) {
+		t.Fatalf("room.owner_id/owner %v/%v != created_by/creator %v/%v", m["owner_id"], m["owner"], m["created_by"], m["creator"])
+	}
+	if updated := assertTime(t, "room.updated_at", m["updated_at"]); updated.Before(assertTime(t, "room.created_at", m["created_at"])) {
+		t.Fatalf("room.updated_at %v before created_at %v", m["updated_at"], m["created_at"])
 	}
 	members, ok := m["members"].([]any)
 	if !ok {
@@ -394,6 +404,11 @@ func assertMessage(t *testing.T, m map[string]any) {
 	if sender["id"] != m["user_id"] || sender["username"] != m["username"] {
 		t.Fatalf("message.sender %v does not match user_id/username of %v", sender, m)
 	}
+	room, ok := m["room"].(map[string]any)
+	if !ok || m["sender_id"] != m["user_id"] || room["id"] != m["room_id"] {
+		t.Fatalf("message.sender_id/room %v/%v do not match user_id/room_id of %v", m["sender_id"], m["room"], m)
+	}
+	assertKeys(t, "message.room", room, "id", "name")
 }
 
 // ids lists the "id" of each object.

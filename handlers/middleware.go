@@ -99,7 +99,22 @@ func cors(allowed []string) gin.HandlerFunc {
 
 // requireActor refuses a request without a valid token (401).
 func (s *server) requireActor(c *gin.Context) {
-	a, err := s.chat.Authenticate(c.Request.Context(), c.GetHeader("Authorization"))
+	s.authenticate(c, c.GetHeader("Authorization"))
+}
+
+// requireActorOrQueryToken is requireActor that also takes the token from
+// ?token= when no Authorization header is sent: the FastAPI generation read the
+// online route's token from the query, as its WebSocket's.
+func (s *server) requireActorOrQueryToken(c *gin.Context) {
+	token := c.GetHeader("Authorization")
+	if token == "" {
+		token = c.Query("token")
+	}
+	s.authenticate(c, token)
+}
+
+func (s *server) authenticate(c *gin.Context, token string) {
+	a, err := s.chat.Authenticate(c.Request.Context(), token)
 	if err != nil {
 		fail(c, s.log, err)
 		return

@@ -62,7 +62,7 @@ func queryParam(name, desc string, schema obj) obj {
 var errorText = map[int]string{
 	400: "Bad input", 401: "Missing or bad token", 403: "Not allowed", 404: "Not found", 409: "Conflict",
 	413: "Too large", 415: "Type not allowed", 429: "Rate limited: retry after the Retry-After header's seconds",
-	503: "A dependency is down",
+	502: "File storage failed", 503: "A dependency is down", 504: "File storage did not answer in time",
 }
 
 // responses merges the success responses with the contract's error responses.

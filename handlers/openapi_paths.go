@@ -45,6 +45,14 @@ func apiOperations() []operation {
 		"room_id":     integer(),
 		"description": str(),
 	})}}}
+	fileList := []obj{
+		queryParam("room_id", "Only the caller's files attached to this room ([] for a room holding none).", obj{"type": "integer", "minimum": 1}),
+		queryParam("skip", "Skip this many.", obj{"type": "integer", "minimum": 0}),
+		queryParam("limit", "At most this many (default 100, max 500).", obj{"type": "integer", "minimum": 0, "maximum": 500}),
+	}
+	fileBytes := obj{"description": "The file's bytes: Content-Type by its extension, nosniff, Content-Disposition inline for images, audio " +
+		"and video (not SVG), attachment otherwise, with the original name; ranges are served from local disk",
+		"content": obj{"application/octet-stream": obj{"schema": obj{"type": "string", "contentMediaType": "application/octet-stream"}}}}
 	html := func(desc string) obj {
 		return obj{"description": desc, "content": obj{"text/html": obj{"schema": str()}}}
 	}
@@ -82,8 +90,8 @@ func apiOperations() []operation {
 			responses: responses(obj{"200": ok("Updated", ref("UpdateMeResult"))}, 400, 403, 409, 503)},
 		{method: "GET", path: "/api/users/me/rooms", tag: "users", summary: "Rooms the caller belongs to", auth: authRequired,
 			responses: responses(obj{"200": ok("Rooms", arrayOf(ref("Room")))})},
-		{method: "GET", path: "/api/users/me/files", tag: "files", summary: "Files the caller uploaded", auth: authRequired,
-			responses: responses(obj{"200": ok("Files, newest first", arrayOf(ref("File")))})},
+		{method: "GET", path: "/api/users/me/files", tag: "files", summary: "Files the caller uploaded", auth: authRequired, params: fileList,
+			responses: responses(obj{"200": ok("Files, newest first", arrayOf(ref("File")))}, 400)},
 		{method: "GET", path: "/api/users", tag: "users", summary: "List users", auth: authRequired,
 			params: []obj{
 				queryParam("skip", "Skip this many.", obj{"type": "integer", "minimum": 0}),
@@ -100,8 +108,12 @@ func apiOperations() []operation {
 			params:    []obj{pathParam("id", "User id", true)},
 			responses: responses(obj{"200": ok("The user", ref("User"))}, 400, 404)},
 
-		{method: "GET", path: "/api/rooms", tag: "rooms", summary: "Public rooms plus the caller's private rooms (token optional)", auth: authOptional,
-			responses: responses(obj{"200": ok("Rooms", arrayOf(ref("Room")))}, 401)},
+		{method: "GET", path: "/api/rooms", tag: "rooms", summary: "Public rooms plus the caller's private rooms (token optional), oldest first", auth: authOptional,
+			params: []obj{
+				queryParam("skip", "Skip this many (FastAPI generation's paging).", obj{"type": "integer", "minimum": 0}),
+				queryParam("limit", "At most this many; absent or 0: every room.", obj{"type": "integer", "minimum": 0}),
+			},
+			responses: responses(obj{"200": ok("Rooms", arrayOf(ref("Room")))}, 400, 401)},
 		{method: "POST", path: "/api/rooms", tag: "rooms", summary: "Create a room; the creator becomes a member", auth: authRequired, body: jsonBody(ref("RoomRequest")),
 			responses: responses(obj{"201": ok("Created", ref("Room"))}, 400)},
 		{method: "GET", path: "/api/rooms/{id}", tag: "rooms", summary: "A room (private: members only)", auth: authRequired, params: []obj{id},
@@ -139,18 +151,34 @@ func apiOperations() []operation {
 			responses: responses(obj{"201": ok("A File, or [File] for several", obj{"oneOf": []obj{ref("File"), arrayOf(ref("File"))}})}, 400, 403, 404, 413, 415, 429, 503)},
 		{method: "GET", path: "/api/uploads/types/allowed", tag: "files", summary: "What may be uploaded", auth: authNone,
 			responses: responses(obj{"200": ok("Limits", ref("UploadTypes"))})},
+		{method: "GET", path: "/api/uploads", tag: "files", summary: "Files the caller uploaded, newest first (FastAPI generation's list)", auth: authRequired,
+			params:    fileList,
+			responses: responses(obj{"200": ok("Files, newest first", arrayOf(ref("File")))}, 400)},
 		{method: "GET", path: "/api/uploads/{id}", tag: "files", summary: "A file", auth: authRequired, params: []obj{pathParam("id", "File id", true)},
 			responses: responses(obj{"200": ok("The file", ref("File"))}, 403, 404)},
+		{method: "GET", path: "/api/uploads/{id}/download", tag: "files", summary: "The file's bytes, to whoever may see the file: its uploader, " +
+			"or a reader of its room (a private room's: members only, 403 to others); a file of no room is its uploader's alone (404 to others)",
+			auth: authRequired, params: []obj{pathParam("id", "File id", true)},
+			responses: responses(obj{"200": fileBytes}, 400, 403, 404, 502, 504)},
 		{method: "DELETE", path: "/api/uploads/{id}", tag: "files", summary: "Delete a file and its stored object (uploader only)", auth: authRequired,
 			params: []obj{pathParam("id", "File id", true)}, responses: responses(obj{"200": ok("Deleted", object([]string{"message", "id"}, obj{"message": str(), "id": integer()}))}, 403, 404, 503)},
-		{method: "GET", path: "/api/files/{id}", tag: "files", summary: "A file (alias)", auth: authRequired, params: []obj{pathParam("id", "File id", true)},
-			responses: responses(obj{"200": ok("The file", ref("File"))}, 403, 404)},
-		{method: "GET", path: "/api/files", tag: "files", summary: "Files the caller can see, newest first", auth: authRequired,
-			responses: responses(obj{"200": ok("Files", arrayOf(ref("File")))})},
+		{method: "GET", path: "/api/files/{id}", tag: "files", summary: "A file id: the File (alias of GET /api/uploads/{id}). A stored " +
+			"filename (<uuid>_<name>, as in File.filename): the file's bytes, under the same rule as GET /api/uploads/{id}/download",
+			auth: authRequired, params: []obj{{"name": "id", "in": "path", "required": true, "description": "File id, or stored filename",
+				"schema": obj{"oneOf": []obj{{"type": "integer", "minimum": 1}, {"type": "string", "pattern": "^[0-9a-f-]{36}_.+$"}}}}},
+			responses: responses(obj{"200": obj{"description": "The File (by id) or the file's bytes (by stored name)",
+				"content": obj{"application/json": obj{"schema": ref("File")},
+					"application/octet-stream": obj{"schema": obj{"type": "string", "contentMediaType": "application/octet-stream"}}}}},
+				400, 403, 404, 502, 504)},
+		{method: "GET", path: "/api/files", tag: "files", summary: "Files the caller uploaded, newest first", auth: authRequired,
+			params:    fileList,
+			responses: responses(obj{"200": ok("Files", arrayOf(ref("File")))}, 400)},
 
-		{method: "GET", path: "/api/ws/rooms/{id}/online", tag: "realtime", summary: "Who is online in a room", auth: authRequired, params: []obj{id},
+		{method: "GET", path: "/api/ws/rooms/{id}/online", tag: "realtime", summary: "Who is online in a room (token in the header or, as the FastAPI generation sent it, in ?token=)", auth: authRequired,
+			params:    []obj{id, queryParam("token", "JWT, when no Authorization header is sent.", str())},
 			responses: responses(obj{"200": ok("Online users", ref("OnlineUsers"))}, 403, 404)},
-		{method: "GET", path: "/api/ws/{room_id}", tag: "realtime", summary: "Raw WebSocket of a room (JSON frames; token in the query)",
+		{method: "GET", path: "/api/ws/{room_id}", tag: "realtime", summary: "Raw WebSocket of a room (JSON frames; token in the query). " +
+			"A frame without a type but with content (or file_id) is a message, as the FastAPI server took it; one with neither gets an error frame",
 			params: []obj{pathParam("room_id", "Room id", true), {"name": "token", "in": "query", "required": true, "schema": str(), "description": "JWT"}},
 			responses: obj{"101": obj{"description": "Switching to WebSocket; a bad token or missing room closes with code 1008; " +
 				"when access ends (see the realtime tag) an error frame (LiveAccessEnded) comes first, then close 1008"},

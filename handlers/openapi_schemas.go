@@ -35,21 +35,30 @@ func apiSchemas() obj {
 		"UserRef": object([]string{"id", "username", "full_name"}, obj{
 			"id": integer(), "username": str(), "full_name": str(),
 		}),
-		"Room": object([]string{"id", "name", "description", "is_private", "created_at", "created_by", "creator", "member_count", "members"}, obj{
+		"Room": object([]string{"id", "name", "description", "is_private", "created_at", "created_by", "creator", "member_count", "members",
+			"owner_id", "owner", "updated_at"}, obj{
 			"id": integer(), "name": str(), "description": str(), "is_private": boolean(), "created_at": datetime(),
 			"created_by":   integer(),
 			"creator":      obj{"oneOf": []obj{ref("UserRef"), {"type": "null"}}},
 			"member_count": obj{"type": "integer", "description": "Exact number of members."},
 			"members":      obj{"type": "array", "items": ref("User"), "description": "May be capped for large public rooms."},
+			"owner_id":     obj{"type": []string{"integer", "null"}, "description": "Same as created_by (FastAPI generation's name); null when the database does not know the creator."},
+			"owner":        obj{"oneOf": []obj{ref("UserRef"), {"type": "null"}}, "description": "Same as creator (FastAPI generation's name)."},
+			"updated_at": obj{"type": "string", "format": "date-time", "description": "When the room's newest message was posted; " +
+				"created_at when it has none (room edits are not recorded)."},
 		}),
-		"Message": object([]string{"id", "content", "user_id", "username", "room_id", "created_at", "file_url", "file_id", "sender"}, obj{
+		"Message": object([]string{"id", "content", "user_id", "username", "room_id", "created_at", "file_url", "file_id", "sender", "sender_id", "room"}, obj{
 			"id": integer(), "type": obj{"type": "string", "const": "message"}, "content": str(),
 			"user_id": integer(), "username": str(), "room_id": integer(),
 			"created_at": datetime(), "timestamp": obj{"type": "string", "format": "date-time", "description": "Same as created_at."},
 			"file_url": fileURLDoc(nullable("string")), "file_id": nullable("integer"),
-			"file":   ref("File"),
-			"sender": ref("UserRef"),
+			"file": obj{"allOf": []obj{ref("File")}, "description": "Present when the message carries a file, in history as live: " +
+				"the file's row (found by file_id, or for messages of older generations by the stored name in file_url)."},
+			"sender_id": obj{"type": "integer", "description": "Same as user_id (FastAPI generation's name)."},
+			"room":      obj{"allOf": []obj{ref("RoomRef")}, "description": "The room's id and name (FastAPI generation's form)."},
+			"sender":    ref("UserRef"),
 		}),
+		"RoomRef": object([]string{"id", "name"}, obj{"id": integer(), "name": str()}),
 		"File": object([]string{"id", "filename", "original_filename", "file_size", "content_type", "file_url", "public_url", "user_id", "room_id", "created_at"}, obj{
 			"id": integer(), "filename": obj{"type": "string", "description": "Stored name: <uuid>_<safe name>."},
 			"original_filename": str(), "file_size": integer(), "content_type": str(),

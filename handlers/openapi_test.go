@@ -127,8 +127,8 @@ func TestOpenAPIDocument(t *testing.T) {
 		t.Errorf("bearerAuth = %v", bearer)
 	}
 	wantFields := map[string][]string{
-		"Message": {"id", "content", "user_id", "username", "room_id", "created_at", "file_url", "file_id", "sender"},
-		"Room":    {"id", "name", "description", "is_private", "created_at", "created_by", "creator", "member_count", "members"},
+		"Message": {"id", "content", "user_id", "username", "room_id", "created_at", "file_url", "file_id", "sender", "sender_id", "room"},
+		"Room":    {"id", "name", "description", "is_private", "created_at", "created_by", "creator", "member_count", "members", "owner_id", "owner", "updated_at"},
 		"File":    {"id", "filename", "original_filename", "file_size", "content_type", "file_url", "public_url", "user_id", "room_id", "created_at"},
 		"User":    {"id", "username", "full_name", "created_at"},
 	}

@@ -30,7 +30,18 @@ func (s *server) withRoomID(c *gin.Context, fn func(id int64) (any, int, error))
 }
 
 func (s *server) rooms(c *gin.Context) {
-	rooms, err := s.chat.Rooms(c.Request.Context(), optionalActorOf(c))
+	skip, err := queryInt(c, "skip")
+	if err != nil {
+		fail(c, s.log, err)
+		return
+	}
+	limit, err := queryInt(c, "limit")
+	if err != nil {
+		fail(c, s.log, err)
+		return
+	}
+	q := chat.RoomQuery{Skip: int(min(skip, 1<<30)), Limit: int(min(limit, 1<<30))}
+	rooms, err := s.chat.Rooms(c.Request.Context(), optionalActorOf(c), q)
 	if err != nil {
 		fail(c, s.log, err)
 		return

@@ -58,7 +58,7 @@ func addRoutes(r *gin.Engine, s *server) {
 	authed.GET("/api/conversations", s.conversations)
 	authed.GET("/api/conversations/:id/messages", s.messages)
 
-	authed.GET("/api/ws/rooms/:id/online", s.online)
+	api.GET("/api/ws/rooms/:id/online", s.requireActorOrQueryToken, s.online)
 	if s.deps.RawWS != nil {
 		// The raw WebSocket authenticates from its own query token.
 		r.GET("/api/ws/:room_id", gin.WrapH(s.deps.RawWS))
@@ -74,9 +74,11 @@ func addRoutes(r *gin.Engine, s *server) {
 		api.GET("/api/uploads/types/allowed", u.allowedTypes)
 		authed.POST("/api/upload", u.uploadWithMessage)
 		authed.POST("/api/uploads", u.upload)
+		authed.GET("/api/uploads", u.myFiles)
 		authed.GET("/api/uploads/:id", u.file)
+		authed.GET("/api/uploads/:id/download", u.download)
 		authed.DELETE("/api/uploads/:id", u.deleteFile)
-		authed.GET("/api/files/:id", u.file)
+		authed.GET("/api/files/:id", u.fileOrBytes)
 		authed.GET("/api/files", u.myFiles)
 		authed.GET("/api/users/me/files", u.myFiles)
 		authed.GET("/api/rooms/:id/files", u.roomFiles)

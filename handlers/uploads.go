@@ -173,10 +173,19 @@ func fileQuery(c *gin.Context) (chat.FileQuery, error) {
 	if err != nil {
 		return chat.FileQuery{}, err
 	}
-	return chat.FileQuery{Skip: int(min(skip, 1<<30)), Limit: int(min(limit, 1<<20))}, nil
+	q := chat.FileQuery{Skip: int(min(skip, 1<<30)), Limit: int(min(limit, 1<<20))}
+	if raw := c.Query("room_id"); raw != "" {
+		id, err := parseID(raw, "room_id")
+		if err != nil {
+			return chat.FileQuery{}, err
+		}
+		q.RoomID = &id
+	}
+	return q, nil
 }
 
-// myFiles is GET /api/files and GET /api/users/me/files: the caller's uploads.
+// myFiles is GET /api/files, GET /api/users/me/files and GET /api/uploads: the
+// caller's uploads (room_id: those in one room).
 func (h *uploadHandlers) myFiles(c *gin.Context) {
 	q, err := fileQuery(c)
 	if err != nil {

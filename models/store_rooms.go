@@ -61,10 +61,17 @@ func (s *Store) RoomByID(ctx context.Context, id int64) (*Room, error) {
 }
 
 // VisibleRooms lists public rooms plus the private rooms userID belongs to
-// (userID 0: public rooms only), oldest first.
-func (s *Store) VisibleRooms(ctx context.Context, userID int64) ([]Room, error) {
+// (userID 0: public rooms only), oldest first: limit of them (0: all) after
+// skipping skip.
+func (s *Store) VisibleRooms(ctx context.Context, userID int64, skip, limit int) ([]Room, error) {
 	var rooms []Room
 	q := s.with(ctx).Preload("Creator").Order("id")
+	if skip > 0 {
+		q = q.Offset(skip)
+	}
+	if limit > 0 {
+		q = q.Limit(limit)
+	}
 	// The Flask schema lets is_private be NULL; such a room reads as public, so it is listed as public.
 	if userID == 0 {
 		q = q.Where("is_private = ? OR is_private IS NULL", false)
@@ -193,6 +200,7 @@ func (s *Store) MembersOfRooms(ctx context.Context, roomIDs []int64) ([]RoomMemb
 
 // RoomAccess is what the read rule needs to know about a room and one user.
 type RoomAccess struct {
+	Name         string // shown in messages' room{id, name}
 	IsPrivate    bool
 	CreatedBy    int64
 	Member       bool
@@ -206,7 +214,7 @@ func (s *Store) Access(ctx context.Context, roomID, userID int64) (RoomAccess, e
 	if !validID(roomID) {
 		return acc, fmt.Errorf("room access: %w", ErrNotFound)
 	}
-	res := s.with(ctx).Raw(`SELECT COALESCE(r.is_private, ?) AS is_private, r.created_by,
+	res := s.with(ctx).Raw(`SELECT r.name, COALESCE(r.is_private, ?) AS is_private, r.created_by,
 		r.dm_key IS NOT NULL AS conversation,
 		EXISTS (SELECT 1 FROM room_members m WHERE m.room_id = r.id AND m.user_id = ?) AS member
 		FROM rooms r WHERE r.id = ?`, false, userID, roomID).Scan(&acc)

@@ -278,6 +278,7 @@ func FuzzRawDoorFrame(f *testing.F) {
 		`{"type":"message","content":5}`, `{"type":"message","file_id":-1}`, `{"type":"message","content":""}`,
 		`{"type":"message","content":"` + strings.Repeat("x", 6000) + `"}`, `{"type":["message"]}`,
 		`{}`, `[]`, `null`, `"x"`, `{`, "\xff", ``, `{"type":"message","content":"\ud800"}`,
+		`{"content":"no type: a message"}`, `{"content":null}`, `{"type":null,"content":7}`, `{"file_id":"x"}`,
 	} {
 		f.Add([]byte(s))
 	}

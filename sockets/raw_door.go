@@ -188,9 +188,18 @@ func (d *rawDoor) handleFrame(c *rawConn, data []byte) {
 		return
 	}
 	kind, _ := m["type"].(string)
+	untyped := m["type"] == nil // absent or null
+	if untyped && (m["content"] != nil || m["file_id"] != nil) {
+		// The FastAPI server took a frame without a type as a message.
+		kind = "message"
+	}
 	d.opts.Metrics.EventIn(kind)
 	if !c.limit.allow() {
 		d.sendError(c, errRateLimited)
+		return
+	}
+	if kind == "" && untyped {
+		d.sendError(c, chat.Invalid("a frame needs a type (message, typing or ping), or content to send as a message"))
 		return
 	}
 	ctx, cancel := context.WithTimeout(d.ctx, eventTimeout)

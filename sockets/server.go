@@ -23,12 +23,12 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		return nil, errors.New("sockets: a chat service is required")
 	}
 	o = o.withDefaults()
-	wstransport.Register(wstransport.Options{QueueSize: o.SocketIO.SendQueue, WriteTimeout: o.WriteTimeout,
+	ws := wstransport.Register(wstransport.Options{QueueSize: o.SocketIO.SendQueue, WriteTimeout: o.WriteTimeout,
 		MaxMessageSize: o.SocketIO.MaxPayload, Logger: o.Logger})
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	// The domain's single message writer already publishes in stored order, so the
 	// doors post straight through it.
-	s := &Server{sio: newSIODoor(ctx, o), raw: newRawDoor(ctx, o), cancel: cancel}
+	s := &Server{sio: newSIODoor(ctx, o, ws), raw: newRawDoor(ctx, o), cancel: cancel}
 	hub := o.Service.Hub()
 	s.unlisten = append(s.unlisten, hub.Listen(s.sio.render), hub.Listen(s.raw.render))
 	return s, nil

@@ -10,6 +10,7 @@ import (
 
 	ws "github.com/gorilla/websocket"
 	"github.com/zishang520/engine.io/v2/engine"
+	"github.com/zishang520/engine.io/v2/transports"
 	"github.com/zishang520/engine.io/v2/types"
 	"github.com/zishang520/socket.io/v2/socket"
 
@@ -42,7 +43,8 @@ type sioDoor struct {
 	roomParent socket.Namespace // socket.io's parent of the per-room namespaces
 }
 
-func newSIODoor(ctx context.Context, o Options) *sioDoor {
+// websockets is our websocket transport as registered in the engine (its upgrade probes, wstransport/probe.go).
+func newSIODoor(ctx context.Context, o Options, websockets *wstransport.Builder) *sioDoor {
 	d := &sioDoor{opts: o, service: o.Service, log: o.Logger.With("door", "socketio"), ctx: ctx,
 		rooms: newRoomNamespaces(), gates: newConnectGates(), workers: newEventWorkers(workerIdle)}
 	d.gates.closed = d.rooms.connClosed
@@ -90,6 +92,11 @@ func newSIODoor(ctx context.Context, o Options) *sioDoor {
 		if conn, ok := args[0].(engine.Socket); ok {
 			releaseRequestWhenDone(conn.Request())
 			boundWriteBuffer(conn, o.SocketIO.SendQueue, d.log) // polling's queue (sio_send_queue.go)
+			// Only a polling session can upgrade. Added before the upgrade's own
+			// "close" listener, so it runs first (wstransport/probe.go).
+			if conn.Transport().Name() == transports.POLLING {
+				_ = conn.Once("close", func(...any) { websockets.QuietProbes(conn.Id()) })
+			}
 		}
 	})
 	if o.Sessions != nil {

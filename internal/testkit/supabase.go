@@ -17,7 +17,8 @@ import (
 const SupabaseKey = "service-role-key"
 
 // FakeSupabase speaks the part of the Supabase Storage REST API the server
-// uses: upload (POST /storage/v1/object/<bucket>/<path>), delete (DELETE
+// uses: upload (POST /storage/v1/object/<bucket>/<path>), download (GET, the
+// same path; a missing object is 400 with statusCode "404"), delete (DELETE
 // /storage/v1/object/<bucket> with {prefixes}) and sign (POST
 // /storage/v1/object/sign/<bucket> with {expiresIn, paths}). The fault fields
 // are set before the first request.
@@ -107,6 +108,8 @@ func (f *FakeSupabase) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.Method {
 	case http.MethodPost:
 		f.upload(w, r, rest)
+	case http.MethodGet: // the authenticated download
+		f.download(w, r, rest)
 	case http.MethodDelete:
 		var req struct{ Prefixes []string }
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
@@ -167,6 +170,25 @@ func (f *FakeSupabase) upload(w http.ResponseWriter, r *http.Request, path strin
 		ContentType: r.Header.Get("Content-Type"), Upsert: r.Header.Get("x-upsert"), Body: body}
 	f.mu.Unlock()
 	fmt.Fprintf(w, `{"Key":%q}`, path)
+}
+
+func (f *FakeSupabase) download(w http.ResponseWriter, r *http.Request, path string) {
+	if f.Hang != nil {
+		f.wait(r)
+		return
+	}
+	if f.Status != 0 {
+		w.WriteHeader(f.Status)
+		fmt.Fprintf(w, `{"statusCode":"%d","error":"Error","message":"bucket says no"}`, f.Status)
+		return
+	}
+	obj, ok := f.Object(path)
+	if !ok {
+		w.WriteHeader(http.StatusBadRequest) // as Supabase answers a missing object
+		fmt.Fprint(w, `{"statusCode":"404","error":"not_found","message":"Object not found"}`)
+		return
+	}
+	_, _ = w.Write(obj.Body)
 }
 
 func (f *FakeSupabase) wait(r *http.Request) {

@@ -80,10 +80,20 @@ type transport struct {
 
 	// deflateSet: the engine has set the compression (SetPerMessageDeflate).
 	deflateSet atomic.Bool
+
+	// sid is the session this transport was opened to upgrade ("" for a
+	// websocket handshake); probes, emitMu and muted keep its events apart from
+	// the session's close (probe.go).
+	sid    string
+	probes *probes
+	emitMu sync.RWMutex
+	muted  atomic.Bool
 }
 
-func newTransport(ctx *types.HttpContext, opts Options, buffers *bufferPool, f *flusher) *transport {
+func newTransport(ctx *types.HttpContext, opts Options, buffers *bufferPool, f *flusher, p *probes) *transport {
 	t := &transport{
+		sid:       probeSid(ctx),
+		probes:    p,
 		Transport: transports.MakeTransport(),
 		conn:      ctx.Websocket,
 		netConn:   ctx.Websocket.NetConn(),
@@ -93,6 +103,9 @@ func newTransport(ctx *types.HttpContext, opts Options, buffers *bufferPool, f *
 		// A closing transport always says so: a peer that sees the TCP
 		// connection cut instead reports 1006 (abnormal closure).
 		closeFrame: ws.FormatCloseMessage(ws.CloseNormalClosure, ""),
+	}
+	if t.sid != "" {
+		p.add(t.sid, t)
 	}
 	// Route the base's virtual calls (Close -> DoClose, Name) to us.
 	t.Prototype(t)

@@ -1,0 +1,44 @@
+package sockets_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	ws "github.com/gorilla/websocket"
+)
+
+// TestSessionClosingWhileUpgradingIsOrdered: a polling session whose upgrade
+// probe is open (probed with "2probe", never upgraded with "5") while the
+// client drops the probe and the server shuts down at once. engine.io v2.5.0
+// clears the probe in a variable both closes touch (MaybeUpgrade); under -race
+// this failed about one round in twenty until the probes went quiet on the
+// session's close (wstransport/probe.go).
+func TestSessionClosingWhileUpgradingIsOrdered(t *testing.T) {
+	for i := 0; i < 40; i++ {
+		t.Run("round", func(t *testing.T) {
+			a := newApp(t, "sqlite")
+			open := (&pollingClient{t: t, url: a.srv.URL + "/socket.io/?EIO=4&transport=polling"}).get()[0]
+			var hs struct {
+				Sid string `json:"sid"`
+			}
+			if !strings.HasPrefix(open, "0") || json.Unmarshal([]byte(open[1:]), &hs) != nil || hs.Sid == "" {
+				t.Fatalf("polling open = %q", open)
+			}
+			conn, _, err := ws.DefaultDialer.Dial(a.wsURL("/socket.io/?EIO=4&transport=websocket&sid="+hs.Sid), nil)
+			if err != nil {
+				t.Fatalf("upgrade dial: %v", err)
+			}
+			_ = conn.WriteMessage(ws.TextMessage, []byte("2probe"))
+			_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+			if _, pong, err := conn.ReadMessage(); err != nil || string(pong) != "3probe" {
+				t.Fatalf("probe answer %q, %v", pong, err)
+			}
+			// Vary the gap so the probe's close and the shutdown's overlap differently.
+			time.Sleep(time.Duration(i%5) * time.Millisecond)
+			conn.Close()
+			// The round ends here: the harness shuts the server down.
+		})
+	}
+}
