@@ -40,7 +40,7 @@ func TestSocketMetricsWiredIntoApp(t *testing.T) {
 	if code, body := scrapeMetrics(t, base+"/metrics", ""); code != http.StatusOK || !strings.Contains(body, `izpochat_socket_events_sent_total{event="connected"} 1`) {
 		t.Errorf("the connected event was not counted:\n%s", grepLines(body, "izpochat_socket_events"))
 	}
-	_ = client.conn.Close()
+	client.Close()
 	waitFor("0")
 }
 

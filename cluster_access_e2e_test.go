@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/izpochat/server/internal/testdb"
+	"github.com/izpochat/server/internal/testkit"
 )
 
 // TestClusterAccessEventsReachEveryInstance runs the binary twice on one
@@ -15,9 +16,9 @@ import (
 // and instance B's access cache forgets B's access at once (not after its TTL).
 func TestClusterAccessEventsReachEveryInstance(t *testing.T) {
 	bin := buildClusterBinary(t, "builds and runs the binary twice")
-	rds := startE2ERedis(t)
+	rds := testkit.StartRedis(t)
 	db := testdb.Config(t, "postgres")
-	env := map[string]string{"DATABASE_URL": db.DSN, "REDIS_URL": rds.url(), "JWT_SECRET_KEY": "cluster-access-secret", "LOG_LEVEL": "info"}
+	env := map[string]string{"DATABASE_URL": db.DSN, "REDIS_URL": rds.URL(), "JWT_SECRET_KEY": "cluster-access-secret", "LOG_LEVEL": "info"}
 	instA := startInstance(t, bin, "A", env)
 	instB := startInstance(t, bin, "B", env)
 

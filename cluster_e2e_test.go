@@ -5,11 +5,8 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net"
 	"net/http"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +15,7 @@ import (
 	ws "github.com/gorilla/websocket"
 
 	"github.com/izpochat/server/internal/testdb"
+	"github.com/izpochat/server/internal/testkit"
 )
 
 // TestClusterThreeInstances runs the real binary three times on one PostgreSQL
@@ -26,10 +24,10 @@ import (
 // sessions, cluster-wide presence, a crashed instance, and a Redis restart.
 func TestClusterThreeInstances(t *testing.T) {
 	bin := buildClusterBinary(t, "builds and runs the binary three times")
-	rds := startE2ERedis(t)
+	rds := testkit.StartRedis(t)
 	db := testdb.Config(t, "postgres")
 	env := map[string]string{
-		"DATABASE_URL": db.DSN, "REDIS_URL": rds.url(), "JWT_SECRET_KEY": "cluster-e2e-secret",
+		"DATABASE_URL": db.DSN, "REDIS_URL": rds.URL(), "JWT_SECRET_KEY": "cluster-e2e-secret",
 		"PRESENCE_TTL": "6", "LOG_LEVEL": "info",
 	}
 	// Every client comes from 127.0.0.1 and posts in bursts: rate limits lifted.
@@ -93,14 +91,14 @@ func TestClusterThreeInstances(t *testing.T) {
 		}
 	}()
 	time.Sleep(800 * time.Millisecond)
-	rds.stop()
+	rds.Stop()
 	for _, in := range []*instance{a, b, c} {
 		in.waitHealth(t, "degraded", 10*time.Second)
 	}
 	// A keeps serving its own clients: frank (on A) gets what alice sends now.
 	sioAlice.send(t, room, "while redis is down")
 	expectOnce(t, sioFrank, "while redis is down")
-	rds.start()
+	rds.Start()
 	<-traffic
 	for _, in := range []*instance{a, b, c} {
 		in.waitHealth(t, "healthy", 20*time.Second)
@@ -155,76 +153,33 @@ func TestClusterThreeInstances(t *testing.T) {
 
 // ---- instances ----
 
-type instance struct {
-	name string
-	base string
-	cmd  *exec.Cmd
-	logs *lockedBuffer
-}
+// instance is one server process of the cluster.
+type instance struct{ *testkit.Process }
 
 type account struct {
 	id    int64
 	token string
 }
 
+// startInstance runs bin as the instance name, reachable by the others at its
+// own loopback address, with the shared settings on top.
 func startInstance(t *testing.T, bin, name string, shared map[string]string) *instance {
 	t.Helper()
-	port := freePort(t)
-	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "PORT=" + fmt.Sprint(port),
-		"INSTANCE_ID=" + name, "INSTANCE_ADDR=" + fmt.Sprintf("127.0.0.1:%d", port), "DATA_DIR=" + t.TempDir()}
+	port := testkit.FreePort(t)
+	env := map[string]string{"PORT": fmt.Sprint(port), "INSTANCE_ID": name, "INSTANCE_ADDR": fmt.Sprintf("127.0.0.1:%d", port)}
 	for k, v := range shared {
-		env = append(env, k+"="+v)
+		env[k] = v
 	}
-	in := &instance{name: name, base: fmt.Sprintf("http://127.0.0.1:%d", port), logs: &lockedBuffer{}}
-	in.cmd = exec.Command(bin)
-	in.cmd.Env, in.cmd.Stdout, in.cmd.Stderr = env, in.logs, in.logs
-	if err := in.cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", name, err)
-	}
-	t.Cleanup(func() {
-		in.kill()
-		if t.Failed() {
-			t.Logf("---- logs of %s ----\n%s", name, tail(in.logs.String(), 6000))
-		}
-	})
-	in.waitHealth(t, "healthy", 30*time.Second)
-	return in
+	return &instance{testkit.StartProcess(t, bin, name, env)}
 }
 
-func tail(s string, n int) string {
-	if len(s) > n {
-		return s[len(s)-n:]
-	}
-	return s
-}
+// kill ends the instance with SIGKILL: no shutdown, as in a crash.
+func (in *instance) kill() { in.Kill() }
 
-func (in *instance) kill() {
-	if in.cmd != nil && in.cmd.Process != nil {
-		_ = in.cmd.Process.Kill() // SIGKILL: no shutdown, as in a crash
-		_ = in.cmd.Wait()
-		in.cmd = nil
-	}
-}
-
+// waitHealth waits until /health reports want ("healthy" or "degraded", both 200).
 func (in *instance) waitHealth(t *testing.T, want string, timeout time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	last := ""
-	for time.Now().Before(deadline) {
-		res, err := http.Get(in.base + "/health")
-		if err == nil {
-			var body struct {
-				Status string `json:"status"`
-			}
-			_ = json.NewDecoder(res.Body).Decode(&body)
-			res.Body.Close()
-			if last = body.Status; last == want {
-				return
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("%s /health is %q after %v, want %q", in.name, last, timeout, want)
+	in.WaitHealth(t, http.StatusOK, want, timeout)
 }
 
 func (in *instance) call(t *testing.T, method, path, token string, body any, want int) map[string]any {
@@ -234,19 +189,19 @@ func (in *instance) call(t *testing.T, method, path, token string, body any, wan
 		b, _ := json.Marshal(body)
 		r = strings.NewReader(string(b))
 	}
-	req, _ := http.NewRequest(method, in.base+path, r)
+	req, _ := http.NewRequest(method, in.Base+path, r)
 	req.Header.Set("Content-Type", "application/json")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatalf("%s %s on %s: %v", method, path, in.name, err)
+		t.Fatalf("%s %s on %s: %v", method, path, in.Name, err)
 	}
 	defer res.Body.Close()
 	out, _ := io.ReadAll(res.Body)
 	if res.StatusCode != want {
-		t.Fatalf("%s %s on %s: %d, want %d: %s", method, path, in.name, res.StatusCode, want, out)
+		t.Fatalf("%s %s on %s: %d, want %d: %s", method, path, in.Name, res.StatusCode, want, out)
 	}
 	var m map[string]any
 	_ = json.Unmarshal(out, &m)
@@ -278,46 +233,6 @@ func (in *instance) online(t *testing.T, room int64, token string) map[string]bo
 		}
 	}
 	return out
-}
-
-// ---- a private Redis ----
-
-type e2eRedis struct {
-	t    *testing.T
-	port int
-	cmd  *exec.Cmd
-}
-
-func startE2ERedis(t *testing.T) *e2eRedis {
-	r := &e2eRedis{t: t, port: freePort(t)}
-	r.start()
-	t.Cleanup(r.stop)
-	return r
-}
-
-func (r *e2eRedis) url() string { return fmt.Sprintf("redis://127.0.0.1:%d/0", r.port) }
-
-func (r *e2eRedis) start() {
-	r.t.Helper()
-	r.cmd = exec.Command("redis-server", "--port", fmt.Sprint(r.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
-	if err := r.cmd.Start(); err != nil {
-		r.t.Fatalf("start redis-server: %v", err)
-	}
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", r.port)); err == nil {
-			_ = c.Close()
-			return
-		}
-	}
-	r.t.Fatal("redis-server did not start")
-}
-
-func (r *e2eRedis) stop() {
-	if r.cmd != nil && r.cmd.Process != nil {
-		_ = r.cmd.Process.Kill()
-		_ = r.cmd.Wait()
-		r.cmd = nil
-	}
 }
 
 // ---- receivers: every client records the contents of the messages it got ----
@@ -426,13 +341,13 @@ type e2eSIO struct {
 
 func dialE2E(t *testing.T, in *instance, nsp, token string) *e2eSIO {
 	t.Helper()
-	u := "ws" + strings.TrimPrefix(in.base, "http") + "/socket.io/?EIO=4&transport=websocket"
+	u := "ws" + strings.TrimPrefix(in.Base, "http") + "/socket.io/?EIO=4&transport=websocket"
 	conn, _, err := ws.DefaultDialer.Dial(u, nil)
 	if err != nil {
 		t.Fatalf("dial %s: %v", u, err)
 	}
 	t.Cleanup(func() { _ = conn.Close() })
-	c := &e2eSIO{seenLog: newSeenLog(in.name + nsp), conn: conn, acks: map[int]chan []json.RawMessage{}}
+	c := &e2eSIO{seenLog: newSeenLog(in.Name + nsp), conn: conn, acks: map[int]chan []json.RawMessage{}}
 	if nsp != "/" {
 		c.prefix = nsp + ","
 	}
@@ -565,7 +480,7 @@ func (c *e2eSIO) send(t *testing.T, room int64, content string) {
 // to websocket (through third); the session lives on first throughout.
 func pollingThenUpgrade(t *testing.T, first, second, third *instance, token string) *e2eSIO {
 	t.Helper()
-	res, err := http.Get(first.base + "/socket.io/?EIO=4&transport=polling")
+	res, err := http.Get(first.Base + "/socket.io/?EIO=4&transport=polling")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -578,12 +493,12 @@ func pollingThenUpgrade(t *testing.T, first, second, third *instance, token stri
 		t.Fatalf("polling handshake: %d %q", res.StatusCode, body)
 	}
 	q := "/socket.io/?EIO=4&transport=polling&sid=" + hs.Sid
-	res, err = http.Post(second.base+q, "text/plain;charset=UTF-8", strings.NewReader(`40{"token":"`+token+`"}`))
+	res, err = http.Post(second.Base+q, "text/plain;charset=UTF-8", strings.NewReader(`40{"token":"`+token+`"}`))
 	if err != nil || res.StatusCode != http.StatusOK {
-		t.Fatalf("CONNECT over polling through %s: %v %v", second.name, res, err)
+		t.Fatalf("CONNECT over polling through %s: %v %v", second.Name, res, err)
 	}
 	res.Body.Close()
-	res, err = http.Get(second.base + q)
+	res, err = http.Get(second.Base + q)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -592,20 +507,20 @@ func pollingThenUpgrade(t *testing.T, first, second, third *instance, token stri
 	if !strings.HasPrefix(string(body), "40") {
 		t.Fatalf("CONNECT answer over polling: %q", body)
 	}
-	u := "ws" + strings.TrimPrefix(third.base, "http") + "/socket.io/?EIO=4&transport=websocket&sid=" + hs.Sid
+	u := "ws" + strings.TrimPrefix(third.Base, "http") + "/socket.io/?EIO=4&transport=websocket&sid=" + hs.Sid
 	conn, _, err := ws.DefaultDialer.Dial(u, nil)
 	if err != nil {
-		t.Fatalf("upgrade through %s: %v", third.name, err)
+		t.Fatalf("upgrade through %s: %v", third.Name, err)
 	}
 	t.Cleanup(func() { _ = conn.Close() })
 	_ = conn.WriteMessage(ws.TextMessage, []byte("2probe"))
 	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
 	if _, msg, err := conn.ReadMessage(); err != nil || string(msg) != "3probe" {
-		t.Fatalf("probe through %s: %q %v", third.name, msg, err)
+		t.Fatalf("probe through %s: %q %v", third.Name, msg, err)
 	}
 	_ = conn.WriteMessage(ws.TextMessage, []byte("5"))
 	_ = conn.SetReadDeadline(time.Time{})
-	c := &e2eSIO{seenLog: newSeenLog("upgraded via " + third.name), conn: conn, acks: map[int]chan []json.RawMessage{}}
+	c := &e2eSIO{seenLog: newSeenLog("upgraded via " + third.Name), conn: conn, acks: map[int]chan []json.RawMessage{}}
 	go c.readLoop()
 	return c
 }
@@ -616,13 +531,13 @@ type e2eRaw struct{ *seenLog }
 
 func dialRaw(t *testing.T, in *instance, room int64, token string) *e2eRaw {
 	t.Helper()
-	u := fmt.Sprintf("ws%s/api/ws/%d?token=%s", strings.TrimPrefix(in.base, "http"), room, token)
+	u := fmt.Sprintf("ws%s/api/ws/%d?token=%s", strings.TrimPrefix(in.Base, "http"), room, token)
 	conn, _, err := ws.DefaultDialer.Dial(u, nil)
 	if err != nil {
 		t.Fatalf("dial raw %s: %v", u, err)
 	}
 	t.Cleanup(func() { _ = conn.Close() })
-	r := &e2eRaw{newSeenLog(in.name + " raw")}
+	r := &e2eRaw{newSeenLog(in.Name + " raw")}
 	go func() {
 		for {
 			_, msg, err := conn.ReadMessage()
@@ -659,7 +574,7 @@ func startRoundRobinPoller(t *testing.T, ins []*instance, token string) *roundRo
 	t.Helper()
 	p := &roundRobinPoller{seenLog: newSeenLog("polling"), t: t, done: make(chan struct{})}
 	for _, in := range ins {
-		p.bases = append(p.bases, in.base)
+		p.bases = append(p.bases, in.Base)
 	}
 	res, err := http.Get(p.bases[0] + "/socket.io/?EIO=4&transport=polling")
 	if err != nil {
@@ -750,9 +665,5 @@ func buildClusterBinary(t *testing.T, why string) string {
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		t.Skip("redis-server not installed")
 	}
-	bin := filepath.Join(t.TempDir(), "izpochat")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
+	return testkit.BuildServer(t, ".")
 }

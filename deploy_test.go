@@ -22,6 +22,7 @@ import (
 	ws "github.com/gorilla/websocket"
 
 	"github.com/izpochat/server/config"
+	"github.com/izpochat/server/internal/testkit"
 )
 
 func TestBuildScriptSyntax(t *testing.T) {
@@ -81,148 +82,51 @@ func checkStaticBinary(t *testing.T, bin string) {
 	}
 }
 
-// server is the binary running as a child process.
-type serverProcess struct {
-	cmd    *exec.Cmd
-	base   string
-	logs   *lockedBuffer
-	done   chan error    // the exit, once
-	exited chan struct{} // closed on exit
-}
-
-func startBinary(t *testing.T, bin string, env map[string]string) *serverProcess {
+// startBinary runs the built server as a child process (testkit.StartProcess).
+func startBinary(t *testing.T, bin string, env map[string]string) *testkit.Process {
 	t.Helper()
-	port := freePort(t)
-	cmd := exec.Command(bin, "-env-file", "")
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), fmt.Sprintf("PORT=%d", port), "DATA_DIR=" + t.TempDir()}
-	for k, v := range env { // later entries win, so env may replace DATA_DIR
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	p := &serverProcess{cmd: cmd, base: fmt.Sprintf("http://127.0.0.1:%d", port), logs: &lockedBuffer{},
-		done: make(chan error, 1), exited: make(chan struct{})}
-	cmd.Stdout, cmd.Stderr = p.logs, p.logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		p.done <- cmd.Wait()
-		close(p.exited)
-	}()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill() // fails harmlessly when it already exited
-		<-p.exited
-	})
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get(p.base + "/health")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return p
-			}
-		}
-		select {
-		case err := <-p.done:
-			t.Fatalf("server exited before serving: %v\n%s", err, p.logs)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server did not become healthy\n%s", p.logs)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	return testkit.StartProcess(t, bin, "server", env)
 }
 
-// socketClient is a Socket.IO v5 / Engine.IO v4 client over a raw websocket,
-// spoken by hand: enough to connect and notice how it is disconnected.
-type socketClient struct {
-	conn   *ws.Conn
-	closed chan string // why the server ended the session
-}
-
-func dialSocketIO(t *testing.T, base, token string) *socketClient {
+// dialSocketIO connects the test kit's client to "/" over websocket with token.
+func dialSocketIO(t *testing.T, base, token string) *testkit.Client {
 	t.Helper()
-	url := "ws" + strings.TrimPrefix(base, "http") + "/socket.io/?EIO=4&transport=websocket"
-	conn, resp, err := ws.DefaultDialer.Dial(url, nil)
-	if err != nil {
-		status := 0
-		if resp != nil {
-			status = resp.StatusCode
-		}
-		t.Fatalf("websocket dial (status %d): %v", status, err)
-	}
-	read := func() string {
-		_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-		_, msg, err := conn.ReadMessage()
-		if err != nil {
-			t.Fatalf("socket read: %v", err)
-		}
-		return string(msg)
-	}
-	if open := read(); !strings.HasPrefix(open, "0{") {
-		t.Fatalf("want Engine.IO open packet, got %q", open)
-	}
-	auth, _ := json.Marshal(map[string]string{"token": token})
-	if err := conn.WriteMessage(ws.TextMessage, append([]byte("40"), auth...)); err != nil {
-		t.Fatal(err)
-	}
-	for {
-		msg := read()
-		if strings.HasPrefix(msg, "44") {
-			t.Fatalf("connect refused: %s", msg)
-		}
-		if strings.HasPrefix(msg, "40") {
-			break
-		}
-	}
-	c := &socketClient{conn: conn, closed: make(chan string, 1)}
-	go c.watch()
-	return c
+	return testkit.MustDial(t, base, testkit.DialOptions{Auth: map[string]string{"token": token}, Record: true})
 }
 
-// watch answers pings and reports how the session ended: a Socket.IO
-// DISCONNECT ("41"), an Engine.IO CLOSE ("1"), a close frame, or a cut connection.
-func (c *socketClient) watch() {
-	for {
-		_ = c.conn.SetReadDeadline(time.Now().Add(30 * time.Second))
-		_, msg, err := c.conn.ReadMessage()
-		if err != nil {
-			// 1006 is gorilla's name for a connection that ended without a close frame.
-			var ce *ws.CloseError
-			if errors.As(err, &ce) && ce.Code != ws.CloseAbnormalClosure {
-				c.closed <- fmt.Sprintf("close frame %d", ce.Code)
-			} else {
-				c.closed <- "connection cut: " + err.Error()
-			}
-			return
-		}
-		switch s := string(msg); {
-		case s == "2":
-			_ = c.conn.WriteMessage(ws.TextMessage, []byte("3"))
-		case strings.HasPrefix(s, "41"):
-			c.closed <- "socket.io disconnect packet"
-			return
-		case s == "1":
-			c.closed <- "engine.io close packet"
-			return
-		}
+// howClosed says how the server ended c's session (c.Closed is closed): a
+// Socket.IO DISCONNECT ("41"), an Engine.IO CLOSE ("1"), a close frame, or a
+// cut connection.
+func howClosed(c *testkit.Client) string {
+	err := c.CloseErr()
+	if n, _ := c.Count("disconnect"); n > 0 {
+		return "socket.io disconnect packet"
 	}
+	if c.EngineClosed() {
+		return "engine.io close packet"
+	}
+	// 1006 is gorilla's name for a connection that ended without a close frame.
+	var ce *ws.CloseError
+	if errors.As(err, &ce) && ce.Code != ws.CloseAbnormalClosure {
+		return fmt.Sprintf("close frame %d", ce.Code)
+	}
+	return "connection cut: " + err.Error()
 }
 
 func checkGracefulRestart(t *testing.T, bin string) {
 	env := map[string]string{"SHUTDOWN_TIMEOUT": "5", "LOG_FORMAT": "json", "DATA_DIR": t.TempDir()}
 	p := startBinary(t, bin, env)
 
-	code, reg := postJSON(t, p.base+"/api/users/register", "", map[string]any{
+	code, reg := postJSON(t, p.Base+"/api/users/register", "", map[string]any{
 		"username": "drainer", "email": "drainer@example.com", "password": "secret123"})
 	if code != http.StatusCreated {
 		t.Fatalf("register: %d %v", code, reg)
 	}
 	token, _ := reg["access_token"].(string)
 
-	var client *socketClient
+	var client *testkit.Client
 	var poll *pendingPoll
-	resp, err := http.Get(p.base + "/socket.io/?EIO=4&transport=polling")
+	resp, err := http.Get(p.Base + "/socket.io/?EIO=4&transport=polling")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,14 +134,14 @@ func checkGracefulRestart(t *testing.T, bin string) {
 	if resp.StatusCode == http.StatusNotFound {
 		t.Log("Socket.IO is not mounted in this build (/socket.io/ answers 404): checking HTTP draining only")
 	} else {
-		client = dialSocketIO(t, p.base, token)
-		poll = startPendingPoll(t, p.base, token)
+		client = dialSocketIO(t, p.Base, token)
+		poll = startPendingPoll(t, p.Base, token)
 	}
 
 	// An in-flight request: headers and half the body sent before the signal,
 	// the rest after it.
 	body := `{"username":"inflight","email":"inflight@example.com","password":"secret123"}`
-	conn, err := net.Dial("tcp", strings.TrimPrefix(p.base, "http://"))
+	conn, err := net.Dial("tcp", strings.TrimPrefix(p.Base, "http://"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,14 +151,14 @@ func checkGracefulRestart(t *testing.T, bin string) {
 	time.Sleep(300 * time.Millisecond) // the handler is now waiting for the body
 
 	signalled := time.Now()
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := p.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 
 	// New connections are refused while the old ones drain.
 	refused := false
 	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		c, err := net.DialTimeout("tcp", strings.TrimPrefix(p.base, "http://"), 200*time.Millisecond)
+		c, err := net.DialTimeout("tcp", strings.TrimPrefix(p.Base, "http://"), 200*time.Millisecond)
 		if err != nil {
 			refused = true
 			break
@@ -271,7 +175,7 @@ func checkGracefulRestart(t *testing.T, bin string) {
 	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
 	inflight, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
-		t.Fatalf("in-flight request got no answer: %v\n%s", err, p.logs)
+		t.Fatalf("in-flight request got no answer: %v\n%s", err, p.Logs)
 	}
 	inflight.Body.Close()
 	if inflight.StatusCode != http.StatusCreated {
@@ -280,7 +184,8 @@ func checkGracefulRestart(t *testing.T, bin string) {
 
 	if client != nil {
 		select {
-		case how := <-client.closed:
+		case <-client.Closed:
+			how := howClosed(client)
 			// socket.io-client reconnects on its own after a closed or cut
 			// transport, but NOT after a Socket.IO DISCONNECT packet ("io server
 			// disconnect"): a restart must close the transport, never send 41.
@@ -311,28 +216,28 @@ func checkGracefulRestart(t *testing.T, bin string) {
 	}
 
 	select {
-	case err := <-p.done:
-		if err != nil {
-			t.Errorf("exit: %v, want status 0\n%s", err, p.logs)
+	case <-p.Exited:
+		if err := p.Err; err != nil {
+			t.Errorf("exit: %v, want status 0\n%s", err, p.Logs)
 		}
 		if took := time.Since(signalled); took > 6*time.Second {
 			t.Errorf("exit took %v, longer than SHUTDOWN_TIMEOUT", took)
 		}
 	case <-time.After(8 * time.Second):
-		t.Fatalf("process still running 8s after SIGTERM\n%s", p.logs)
+		t.Fatalf("process still running 8s after SIGTERM\n%s", p.Logs)
 	}
-	if !strings.Contains(p.logs.String(), `"msg":"stopped"`) {
-		t.Errorf("no JSON \"stopped\" log line:\n%s", p.logs)
+	if !strings.Contains(p.Logs.String(), `"msg":"stopped"`) {
+		t.Errorf("no JSON \"stopped\" log line:\n%s", p.Logs)
 	}
 
 	// The next instance (same data, same development secret) sees what the
 	// in-flight request wrote, and the old token still works.
 	next := startBinary(t, bin, env)
-	if code, login := postJSON(t, next.base+"/api/users/login", "", map[string]string{
+	if code, login := postJSON(t, next.Base+"/api/users/login", "", map[string]string{
 		"email": "inflight@example.com", "password": "secret123"}); code != http.StatusOK {
 		t.Errorf("the in-flight registration was not kept across the restart: %d %v", code, login)
 	}
-	req, _ := http.NewRequest(http.MethodGet, next.base+"/api/users/me", nil)
+	req, _ := http.NewRequest(http.MethodGet, next.Base+"/api/users/me", nil)
 	req.Header.Set("Authorization", "Bearer "+token)
 	if code, me := do(t, req); code != http.StatusOK || me["username"] != "drainer" {
 		t.Errorf("token from before the restart: %d %v", code, me)

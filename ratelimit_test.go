@@ -3,7 +3,8 @@ package main
 import (
 	"fmt"
 	"net/http"
-	"os/exec"
+
+	"github.com/izpochat/server/internal/testkit"
 	"testing"
 )
 
@@ -20,12 +21,9 @@ var generousRateLimits = map[string]string{
 // account exists on neither, which makes no difference: the budget is spent
 // before the account is looked up.
 func TestInstancesSharingRedisShareRateLimits(t *testing.T) {
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		t.Skip("redis-server not installed")
-	}
-	rds := startE2ERedis(t)
+	rds := testkit.StartRedis(t) // skips where redis-server is not installed
 	env := func() map[string]string {
-		return map[string]string{"REDIS_URL": rds.url(), "LOGIN_RATE_PER_ACCOUNT": "6/1h", "JWT_SECRET_KEY": "shared-limit-secret"}
+		return map[string]string{"REDIS_URL": rds.URL(), "LOGIN_RATE_PER_ACCOUNT": "6/1h", "JWT_SECRET_KEY": "shared-limit-secret"}
 	}
 	a, stopA, _ := startRun(t, env())
 	defer stopA()

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/izpochat/server/config"
+	"github.com/izpochat/server/internal/wiring"
 )
 
 // version is stamped by build.sh (-ldflags "-X main.version=...").
@@ -45,24 +46,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	log.Info("starting izpochat", "version", cfg.Version, "config", cfg.Redacted())
 
-	a, err := newApp(ctx, cfg, log)
+	a, err := wiring.New(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer a.close()
+	defer a.Close()
 
 	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(cfg.Port)))
 	if err != nil {
 		return fmt.Errorf("listen on port %d: %w", cfg.Port, err)
 	}
 	srv := &http.Server{
-		Handler:     a.handler,
+		Handler:     a.Handler,
 		IdleTimeout: 120 * time.Second,
 		ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	a.edge.Configure(srv) // header timeout, connection caps
+	a.Edge.Configure(srv) // header timeout, connection caps
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(a.edge.Listener(ln)) }()
+	go func() { served <- srv.Serve(a.Edge.Listener(ln)) }()
 	log.Info("listening", "addr", ln.Addr().String())
 
 	select {
@@ -75,14 +76,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 // shutdown stops accepting, tells live clients to reconnect elsewhere, lets
 // in-flight requests finish, then closes the app (database last).
-func shutdown(srv *http.Server, a *app, timeout time.Duration, log *slog.Logger) error {
+func shutdown(srv *http.Server, a *wiring.App, timeout time.Duration, log *slog.Logger) error {
 	log.Info("shutting down", "timeout", timeout)
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	srv.SetKeepAlivesEnabled(false)
 	shutdownErr := make(chan error, 1)
 	go func() { shutdownErr <- srv.Shutdown(ctx) }()
-	a.drain(ctx)
+	a.Drain(ctx)
 	err := <-shutdownErr
 	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("shutdown: %w", err)

@@ -6,57 +6,28 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/izpochat/server/config"
 	"github.com/izpochat/server/internal/testdb"
+	"github.com/izpochat/server/internal/testkit"
 )
-
-// lockedBuffer collects the server's log lines from run's goroutine.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
 
 func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
 // startRun runs the whole program with env and waits until it answers /health.
-func startRun(t *testing.T, env map[string]string) (base string, stop func() error, logs *lockedBuffer) {
+func startRun(t *testing.T, env map[string]string) (base string, stop func() error, logs *testkit.LockedBuffer) {
 	t.Helper()
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	env["PORT"] = fmt.Sprint(port)
 	if env["DATA_DIR"] == "" {
 		env["DATA_DIR"] = t.TempDir()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	logs = &lockedBuffer{}
+	logs = &testkit.LockedBuffer{}
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"izpochat", "-env-file", ""}, envOf(env), logs, logs) }()
 	base = fmt.Sprintf("http://127.0.0.1:%d", port)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/izpochat/server/auth"
+	"github.com/izpochat/server/config"
 	"github.com/izpochat/server/models"
 	"github.com/izpochat/server/storage"
 )
@@ -61,7 +62,7 @@ type Deps struct {
 // New builds the domain core.
 func New(d Deps) *Service {
 	if d.Limits.MaxMessageLength <= 0 {
-		d.Limits.MaxMessageLength = 5000
+		d.Limits.MaxMessageLength = config.DefaultMaxMessageLength
 	}
 	if d.Limits.MaxMembersListed <= 0 {
 		d.Limits.MaxMembersListed = 100

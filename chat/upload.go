@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/izpochat/server/config"
 	"github.com/izpochat/server/models"
 	"github.com/izpochat/server/storage"
 )
@@ -39,10 +40,10 @@ const cleanupTimeout = 30 * time.Second
 // NewUploads builds the upload domain over svc and an object store.
 func NewUploads(svc *Service, objects storage.Store, limits UploadLimits) *Uploads {
 	if limits.MaxFileBytes <= 0 {
-		limits.MaxFileBytes = 50 << 20
+		limits.MaxFileBytes = config.DefaultMaxFileMB << 20
 	}
 	if limits.MaxFiles <= 0 {
-		limits.MaxFiles = 10
+		limits.MaxFiles = config.DefaultMaxFiles
 	}
 	svc.objects = objects
 	if signer, ok := objects.(storage.Signer); ok {

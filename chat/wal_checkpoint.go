@@ -27,7 +27,7 @@ type walCheckpoints struct {
 // shared with its neighbours, but each of the messages indexes puts it on a
 // page of its own), so 128 messages make about the 300 pages measured best in
 // the fan-out benchmark: fewer pages, more frequent stalls; more pages, longer
-// ones (bench/README).
+// ones (bench/RESULTS.md).
 const checkpointEvery = 128
 
 // yieldsBeforeCheckpoint let the publishing stage hand the batch just stored to

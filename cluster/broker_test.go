@@ -149,9 +149,9 @@ func TestBrokerSurvivesRedisRestart(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	channel := uniq(t)
-	a := newInstance(t, ctx, r.url(), "a", channel)
-	b := newInstance(t, ctx, r.url(), "b", channel)
-	probe := clientFor(t, r.url())
+	a := newInstance(t, ctx, r.URL(), "a", channel)
+	b := newInstance(t, ctx, r.URL(), "b", channel)
+	probe := clientFor(t, r.URL())
 	waitSubscribers(t, probe, channel, 2)
 	recB := newRecorder()
 	b.hub.Listen(recB.listen)
@@ -159,7 +159,7 @@ func TestBrokerSurvivesRedisRestart(t *testing.T) {
 	publishN(t, a, 5, 1)
 	eventually(t, 3*time.Second, "events before the restart", func() bool { return len(recB.snapshot()) == 5 })
 
-	r.stop()
+	r.Stop()
 	// While Redis is down A keeps serving its own listeners and never blocks.
 	recA := newRecorder()
 	a.hub.Listen(recA.listen)
@@ -174,7 +174,7 @@ func TestBrokerSurvivesRedisRestart(t *testing.T) {
 		t.Fatalf("A's own listener got %d events while Redis was down, want 20", got)
 	}
 
-	r.start()
+	r.Start()
 	waitSubscribers(t, probe, channel, 2) // both subscribers came back by themselves
 	eventually(t, 10*time.Second, "events crossing again after the restart", func() bool {
 		_ = a.hub.Publish(ctx, chat.Event{Type: chat.EventMessage, RoomID: 3, User: chat.UserRef{ID: 1}})

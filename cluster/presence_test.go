@@ -157,20 +157,20 @@ func TestPresenceFallsBackToLocalWhenRedisIsDown(t *testing.T) {
 func TestPresenceRecoversAfterRedisRestart(t *testing.T) {
 	r := startPrivateRedis(t)
 	prefix := uniq(t) + ":"
-	a, _ := newPresence(t, r.url(), "a", prefix, 2*time.Second)
-	b, _ := newPresence(t, r.url(), "b", prefix, 2*time.Second)
+	a, _ := newPresence(t, r.URL(), "a", prefix, 2*time.Second)
+	b, _ := newPresence(t, r.URL(), "b", prefix, 2*time.Second)
 	mustEnter(t, a, 10, ann, "a1", true)
 	mustEnter(t, b, 10, bob, "b1", true)
 	mustEnter(t, b, 10, cid, "b2", true)
 	wantOnline(t, a, 10, ann, bob, cid)
 
-	r.stop()
+	r.Stop()
 	// Down: each instance answers with its own users and keeps accepting changes.
 	mustLeave(t, b, 10, cid, "b2", true)
 	wantOnline(t, b, 10, bob)
 	wantOnline(t, a, 10, ann)
 
-	r.start() // empty: --save ""
+	r.Start() // empty: --save ""
 	eventually(t, 10*time.Second, "both instances registered again", func() bool {
 		return reflect.DeepEqual(online(t, a, 10), []chat.UserRef{ann, bob})
 	})

@@ -45,14 +45,14 @@ func TestRateLimiterIsSharedByInstances(t *testing.T) {
 func TestRateLimiterFallsBackToLocalWhileRedisIsDown(t *testing.T) {
 	rds := startPrivateRedis(t)
 	var logs syncBuffer
-	l := NewRateLimiter(clientFor(t, rds.url()), chat.NewLocalLimiter(0),
+	l := NewRateLimiter(clientFor(t, rds.URL()), chat.NewLocalLimiter(0),
 		RateLimiterOptions{Timeout: 200 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	rule := chat.Rule{Burst: 3, Per: time.Hour}
 	ctx := context.Background()
 	if d := l.Allow(ctx, "k", rule); !d.Allowed {
 		t.Fatal("first event refused")
 	}
-	rds.stop()
+	rds.Stop()
 	allowed := 0
 	for i := 0; i < 10; i++ {
 		if l.Allow(ctx, "k", rule).Allowed {
@@ -65,7 +65,7 @@ func TestRateLimiterFallsBackToLocalWhileRedisIsDown(t *testing.T) {
 	if n := strings.Count(logs.String(), "redis rate limits failing"); n != 1 {
 		t.Fatalf("outage logged %d times, want once:\n%s", n, logs.String())
 	}
-	rds.start()
+	rds.Start()
 	eventually(t, 10*time.Second, "Redis counting again", func() bool {
 		l.Allow(ctx, "other", rule)
 		return strings.Contains(logs.String(), "redis rate limits back")

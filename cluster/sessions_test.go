@@ -211,10 +211,10 @@ func TestSessionRoutesCrashedOwnerExpires(t *testing.T) {
 func TestSessionRoutesSurviveRedisRestart(t *testing.T) {
 	r := startPrivateRedis(t)
 	prefix := uniq(t) + ":"
-	a := newFakeInstance(t, r.url(), prefix, "A")
-	b := newFakeInstance(t, r.url(), prefix, "B")
+	a := newFakeInstance(t, r.URL(), prefix, "A")
+	b := newFakeInstance(t, r.URL(), prefix, "B")
 	a.open("s6")
-	r.restart() // empty: every key is gone
+	r.Restart() // empty: every key is gone
 	// A's refresh loop registers the session again; meanwhile B answers 400.
 	eventually(t, 5*time.Second, "the session to be reachable through B again", func() bool {
 		code, body := get(t, b.srv.URL+"/socket.io/?sid=s6", nil)

@@ -161,10 +161,10 @@ func Load(getenv func(string) string, dotenvPath string) (Config, error) {
 		return Config{}, err
 	}
 	cfg.MaxFileBytes = int64(maxFileMB) * megabyte
-	if cfg.MaxFiles, err = env.positiveInt("MAX_FILES", 10); err != nil {
+	if cfg.MaxFiles, err = env.positiveInt("MAX_FILES", DefaultMaxFiles); err != nil {
 		return Config{}, err
 	}
-	if cfg.MaxMessageLength, err = env.positiveInt("MAX_MESSAGE_LENGTH", 5000); err != nil {
+	if cfg.MaxMessageLength, err = env.positiveInt("MAX_MESSAGE_LENGTH", DefaultMaxMessageLength); err != nil {
 		return Config{}, err
 	}
 	if cfg.FileURLTTL, err = env.duration("FILE_URL_TTL", DefaultFileURLTTL); err != nil {

@@ -220,9 +220,9 @@ func TestDatabaseURLForms(t *testing.T) {
 		{"pgbouncer=false", "postgres://u:p@db:5432/app?pgbouncer=false", DriverPostgres,
 			"postgres://u:p@db:5432/app", "", false},
 		{"sqlite relative", "sqlite:///instance/chat.db", DriverSQLite,
-			"instance/chat.db?" + sqlitePragmas, "instance/chat.db", false},
+			"instance/chat.db?" + SQLitePragmas, "instance/chat.db", false},
 		{"sqlite absolute", "sqlite:////var/lib/chat.db", DriverSQLite,
-			"/var/lib/chat.db?" + sqlitePragmas, "/var/lib/chat.db", false},
+			"/var/lib/chat.db?" + SQLitePragmas, "/var/lib/chat.db", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

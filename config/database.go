@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// sqlitePragmas are applied by glebarez/go-sqlite on every new connection
+// SQLitePragmas are applied by glebarez/go-sqlite on every new connection
 // (each _pragma value runs as "PRAGMA <value>"). WAL lets readers run while a
 // writer commits; busy_timeout makes writers wait instead of failing at once.
 // _txlock=immediate: a transaction takes the write lock when it begins, so two
@@ -18,7 +18,7 @@ import (
 // SQLite's own checkpoint (every 1,000 WAL pages, inside the commit that
 // crosses them) is left at its default as a backstop: the message writer
 // checkpoints between its commits, every ~300 pages (chat's walCheckpoints).
-const sqlitePragmas = "_txlock=immediate&_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+const SQLitePragmas = "_txlock=immediate&_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
 
 // supabasePoolerPort is the Supabase transaction pooler (PgBouncer), which
 // cannot keep prepared statements across transactions.
@@ -118,7 +118,7 @@ func parseSQLiteURL(rest string) (Database, error) {
 }
 
 func sqliteDatabase(path string) Database {
-	return Database{Driver: DriverSQLite, Path: path, DSN: path + "?" + sqlitePragmas}
+	return Database{Driver: DriverSQLite, Path: path, DSN: path + "?" + SQLitePragmas}
 }
 
 // postgresFromParts builds a DSN from the DB_* variables of the old Flask config.

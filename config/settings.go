@@ -101,24 +101,24 @@ func parseRedisURL(v string) (string, error) {
 func loadSocketIO(e *env) (SocketIO, error) {
 	var s SocketIO
 	var err error
-	if s.PingInterval, err = e.duration("SOCKETIO_PING_INTERVAL", 25*time.Second); err != nil {
+	if s.PingInterval, err = e.duration("SOCKETIO_PING_INTERVAL", DefaultPingInterval); err != nil {
 		return SocketIO{}, err
 	}
-	if s.PingTimeout, err = e.duration("SOCKETIO_PING_TIMEOUT", 20*time.Second); err != nil {
+	if s.PingTimeout, err = e.duration("SOCKETIO_PING_TIMEOUT", DefaultPingTimeout); err != nil {
 		return SocketIO{}, err
 	}
-	maxPayload, err := e.positiveInt("SOCKETIO_MAX_PAYLOAD", 1_000_000)
+	maxPayload, err := e.positiveInt("SOCKETIO_MAX_PAYLOAD", DefaultMaxPayload)
 	if err != nil {
 		return SocketIO{}, err
 	}
 	s.MaxPayload = int64(maxPayload)
-	if s.RecoveryWindow, err = e.duration("SOCKETIO_RECOVERY_WINDOW", 2*time.Minute); err != nil {
+	if s.RecoveryWindow, err = e.duration("SOCKETIO_RECOVERY_WINDOW", DefaultRecoveryWindow); err != nil {
 		return SocketIO{}, err
 	}
-	if s.SendQueue, err = e.positiveInt("SOCKET_SEND_QUEUE", 1024); err != nil {
+	if s.SendQueue, err = e.positiveInt("SOCKET_SEND_QUEUE", DefaultSendQueue); err != nil {
 		return SocketIO{}, err
 	}
-	recoveryMB, err := e.positiveInt("SOCKETIO_RECOVERY_MAX_MB", 16)
+	recoveryMB, err := e.positiveInt("SOCKETIO_RECOVERY_MAX_MB", DefaultRecoveryMaxMB)
 	if err != nil {
 		return SocketIO{}, err
 	}

@@ -2,7 +2,6 @@ package handlers_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -22,15 +21,14 @@ import (
 
 	"github.com/izpochat/server/auth"
 	"github.com/izpochat/server/chat"
-	"github.com/izpochat/server/config"
-	"github.com/izpochat/server/handlers"
 	"github.com/izpochat/server/internal/testdb"
+	"github.com/izpochat/server/internal/testkit/testapp"
 	"github.com/izpochat/server/models"
 )
 
-var testSecret = []byte("handlers-test-secret")
+var testSecret = testapp.Secret
 
-// harness is the REST door wired like app.go does, served over real HTTP.
+// harness is the whole server as main wires it (testapp), driven over real HTTP.
 type harness struct {
 	t      *testing.T
 	db     *gorm.DB
@@ -48,45 +46,23 @@ func (h *harness) as(t *testing.T) *harness {
 	return &c
 }
 
-type harnessOption func(*config.Config)
+type harnessOption = testapp.Option
 
-func withOrigins(origins ...string) harnessOption {
-	return func(c *config.Config) { c.AllowedOrigins = origins }
-}
+var (
+	withOrigins          = testapp.WithOrigins
+	withMaxMessageLength = testapp.WithMaxMessageLength
+	// withRates sets the per-IP and per-user rate limits (the test app has none).
+	withRates          = testapp.WithRates
+	withPasswordBudget = testapp.WithPasswordBudget
+)
 
-func withMaxMessageLength(n int) harnessOption {
-	return func(c *config.Config) { c.MaxMessageLength = n }
-}
-
-// withRates sets the per-IP and per-user rate limits (the harness has none).
-func withRates(r config.RequestRates) harnessOption {
-	return func(c *config.Config) { c.Rates = r }
-}
-
-// chatRates is the configured rates as the domain's rules, as app.go converts them.
-func chatRates(r config.RequestRates) chat.RateLimits {
-	rule := func(r config.Rate) chat.Rule { return chat.Rule{Burst: r.Burst, Per: r.Per} }
-	return chat.RateLimits{LoginPerIP: rule(r.LoginPerIP), LoginPerAccount: rule(r.LoginPerAccount),
-		RegisterPerIP: rule(r.RegisterPerIP), RegisterPerAccount: rule(r.RegisterPerAccount),
-		PostPerUser: rule(r.PostPerUser), UploadPerUser: rule(r.UploadPerUser), ConnectPerIP: rule(r.ConnectPerIP)}
-}
-
-func withPasswordBudget(memoryMB int, wait time.Duration) harnessOption {
-	return func(c *config.Config) { c.Passwords = config.Passwords{HashMemoryMB: memoryMB, HashWait: wait} }
-}
-
-func newHarness(t *testing.T, db *gorm.DB, opts ...harnessOption) *harness {
+func newHarness(t *testing.T, driver string, opts ...harnessOption) *harness {
 	t.Helper()
-	cfg := config.Config{Version: "test", MaxMessageLength: 5000, TokenTTL: time.Hour, JWTSecret: testSecret,
-		// No practical wait bound: tests racing registrations (bcrypt is slow under -race on a
-		// shared machine) must not see 503; the tests of the bound set their own.
-		Passwords: config.Passwords{HashMemoryMB: config.DefaultHashMemoryMB, HashWait: 10 * time.Minute}}
-	for _, o := range opts {
-		o(&cfg)
-	}
-	h := &harness{t: t, db: db, tokens: auth.NewTokens(cfg.JWTSecret, cfg.TokenTTL), queries: new(atomic.Int64)}
+	app := testapp.Start(t, driver, opts...)
+	h := &harness{t: t, db: app.DB, srv: app.Server, chat: app.Chat,
+		tokens: auth.NewTokens(app.Config.JWTSecret, app.Config.TokenTTL), queries: new(atomic.Int64)}
 	count := func(*gorm.DB) { h.queries.Add(1) }
-	cb := db.Callback()
+	cb := h.db.Callback()
 	for name, err := range map[string]error{
 		"create": cb.Create().After("gorm:create").Register("test:count_create", count),
 		"query":  cb.Query().After("gorm:query").Register("test:count_query", count),
@@ -99,31 +75,15 @@ func newHarness(t *testing.T, db *gorm.DB, opts ...harnessOption) *harness {
 			t.Fatalf("register %s counter: %v", name, err)
 		}
 	}
-	h.chat = chat.New(chat.Deps{
-		Store:     models.NewStore(db),
-		Tokens:    h.tokens,
-		Passwords: auth.NewPasswords(cfg.Passwords.HashMemoryMB, cfg.Passwords.HashWait),
-		Limits:    chat.Limits{MaxMessageLength: cfg.MaxMessageLength},
-		// As app.go runs it: the access cache on, so every REST test also proves
-		// that membership and privacy changes are honoured at once.
-		AccessTTL:  chat.DefaultAccessTTL,
-		RateLimits: chatRates(cfg.Rates),
-	})
-	handler := handlers.NewServer(handlers.Deps{
-		Config: cfg,
-		Chat:   h.chat,
-		Checks: []handlers.Check{{Name: "database", Critical: true,
-			Probe: func(ctx context.Context) error { return models.Ping(ctx, db) }}},
-	})
-	h.srv = httptest.NewServer(handler)
-	t.Cleanup(h.srv.Close)
 	return h
 }
 
 // eachDB runs fn on a fresh harness per database.
 func eachDB(t *testing.T, fn func(t *testing.T, h *harness), opts ...harnessOption) {
 	t.Helper()
-	testdb.Each(t, func(t *testing.T, db *gorm.DB) { fn(t, newHarness(t, db, opts...)) })
+	for _, driver := range testdb.Drivers() {
+		t.Run(driver, func(t *testing.T) { fn(t, newHarness(t, driver, opts...)) })
+	}
 }
 
 // response is a finished HTTP exchange.

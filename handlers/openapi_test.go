@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gin-gonic/gin"
+	"github.com/izpochat/server/chat"
 )
 
 var ginParam = regexp.MustCompile(`[:*]([A-Za-z_]+)`)
@@ -24,11 +24,10 @@ func ignoredRoute(method, path string) bool {
 	return method == http.MethodOptions || strings.HasPrefix(path, "/socket.io/") || strings.HasPrefix(path, "/uploads/")
 }
 
-// allDeps turns every optional door on, so every route is registered. The
-// uploads door adds its routes through Deps.Extra, as app_storage.go wires it.
+// allDeps turns every optional door on, so every route is registered.
 func allDeps() Deps {
 	return Deps{SocketIO: http.NotFoundHandler(), RawWS: http.NotFoundHandler(), Metrics: http.NotFoundHandler(),
-		Extra: []func(gin.IRouter){UploadRoutes(nil, nil, noObjects{}, nil)}}
+		Uploads: &chat.Uploads{}, Objects: noObjects{}}
 }
 
 // noObjects stands in for local file storage where no file is served.

@@ -64,7 +64,23 @@ func addRoutes(r *gin.Engine, s *server) {
 		r.GET("/api/ws/:room_id", gin.WrapH(s.deps.RawWS))
 	}
 
-	for _, add := range s.deps.Extra {
-		add(api)
+	if s.deps.Uploads != nil {
+		u := &uploadHandlers{server: s, uploads: s.deps.Uploads}
+		if s.deps.Objects != nil {
+			serve := u.serveObject(s.deps.Objects)
+			api.GET("/uploads/*key", serve)
+			api.HEAD("/uploads/*key", serve)
+		}
+		api.GET("/api/uploads/types/allowed", u.allowedTypes)
+		authed.POST("/api/upload", u.uploadWithMessage)
+		authed.POST("/api/uploads", u.upload)
+		authed.GET("/api/uploads", u.myFiles)
+		authed.GET("/api/uploads/:id", u.file)
+		authed.GET("/api/uploads/:id/download", u.download)
+		authed.DELETE("/api/uploads/:id", u.deleteFile)
+		authed.GET("/api/files/:id", u.fileOrBytes)
+		authed.GET("/api/files", u.myFiles)
+		authed.GET("/api/users/me/files", u.myFiles)
+		authed.GET("/api/rooms/:id/files", u.roomFiles)
 	}
 }

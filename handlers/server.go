@@ -30,8 +30,10 @@ type Deps struct {
 	Checks   []Check
 	SocketIO http.Handler // mounted at /socket.io/ (nil: not mounted)
 	RawWS    http.Handler // serves /api/ws/{room_id} upgrades (nil: not mounted)
-	// Extra lets other doors add routes in routes.go's one place (uploads, metrics, docs).
-	Extra []func(r gin.IRouter)
+	// Uploads serves the upload routes (nil: not mounted).
+	Uploads *chat.Uploads
+	// Objects serves GET /uploads/<key> when files live on local disk (nil: not mounted).
+	Objects LocalObjects
 	// Metrics serves GET /metrics (nil: not mounted); it guards itself with METRICS_TOKEN.
 	Metrics http.Handler
 	// HTTPMetrics times every request (nil: not timed).

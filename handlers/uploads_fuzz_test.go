@@ -12,8 +12,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/gin-gonic/gin"
-
 	"github.com/izpochat/server/auth"
 	"github.com/izpochat/server/chat"
 	"github.com/izpochat/server/internal/testdb"
@@ -51,7 +49,7 @@ func FuzzUploadFileName(f *testing.F) {
 	}
 	f.Cleanup(func() { local.Close() })
 	uploads := chat.NewUploads(svc, local, chat.UploadLimits{MaxFileBytes: 1 << 20, MaxFiles: 10})
-	handler := NewServer(Deps{Chat: svc, Extra: []func(gin.IRouter){UploadRoutes(svc, uploads, local, nil)}})
+	handler := NewServer(Deps{Chat: svc, Uploads: uploads, Objects: local})
 	// Stored directly, its token issued directly: hashing takes seconds under -race.
 	user := models.User{Username: "uploader", Email: "uploader@example.com", PasswordHash: "x", CreatedAt: time.Now()}
 	if err := db.Create(&user).Error; err != nil {

@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gin-gonic/gin"
 	"gorm.io/gorm"
 
 	"github.com/izpochat/server/auth"
@@ -66,7 +65,7 @@ func newUploadEnv(t *testing.T, db *gorm.DB, o uploadEnvOptions) *uploadEnv {
 		o.maxFileBytes = 1 << 20
 	}
 	uploads := chat.NewUploads(svc, objects, chat.UploadLimits{MaxFileBytes: o.maxFileBytes, MaxFiles: 10})
-	h := NewServer(Deps{Chat: svc, Extra: []func(gin.IRouter){UploadRoutes(svc, uploads, serve, nil)}})
+	h := NewServer(Deps{Chat: svc, Uploads: uploads, Objects: serve})
 	env.srv = httptest.NewServer(h)
 	t.Cleanup(env.srv.Close)
 	return env

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -9,7 +8,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/izpochat/server/chat"
 	"github.com/izpochat/server/storage"
 )
 
@@ -17,35 +15,6 @@ import (
 type LocalObjects interface {
 	http.Handler
 	Verify(key string, q url.Values, now time.Time) bool
-}
-
-// UploadRoutes lists the upload endpoints, added through Deps.Extra. objects
-// serves GET /uploads/<key> when files live on local disk (nil otherwise).
-func UploadRoutes(svc *chat.Service, uploads *chat.Uploads, objects LocalObjects, log *slog.Logger) func(gin.IRouter) {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	h := &uploadHandlers{server: &server{chat: svc, log: log}, uploads: uploads}
-	return func(r gin.IRouter) {
-		if objects != nil {
-			serve := h.serveObject(objects)
-			r.GET("/uploads/*key", serve)
-			r.HEAD("/uploads/*key", serve)
-		}
-		r.GET("/api/uploads/types/allowed", h.allowedTypes)
-
-		authed := r.Group("", h.requireActor)
-		authed.POST("/api/upload", h.uploadWithMessage)
-		authed.POST("/api/uploads", h.upload)
-		authed.GET("/api/uploads", h.myFiles)
-		authed.GET("/api/uploads/:id", h.file)
-		authed.GET("/api/uploads/:id/download", h.download)
-		authed.DELETE("/api/uploads/:id", h.deleteFile)
-		authed.GET("/api/files/:id", h.fileOrBytes)
-		authed.GET("/api/files", h.myFiles)
-		authed.GET("/api/users/me/files", h.myFiles)
-		authed.GET("/api/rooms/:id/files", h.roomFiles)
-	}
 }
 
 // serveObject serves a stored file: through a valid signed link (unless its room

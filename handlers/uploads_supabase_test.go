@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"runtime"
 	"strings"
 	"sync"
@@ -13,60 +12,14 @@ import (
 	"time"
 
 	"github.com/izpochat/server/internal/testdb"
+	"github.com/izpochat/server/internal/testkit"
 	"github.com/izpochat/server/storage"
 )
 
-// supabaseStub answers the Storage API's upload: status (0 = 200), or hangs.
-type supabaseStub struct {
-	status int
-	hang   chan struct{}
-
-	mu    sync.Mutex
-	types map[string]string // object path -> content type received
-	sizes map[string]int
-	signs []string // bodies of signing requests (POST /storage/v1/object/sign/<bucket>)
-}
-
-func (s *supabaseStub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	if bucket, ok := strings.CutPrefix(r.URL.Path, "/storage/v1/object/sign/"); ok {
-		var req struct{ Paths []string }
-		_ = json.Unmarshal(body, &req)
-		s.mu.Lock()
-		s.signs = append(s.signs, string(body))
-		s.mu.Unlock()
-		var out []map[string]any
-		for _, p := range req.Paths {
-			out = append(out, map[string]any{"path": p, "signedURL": "/object/sign/" + bucket + "/" + p + "?token=signed-by-stub"})
-		}
-		_ = json.NewEncoder(w).Encode(out)
-		return
-	}
-	if s.hang != nil {
-		select {
-		case <-s.hang:
-		case <-r.Context().Done():
-		}
-		return
-	}
-	if s.status != 0 {
-		w.WriteHeader(s.status)
-		fmt.Fprintf(w, `{"statusCode":"%d","error":"x","message":"stub refuses"}`, s.status)
-		return
-	}
-	s.mu.Lock()
-	s.types[r.URL.Path] = r.Header.Get("Content-Type")
-	s.sizes[r.URL.Path] = len(body)
-	s.mu.Unlock()
-	fmt.Fprint(w, `{"Key":"x"}`)
-}
-
-func newSupabaseEnv(t *testing.T, stub *supabaseStub, timeout time.Duration) *uploadEnv {
+// newSupabaseEnv is the upload server storing in the test kit's fake Supabase.
+func newSupabaseEnv(t *testing.T, stub *testkit.FakeSupabase, timeout time.Duration) *uploadEnv {
 	t.Helper()
-	stub.types, stub.sizes = map[string]string{}, map[string]int{}
-	srv := httptest.NewServer(stub)
-	t.Cleanup(srv.Close)
-	objects, err := storage.NewSupabase(storage.SupabaseConfig{URL: srv.URL, Key: "k", Bucket: "izpochat-bucket", Timeout: timeout})
+	objects, err := storage.NewSupabase(storage.SupabaseConfig{URL: stub.URL, Key: testkit.SupabaseKey, Bucket: "izpochat-bucket", Timeout: timeout})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +28,8 @@ func newSupabaseEnv(t *testing.T, stub *supabaseStub, timeout time.Duration) *up
 
 func TestUploadSupabaseFailuresAre502(t *testing.T) {
 	for _, status := range []int{400, 403, 500, 503} {
-		stub := &supabaseStub{status: status}
+		stub := testkit.StartFakeSupabase(t)
+		stub.Status = status
 		env := newSupabaseEnv(t, stub, 5*time.Second)
 		ann := env.user("ann")
 		code, raw := env.upload("/api/upload", ann.token, fileP("file", "a.png", pngBytes))
@@ -89,8 +43,9 @@ func TestUploadSupabaseFailuresAre502(t *testing.T) {
 }
 
 func TestUploadSupabaseHangIs504WithinTheTimeout(t *testing.T) {
-	stub := &supabaseStub{hang: make(chan struct{})}
-	defer close(stub.hang)
+	stub := testkit.StartFakeSupabase(t)
+	stub.Hang = make(chan struct{})
+	defer close(stub.Hang)
 	env := newSupabaseEnv(t, stub, 400*time.Millisecond)
 	ann := env.user("ann")
 	env.upload("/api/uploads/types/allowed", "") // warm up connections
@@ -119,7 +74,7 @@ func TestUploadSupabaseHangIs504WithinTheTimeout(t *testing.T) {
 }
 
 func TestUploadSupabaseConcurrentUploadsKeepTheirTypes(t *testing.T) {
-	stub := &supabaseStub{}
+	stub := testkit.StartFakeSupabase(t)
 	env := newSupabaseEnv(t, stub, 10*time.Second)
 	ann := env.user("ann")
 	kinds := []struct {
@@ -157,9 +112,9 @@ func TestUploadSupabaseConcurrentUploadsKeepTheirTypes(t *testing.T) {
 	wg.Wait()
 	for i, f := range results {
 		k := kinds[i%len(kinds)]
-		path := "/storage/v1/object/izpochat-bucket/" + f.Filename
-		if got := stub.types[path]; got != k.ct || f.ContentType != k.ct || stub.sizes[path] != len(k.body) {
-			t.Errorf("upload %d (%s): arrived as %q with %d bytes, row says %q", i, k.name, got, stub.sizes[path], f.ContentType)
+		got, _ := stub.Object("izpochat-bucket/" + f.Filename)
+		if got.ContentType != k.ct || f.ContentType != k.ct || len(got.Body) != len(k.body) {
+			t.Errorf("upload %d (%s): arrived as %q with %d bytes, row says %q", i, k.name, got.ContentType, len(got.Body), f.ContentType)
 		}
 		if !strings.HasSuffix(f.FileURL, "/storage/v1/object/public/izpochat-bucket/"+f.Filename) {
 			t.Errorf("public url %q", f.FileURL)
@@ -174,7 +129,7 @@ func TestUploadSupabaseConcurrentUploadsKeepTheirTypes(t *testing.T) {
 // URL (asked for with the file's key and the link lifetime), a public room's at
 // its public URL.
 func TestUploadSupabasePrivateRoomFilesAreSigned(t *testing.T) {
-	stub := &supabaseStub{}
+	stub := testkit.StartFakeSupabase(t)
 	env := newSupabaseEnv(t, stub, 5*time.Second)
 	ann := env.user("ann")
 	private, public := env.room(ann, "secret", true), env.room(ann, "lobby", false)
@@ -184,12 +139,10 @@ func TestUploadSupabasePrivateRoomFilesAreSigned(t *testing.T) {
 		t.Fatalf("upload: %d %s", code, raw)
 	}
 	up := decode[fileJSON](t, raw)
-	if !strings.Contains(up.FileURL, "/storage/v1/object/sign/izpochat-bucket/"+up.Filename+"?token=signed-by-stub") || up.PublicURL != up.FileURL {
+	if !strings.Contains(up.FileURL, "/storage/v1/object/sign/izpochat-bucket/"+up.Filename+"?token=t1") || up.PublicURL != up.FileURL {
 		t.Fatalf("private room's file_url = %q", up.FileURL)
 	}
-	stub.mu.Lock()
-	signs := append([]string(nil), stub.signs...)
-	stub.mu.Unlock()
+	signs := stub.Signs()
 	if len(signs) == 0 {
 		t.Fatal("no signing request reached Supabase")
 	}
@@ -197,12 +150,12 @@ func TestUploadSupabasePrivateRoomFilesAreSigned(t *testing.T) {
 		ExpiresIn int      `json:"expiresIn"`
 		Paths     []string `json:"paths"`
 	}
-	if err := json.Unmarshal([]byte(signs[0]), &req); err != nil || len(req.Paths) != 1 || req.Paths[0] != up.Filename ||
+	if err := json.Unmarshal([]byte(signs[0].Body), &req); err != nil || len(req.Paths) != 1 || req.Paths[0] != up.Filename ||
 		req.ExpiresIn < 7*24*3600 || req.ExpiresIn > 7*24*3600+3600 {
-		t.Fatalf("signing request %s", signs[0])
+		t.Fatalf("signing request %s", signs[0].Body)
 	}
 	code, raw = env.do(http.MethodGet, fmt.Sprintf("/api/rooms/%d/messages", private), ann.token, nil, "")
-	if code != http.StatusOK || !strings.Contains(string(raw), "token=signed-by-stub") {
+	if code != http.StatusOK || !strings.Contains(string(raw), "token=t") {
 		t.Fatalf("history: %d %s", code, raw)
 	}
 

@@ -19,12 +19,12 @@ import (
 func (d doorsInRoom) expectCut(t *testing.T, room int64, reason string) {
 	t.Helper()
 	for name, c := range map[string]*sioClient{"main": d.main, "alias": d.alias} {
-		m := c.next("left_room").arg(t)
+		m := c.next("left_room").Arg(t)
 		if int64(m["room_id"].(float64)) != room || m["reason"] != reason {
 			t.Fatalf("%s: left_room %v, want room %d reason %q", name, m, room, reason)
 		}
 	}
-	if m := d.ns.next("error").arg(t); m["code"] != "access_revoked" || m["reason"] != reason {
+	if m := d.ns.next("error").Arg(t); m["code"] != "access_revoked" || m["reason"] != reason {
 		t.Fatalf("/rooms: error %v, want access_revoked %q", m, reason)
 	}
 	d.ns.next("disconnect")
@@ -78,7 +78,7 @@ func TestLeavingAConversationEndsLiveDeliveryOnEveryDoor(t *testing.T) {
 
 			a.mustJSON("POST", fmt.Sprintf("/api/rooms/%d/leave", room), ben.Token, nil, http.StatusOK)
 			bens.expectCut(t, room, "left")
-			if m := annMain.next("user_left").arg(t); int64(m["user_id"].(float64)) != ben.ID {
+			if m := annMain.next("user_left").Arg(t); int64(m["user_id"].(float64)) != ben.ID {
 				t.Fatalf("ann: user_left %v, want ben", m)
 			}
 			if status, _ := a.do("GET", fmt.Sprintf("/api/rooms/%d/messages", room), ben.Token, nil); status != http.StatusForbidden {
@@ -87,7 +87,7 @@ func TestLeavingAConversationEndsLiveDeliveryOnEveryDoor(t *testing.T) {
 
 			a.postREST(ann, room, "after")
 			annMain.emit("typing", map[string]any{"room_id": room, "typing": true})
-			if m := annMain.next("new_message").arg(t); m["content"] != "after" {
+			if m := annMain.next("new_message").Arg(t); m["content"] != "after" {
 				t.Fatalf("ann: %v", m)
 			}
 			bens.expectNothing(t)
@@ -124,7 +124,7 @@ func TestRoomMadePrivateCutsNonMembersOnEveryDoor(t *testing.T) {
 	newcomer := a.register("newcomer")
 	a.mustJSON("POST", fmt.Sprintf("/api/rooms/%d/join", room), newcomer.Token, nil, http.StatusForbidden)
 	members.expectOnce(t, "members only")
-	if m := members.ns.next("typing").arg(t); int64(m["user_id"].(float64)) != owner.ID {
+	if m := members.ns.next("typing").Arg(t); int64(m["user_id"].(float64)) != owner.ID {
 		t.Fatalf("member: typing %v", m)
 	}
 	eves.expectNothing(t)
@@ -144,8 +144,9 @@ func dialRecovering(t *testing.T, a *app, auth map[string]any) (early []string, 
 	if _, _, err := conn.ReadMessage(); err != nil {
 		t.Fatal(err)
 	}
-	c := &sioClient{conn: conn}
-	c.writeRaw("40" + mustJSONText(t, auth))
+	if err := conn.WriteMessage(ws.TextMessage, []byte("40"+mustJSONText(t, auth))); err != nil {
+		t.Fatal(err)
+	}
 	for {
 		_, msg, err := conn.ReadMessage()
 		if err != nil {
@@ -219,12 +220,12 @@ func TestRecoveryRespectsAuthenticationAndAccess(t *testing.T) {
 	if err != nil || connect["pid"] != pid {
 		t.Fatalf("bob not recovered: %v %v", connect, err)
 	}
-	if m := r.next("new_message").arg(t); m["content"] != "missed open" {
+	if m := r.next("new_message").Arg(t); m["content"] != "missed open" {
 		t.Fatalf("bob recovered %v, want only the public room's message", m)
 	}
 	a.postREST(owner, secret, "secret later")
 	a.postREST(owner, open, "open later")
-	if m := r.next("new_message").arg(t); m["content"] != "open later" {
+	if m := r.next("new_message").Arg(t); m["content"] != "open later" {
 		t.Fatalf("bob after recovery: %v, want the public room only", m)
 	}
 	r.none("new_message", 200*time.Millisecond)
@@ -254,7 +255,7 @@ func TestRoomNamespaceRecoveryByAnotherUserGetsNothing(t *testing.T) {
 			if ev.Name != "message" {
 				continue
 			}
-			if m := ev.arg(t); m["content"] != "live" {
+			if m := ev.Arg(t); m["content"] != "live" {
 				t.Fatalf("eve got bob's %v", m)
 			}
 			return
@@ -301,12 +302,12 @@ func TestPasswordChangeEndsEveryLiveConnection(t *testing.T) {
 
 	a.mustJSON("PUT", "/api/users/me", ben.Token, map[string]any{"password": "a-new-secret-1", "current_password": "secret-ben"}, http.StatusOK)
 	for name, c := range map[string]*sioClient{"main": bens.main, "alias": bens.alias} {
-		if m := c.next("error").arg(t); m["code"] != "session_ended" || m["reason"] != "password_changed" {
+		if m := c.next("error").Arg(t); m["code"] != "session_ended" || m["reason"] != "password_changed" {
 			t.Fatalf("%s: error %v, want session_ended", name, m)
 		}
 		c.next("disconnect")
 	}
-	if m := bens.ns.next("error").arg(t); m["code"] != "session_ended" || m["reason"] != "password_changed" {
+	if m := bens.ns.next("error").Arg(t); m["code"] != "session_ended" || m["reason"] != "password_changed" {
 		t.Fatalf("/rooms: error %v, want session_ended", m)
 	}
 	bens.ns.next("disconnect")

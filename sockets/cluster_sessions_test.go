@@ -14,7 +14,8 @@ import (
 	"github.com/zishang520/socket.io-go-parser/v2/parser"
 	"github.com/zishang520/socket.io/v2/socket"
 
-	"github.com/izpochat/server/config"
+	"github.com/izpochat/server/internal/testkit/testapp"
+	"github.com/izpochat/server/internal/wiring"
 	"github.com/izpochat/server/sockets"
 )
 
@@ -75,7 +76,7 @@ func (c *countingAdapter) New(nsp socket.Namespace) socket.Adapter {
 }
 
 func withCluster(r *memRouter, adapter socket.AdapterConstructor) appOption {
-	return func(o *sockets.Options, _ *config.Config) { o.Sessions, o.ClusterAdapter = r, adapter }
+	return testapp.WithWiring(wiring.WithSocketOptions(func(o *sockets.Options) { o.Sessions, o.ClusterAdapter = r, adapter }))
 }
 
 // TestPollingSessionReachableThroughAnyInstance: a polling client whose
@@ -197,7 +198,7 @@ func TestOwnEmitsStayOffTheClusterAdapter(t *testing.T) {
 		t.Fatalf("join ack = %v", ack)
 	}
 	sent := c.call("send_message", map[string]any{"room_id": room, "content": "hi"})
-	if ms := c.next("message_sent").arg(t); ms["message_id"] != sent["message_id"] || ms["status"] != "success" {
+	if ms := c.next("message_sent").Arg(t); ms["message_id"] != sent["message_id"] || ms["status"] != "success" {
 		t.Fatalf("message_sent = %v (ack %v)", ms, sent)
 	}
 	if n := adapter.addressed(socket.Room(sid)); n != 0 {

@@ -25,7 +25,7 @@ func TestConnectReadsTokenFromAuthQueryAndHeader(t *testing.T) {
 	for name, o := range cases {
 		t.Run(name, func(t *testing.T) {
 			c := mustDial(t, a, o)
-			got := c.next("connected").arg(t)
+			got := c.next("connected").Arg(t)
 			if got["user_id"] != float64(u.ID) || got["username"] != "alice" || got["message"] == "" {
 				t.Fatalf("connected = %v", got)
 			}
@@ -86,7 +86,7 @@ func TestRoomNamespaceRefusesMissingAndPrivateRooms(t *testing.T) {
 	}
 	// The owner may read it.
 	c := mustDial(t, a, dialOpts{nsp: "/rooms/" + itoa(private), auth: map[string]any{"token": owner.Token}})
-	if w := c.next("welcome").arg(t); w["room_id"] != float64(private) || w["user_id"] != float64(owner.ID) {
+	if w := c.next("welcome").Arg(t); w["room_id"] != float64(private) || w["user_id"] != float64(owner.ID) {
 		t.Fatalf("welcome = %v", w)
 	}
 }

@@ -36,11 +36,11 @@ func openDoors(t *testing.T, a *app, u user, room int64) doorsInRoom {
 func (d doorsInRoom) expectOnce(t *testing.T, content string) {
 	t.Helper()
 	for name, c := range map[string]*sioClient{"main": d.main, "alias": d.alias} {
-		if m := c.next("new_message").arg(t); m["content"] != content {
+		if m := c.next("new_message").Arg(t); m["content"] != content {
 			t.Fatalf("%s: new_message %v, want %q", name, m, content)
 		}
 	}
-	if m := d.ns.next("message").arg(t); m["content"] != content || m["type"] != "message" {
+	if m := d.ns.next("message").Arg(t); m["content"] != content || m["type"] != "message" {
 		t.Fatalf("/rooms: message %v, want %q", m, content)
 	}
 	if m := d.raw.next("message"); m["content"] != content {

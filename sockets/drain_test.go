@@ -36,8 +36,8 @@ func TestDrainClosesConnectionsSoClientsReconnect(t *testing.T) {
 	}
 	// A close frame, not a cut connection (1006): the client knows the server
 	// is restarting.
-	if ce, ok := sio.closeErr.(*ws.CloseError); !ok || ce.Code != ws.CloseServiceRestart {
-		t.Fatalf("socket.io websocket ended with %v, want close frame 1012", sio.closeErr)
+	if ce, ok := sio.closeErr().(*ws.CloseError); !ok || ce.Code != ws.CloseServiceRestart {
+		t.Fatalf("socket.io websocket ended with %v, want close frame 1012", sio.closeErr())
 	}
 	for {
 		select {

@@ -44,10 +44,10 @@ func TestPrivateRoomFileLinksReachEveryDoor(t *testing.T) {
 		}
 	}
 	for name, c := range map[string]*sioClient{"main": doors.main, "alias": doors.alias} {
-		m := c.next("new_message").arg(t)
+		m := c.next("new_message").Arg(t)
 		signed(name, m["file_url"])
 	}
-	m := doors.ns.next("message").arg(t)
+	m := doors.ns.next("message").Arg(t)
 	if file, ok := m["file"].(map[string]any); !ok {
 		t.Fatalf("/rooms: message without file: %v", m)
 	} else {

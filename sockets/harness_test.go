@@ -2,141 +2,59 @@ package sockets_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"gorm.io/gorm"
 
-	"github.com/izpochat/server/auth"
 	"github.com/izpochat/server/chat"
-	"github.com/izpochat/server/config"
-	"github.com/izpochat/server/handlers"
-	"github.com/izpochat/server/internal/testdb"
-	"github.com/izpochat/server/metrics"
-	"github.com/izpochat/server/models"
+	"github.com/izpochat/server/internal/testkit"
+	"github.com/izpochat/server/internal/testkit/testapp"
+	"github.com/izpochat/server/internal/wiring"
 	"github.com/izpochat/server/sockets"
 )
 
-var testSecret = []byte("sockets-test-secret")
+var testSecret = testapp.Secret
 
-// app is the whole HTTP surface (REST, Socket.IO, raw WebSocket) over loopback,
-// wired as app.go wires it.
+// app is the whole server as main wires it (testapp): REST, Socket.IO and the
+// raw WebSocket over loopback, with the production configuration (the access
+// cache, the edge, the metrics) unless an option says otherwise.
 type app struct {
 	t       *testing.T
 	db      *gorm.DB
 	srv     *httptest.Server
 	service *chat.Service
 	doors   *sockets.Server
-	logs    *logBuffer
+	logs    *testkit.LockedBuffer
 }
 
-type appOption func(*sockets.Options, *config.Config)
+type appOption = testapp.Option
 
-func withRate(perSecond float64, burst int) appOption {
-	return func(o *sockets.Options, _ *config.Config) {
-		o.RateLimit = config.RateLimit{EventsPerSecond: perSecond, Burst: burst}
-	}
-}
+var (
+	withSendQueue = testapp.WithSendQueue
+	withOrigins   = testapp.WithOrigins
+	// withRates sets the per-IP and per-user rate limits (the test app has none).
+	withRates            = testapp.WithRates
+	withMaxMessageLength = testapp.WithMaxMessageLength
+	// withRate sets the per-connection event rate (the test app allows 1,000/s).
+	withRate = testapp.WithSocketEventRate
+)
 
-func withSendQueue(n int) appOption {
-	return func(o *sockets.Options, _ *config.Config) { o.SocketIO.SendQueue = n }
-}
-
+// withWriteTimeout bounds one write to a client (no setting configures it).
 func withWriteTimeout(d time.Duration) appOption {
-	return func(o *sockets.Options, _ *config.Config) { o.WriteTimeout = d }
-}
-
-func withOrigins(origins ...string) appOption {
-	return func(o *sockets.Options, c *config.Config) { o.AllowedOrigins, c.AllowedOrigins = origins, origins }
-}
-
-// withMetrics records into m and serves it at GET /metrics.
-func withMetrics(m *metrics.Metrics) appOption {
-	return func(o *sockets.Options, _ *config.Config) { o.Metrics = m }
-}
-
-// withRates sets the per-IP and per-user rate limits (the harness has none).
-func withRates(r config.RequestRates) appOption {
-	return func(_ *sockets.Options, c *config.Config) { c.Rates = r }
-}
-
-func withMaxMessageLength(n int) appOption {
-	return func(_ *sockets.Options, c *config.Config) { c.MaxMessageLength = n }
-}
-
-// logBuffer collects log output so tests can assert on warnings.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
+	return testapp.WithWiring(wiring.WithSocketOptions(func(o *sockets.Options) { o.WriteTimeout = d }))
 }
 
 func newApp(t *testing.T, driver string, opts ...appOption) *app {
 	t.Helper()
-	db := testdb.Open(t, driver)
-	cfg := config.Config{Version: "test", MaxMessageLength: 5000, TokenTTL: time.Hour, JWTSecret: testSecret}
-	so := sockets.Options{
-		SocketIO:  config.SocketIO{PingInterval: 25 * time.Second, PingTimeout: 20 * time.Second, MaxPayload: 1_000_000, RecoveryWindow: 2 * time.Minute, SendQueue: 1024},
-		RateLimit: config.RateLimit{EventsPerSecond: 1000, Burst: 1000},
-	}
-	for _, o := range opts {
-		o(&so, &cfg)
-	}
-	logs := &logBuffer{}
-	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	service := chat.New(chat.Deps{
-		Store:      models.NewStore(db),
-		Tokens:     auth.NewTokens(cfg.JWTSecret, cfg.TokenTTL),
-		Hub:        testHub(t, cfg), // through Redis with withRedis
-		Limits:     chat.Limits{MaxMessageLength: cfg.MaxMessageLength},
-		Logger:     log,
-		RateLimits: chatRates(cfg.Rates),
-	})
-	so.Service, so.Logger = service, log
-	doors, err := sockets.New(context.Background(), so)
-	if err != nil {
-		t.Fatalf("sockets.New: %v", err)
-	}
-	deps := handlers.Deps{Config: cfg, Chat: service, Logger: log, SocketIO: doors.SocketIO(), RawWS: doors.RawWS()}
-	if m, ok := so.Metrics.(*metrics.Metrics); ok {
-		deps.Metrics = m.Handler()
-	}
-	handler := handlers.NewServer(deps)
-	a := &app{t: t, db: db, srv: httptest.NewServer(handler), service: service, doors: doors, logs: logs}
-	t.Cleanup(func() {
-		doors.Drain(context.Background())
-		a.srv.Close()
-		_ = doors.Close()
-	})
-	return a
-}
-
-// chatRates is the configured rates as the domain's rules, as app.go converts them.
-func chatRates(r config.RequestRates) chat.RateLimits {
-	rule := func(r config.Rate) chat.Rule { return chat.Rule{Burst: r.Burst, Per: r.Per} }
-	return chat.RateLimits{LoginPerIP: rule(r.LoginPerIP), LoginPerAccount: rule(r.LoginPerAccount),
-		RegisterPerIP: rule(r.RegisterPerIP), RegisterPerAccount: rule(r.RegisterPerAccount),
-		PostPerUser: rule(r.PostPerUser), UploadPerUser: rule(r.UploadPerUser), ConnectPerIP: rule(r.ConnectPerIP)}
+	a := testapp.Start(t, driver, opts...)
+	return &app{t: t, db: a.DB, srv: a.Server, service: a.Chat, doors: a.Sockets, logs: a.Logs}
 }
 
 // user is a registered account.

@@ -21,14 +21,14 @@ func TestBinaryAttachmentsAreBounded(t *testing.T) {
 	chunk := make([]byte, 256<<10)
 	const chunks = 192 // 48 MiB
 	sent := 0
-	c.wmu.Lock()
+	unlock := c.LockWrites()
 	for ; sent < chunks; sent++ {
 		_ = c.conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
 		if c.conn.WriteMessage(ws.BinaryMessage, chunk) != nil {
 			break
 		}
 	}
-	c.wmu.Unlock()
+	unlock()
 
 	select {
 	case <-c.closed:

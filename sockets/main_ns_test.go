@@ -17,10 +17,10 @@ func TestJoinSendTypingLeaveOnMainNamespace(t *testing.T) {
 	if ack["status"] != "success" || ack["room_id"] != float64(room) {
 		t.Fatalf("join ack = %v", ack)
 	}
-	if j := ca.next("joined_room").arg(t); j["room_id"] != float64(room) || j["username"] != "alice" || j["message"] == "" {
+	if j := ca.next("joined_room").Arg(t); j["room_id"] != float64(room) || j["username"] != "alice" || j["message"] == "" {
 		t.Fatalf("joined_room = %v", j)
 	}
-	if o := ca.next("users_online").arg(t); o["count"] != float64(1) || o["room_id"] != float64(room) {
+	if o := ca.next("users_online").Arg(t); o["count"] != float64(1) || o["room_id"] != float64(room) {
 		t.Fatalf("users_online = %v", o)
 	}
 
@@ -28,7 +28,7 @@ func TestJoinSendTypingLeaveOnMainNamespace(t *testing.T) {
 	if ack := cb.call("join_room", map[string]any{"room_id": itoa(room)}); ack["status"] != "success" {
 		t.Fatalf("join with string id: %v", ack)
 	}
-	o := cb.next("users_online").arg(t)
+	o := cb.next("users_online").Arg(t)
 	users, _ := o["users"].([]any)
 	if o["count"] != float64(2) || len(users) != 2 {
 		t.Fatalf("users_online = %v", o)
@@ -36,7 +36,7 @@ func TestJoinSendTypingLeaveOnMainNamespace(t *testing.T) {
 	if first, _ := users[0].(map[string]any); first["id"] != float64(alice.ID) || first["username"] != "alice" {
 		t.Fatalf("users[0] = %v", users[0])
 	}
-	if j := ca.next("user_joined").arg(t); j["user_id"] != float64(bob.ID) || j["username"] != "bob" || j["room_id"] != float64(room) || j["timestamp"] == nil {
+	if j := ca.next("user_joined").Arg(t); j["user_id"] != float64(bob.ID) || j["username"] != "bob" || j["room_id"] != float64(room) || j["timestamp"] == nil {
 		t.Fatalf("user_joined = %v", j)
 	}
 	cb.none("user_joined", 200*time.Millisecond)
@@ -47,7 +47,7 @@ func TestJoinSendTypingLeaveOnMainNamespace(t *testing.T) {
 		t.Fatalf("send ack = %v", sent)
 	}
 	for _, c := range []*sioClient{ca, cb} {
-		m := c.next("new_message").arg(t)
+		m := c.next("new_message").Arg(t)
 		if m["content"] != "hello bob" || m["type"] != "message" || m["timestamp"] != m["created_at"] ||
 			m["id"] != sent["message_id"] || m["room_id"] != float64(room) || m["username"] != "alice" {
 			t.Fatalf("new_message = %v", m)
@@ -57,7 +57,7 @@ func TestJoinSendTypingLeaveOnMainNamespace(t *testing.T) {
 			t.Fatalf("new_message sender/file = %v", m)
 		}
 	}
-	if ms := ca.next("message_sent").arg(t); ms["status"] != "success" || ms["message_id"] != sent["message_id"] || ms["timestamp"] == nil {
+	if ms := ca.next("message_sent").Arg(t); ms["status"] != "success" || ms["message_id"] != sent["message_id"] || ms["timestamp"] == nil {
 		t.Fatalf("message_sent = %v", ms)
 	}
 	if n := a.countMessages(room); n != 1 {
@@ -68,7 +68,7 @@ func TestJoinSendTypingLeaveOnMainNamespace(t *testing.T) {
 	if ack := cb.call("typing", map[string]any{"room_id": room, "typing": true}); ack["status"] != "success" {
 		t.Fatalf("typing ack = %v", ack)
 	}
-	if ty := ca.next("typing").arg(t); ty["user_id"] != float64(bob.ID) || ty["typing"] != true || ty["room_id"] != float64(room) || ty["username"] != "bob" {
+	if ty := ca.next("typing").Arg(t); ty["user_id"] != float64(bob.ID) || ty["typing"] != true || ty["room_id"] != float64(room) || ty["username"] != "bob" {
 		t.Fatalf("typing = %v", ty)
 	}
 	cb.none("typing", 200*time.Millisecond)
@@ -77,10 +77,10 @@ func TestJoinSendTypingLeaveOnMainNamespace(t *testing.T) {
 	if ack := cb.call("leave_room", map[string]any{"room_id": room}); ack["status"] != "success" {
 		t.Fatalf("leave ack = %v", ack)
 	}
-	if l := cb.next("left_room").arg(t); l["room_id"] != float64(room) || l["username"] != "bob" {
+	if l := cb.next("left_room").Arg(t); l["room_id"] != float64(room) || l["username"] != "bob" {
 		t.Fatalf("left_room = %v", l)
 	}
-	if l := ca.next("user_left").arg(t); l["user_id"] != float64(bob.ID) {
+	if l := ca.next("user_left").Arg(t); l["user_id"] != float64(bob.ID) {
 		t.Fatalf("user_left = %v", l)
 	}
 	// Bob no longer gets the room's messages.
@@ -92,7 +92,7 @@ func TestJoinSendTypingLeaveOnMainNamespace(t *testing.T) {
 	cb.call("join_room", map[string]any{"room_id": room})
 	ca.next("user_joined")
 	cb.close()
-	if l := ca.next("user_left").arg(t); l["user_id"] != float64(bob.ID) {
+	if l := ca.next("user_left").Arg(t); l["user_id"] != float64(bob.ID) {
 		t.Fatalf("user_left on disconnect = %v", l)
 	}
 }
@@ -135,7 +135,7 @@ func TestBadInputGetsErrorEventAndAckAndConnectionStaysUsable(t *testing.T) {
 			if ack["status"] != "error" || ack["error"] == "" || ack["error"] == nil {
 				t.Fatalf("ack = %v, want an error ack", ack)
 			}
-			ev := c.next("error").arg(t)
+			ev := c.next("error").Arg(t)
 			if ev["code"] != tc.code || ev["message"] != ack["error"] {
 				t.Fatalf("error event = %v (ack %v), want code %s", ev, ack, tc.code)
 			}
@@ -143,7 +143,7 @@ func TestBadInputGetsErrorEventAndAckAndConnectionStaysUsable(t *testing.T) {
 	}
 	// Without an ack the error event still comes, and nothing else happens.
 	c.emitRaw("send_message", `"not an object"`)
-	if ev := c.next("error").arg(t); ev["code"] != "invalid_input" {
+	if ev := c.next("error").Arg(t); ev["code"] != "invalid_input" {
 		t.Fatalf("error event = %v", ev)
 	}
 	// The connection is still usable, and nothing was stored by the bad inputs.
@@ -169,14 +169,14 @@ func TestRoomMessagesFollowJoinsAndLeaves(t *testing.T) {
 
 	cb.call("join_room", map[string]any{"room_id": room})
 	ca.call("send_message", map[string]any{"room_id": room, "content": "with bob"})
-	if m := cb.next("new_message").arg(t); m["content"] != "with bob" {
+	if m := cb.next("new_message").Arg(t); m["content"] != "with bob" {
 		t.Fatalf("bob got %v, want the message sent after he joined", m)
 	}
 	ca.next("new_message")
 
 	cb.call("leave_room", map[string]any{"room_id": room})
 	ca.call("send_message", map[string]any{"room_id": room, "content": "after bob"})
-	if m := ca.next("new_message").arg(t); m["content"] != "after bob" {
+	if m := ca.next("new_message").Arg(t); m["content"] != "after bob" {
 		t.Fatalf("alice got %v", m)
 	}
 	cb.none("new_message", 300*time.Millisecond)

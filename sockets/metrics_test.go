@@ -11,8 +11,6 @@ import (
 	"time"
 
 	ws "github.com/gorilla/websocket"
-
-	"github.com/izpochat/server/metrics"
 )
 
 // scrape reads GET /metrics and returns series → value.
@@ -73,11 +71,7 @@ const deliveredCount = `izpochat_message_delivery_seconds_count{stage="client"}`
 // reads the Prometheus text: gauges go up and back down, events are counted
 // both ways, and delivered messages are timed.
 func TestMetricsFollowRealConnections(t *testing.T) {
-	m, err := metrics.New(metrics.Options{Version: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := newApp(t, "sqlite", withMetrics(m))
+	a := newApp(t, "sqlite")
 	alice := a.register("alice")
 	room := a.createRoom(alice, "general", false)
 
@@ -135,11 +129,7 @@ func TestMetricsFollowRealConnections(t *testing.T) {
 // TestMetricsMoveUpgradedConnections: a polling connection that upgrades is
 // counted under websocket from then on, and only once.
 func TestMetricsMoveUpgradedConnections(t *testing.T) {
-	m, err := metrics.New(metrics.Options{Version: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := newApp(t, "sqlite", withMetrics(m))
+	a := newApp(t, "sqlite")
 	alice := a.register("alice")
 
 	base := a.srv.URL + "/socket.io/?EIO=4&transport=polling"

@@ -13,6 +13,7 @@ import (
 	ws "github.com/gorilla/websocket"
 
 	"github.com/izpochat/server/config"
+	"github.com/izpochat/server/internal/testkit/testapp"
 	"github.com/izpochat/server/sockets"
 )
 
@@ -173,7 +174,7 @@ func TestEmptiedNamespaceIsRemovedAndRejoinDelivers(t *testing.T) {
 		waitRoomNamespaces(t, a, 1)
 		content := fmt.Sprintf("round %d", round)
 		a.postREST(alice, room, content)
-		if m := c.next("message").arg(t); m["content"] != content {
+		if m := c.next("message").Arg(t); m["content"] != content {
 			t.Fatalf("round %d: got %v", round, m)
 		}
 		c.writeRaw("41" + nsp + ",") // leaves the namespace, keeps the connection
@@ -254,7 +255,7 @@ func TestRoomNamespaceKeptForRecoveryWithinWindow(t *testing.T) {
 	if data["pid"] != pid {
 		t.Fatalf("not recovered: %v", data)
 	}
-	if m := r.next("message").arg(t); m["content"] != "missed" {
+	if m := r.next("message").Arg(t); m["content"] != "missed" {
 		t.Fatalf("recovered %v, want the missed message", m)
 	}
 	// Dropped again: kept for a window, then removed with its session.
@@ -276,13 +277,13 @@ func TestRoomNamespaceKeptForRecoveryWithinWindow(t *testing.T) {
 	late := mustDial(t, a, dialOpts{nsp: nsp, auth: map[string]any{"token": bob.Token, "pid": pid, "offset": offset}})
 	late.next("welcome")
 	a.postREST(alice, room, "after")
-	if m := late.next("message").arg(t); m["content"] != "after" {
+	if m := late.next("message").Arg(t); m["content"] != "after" {
 		t.Fatalf("late client got %v", m)
 	}
 }
 
 func withRecoveryWindow(d time.Duration) appOption {
-	return func(o *sockets.Options, _ *config.Config) { o.SocketIO.RecoveryWindow = d }
+	return testapp.WithConfig(func(c *config.Config) { c.SocketIO.RecoveryWindow = d })
 }
 
 // nextOrNil waits up to d for the next event named name.

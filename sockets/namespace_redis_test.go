@@ -3,51 +3,24 @@ package sockets_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http/httptest"
-	"os/exec"
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/zishang520/socket.io/v2/socket"
 
-	"github.com/izpochat/server/chat"
 	"github.com/izpochat/server/cluster"
 	"github.com/izpochat/server/config"
-	"github.com/izpochat/server/sockets"
+	"github.com/izpochat/server/internal/testkit"
+	"github.com/izpochat/server/internal/testkit/testapp"
 	"github.com/izpochat/server/sockets/redisadapter"
 )
 
-// startRedis runs a redis-server of the test's own on a free loopback port:
+// startRedis runs a redis-server of the test's own (testkit.StartRedis):
 // PUBSUB NUMPAT counts every client's patterns, so only a Redis nobody else
 // uses can show that ours return to where they were.
-func startRedis(t *testing.T) string {
-	t.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		t.Skip("redis-server not installed")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	_ = l.Close()
-	cmd := exec.Command("redis-server", "--bind", "127.0.0.1", "--port", strconv.Itoa(port), "--save", "", "--appendonly", "no")
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start redis-server: %v", err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	url := fmt.Sprintf("redis://127.0.0.1:%d/0", port)
-	rdb := redisClient(t, url)
-	for deadline := time.Now().Add(5 * time.Second); rdb.Ping(context.Background()).Err() != nil; time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("redis-server did not start")
-		}
-	}
-	return url
-}
+func startRedis(t *testing.T) string { return testkit.StartRedis(t).URL() }
 
 func redisClient(t *testing.T, url string) *redis.Client {
 	t.Helper()
@@ -59,32 +32,10 @@ func redisClient(t *testing.T, url string) *redis.Client {
 	return rdb
 }
 
-// withRedis joins the app to the others on url as app_cluster.go does: the
-// Socket.IO Redis adapter (default key) and the hub's broker (testHub).
-func withRedis(t *testing.T, url, instance string) appOption {
-	return func(o *sockets.Options, c *config.Config) {
-		c.RedisURL, c.InstanceID = url, instance
-		ctx, cancel := context.WithCancel(context.Background())
-		adapter := redisadapter.New(ctx, redisClient(t, url), redisadapter.Options{})
-		t.Cleanup(func() { _ = adapter.Close(); cancel() })
-		o.ClusterAdapter = adapter
-	}
-}
-
-// testHub is the app's hub: with cfg.RedisURL, joined to the other instances'
-// through a broker, as app.go wires it.
-func testHub(t *testing.T, cfg config.Config) *chat.Hub {
-	if cfg.RedisURL == "" {
-		return chat.NewHub("test", nil)
-	}
-	broker := cluster.NewBroker(redisClient(t, cfg.RedisURL), cfg.InstanceID, cluster.BrokerOptions{})
-	hub := chat.NewHub(cfg.InstanceID, broker)
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(func() { cancel(); _ = broker.Close() })
-	if err := hub.Start(ctx); err != nil {
-		t.Fatalf("hub start: %v", err)
-	}
-	return hub
+// withRedis joins the app to the others on url as instance, as production
+// does with REDIS_URL: the broker, presence, the Socket.IO Redis adapter.
+func withRedis(url, instance string) appOption {
+	return testapp.WithConfig(func(c *config.Config) { c.RedisURL, c.InstanceID = url, instance })
 }
 
 // pubsubCounts is PUBSUB NUMPAT and the subscribers of each channel.
@@ -138,7 +89,7 @@ func waitPubsub(t *testing.T, rdb *redis.Client, numpat, numsub int64, channels 
 func TestRefusedAndEmptiedNamespacesEndTheirRedisSubscriptions(t *testing.T) {
 	url := startRedis(t)
 	rdb := redisClient(t, url)
-	a := newApp(t, "sqlite", withRedis(t, url, "A"))
+	a := newApp(t, "sqlite", withRedis(url, "A"))
 	alice := a.register("alice")
 	room := a.createRoom(alice, "general", false)
 	baseline, _ := pubsubCounts(t, rdb)
@@ -174,8 +125,8 @@ func TestRefusedAndEmptiedNamespacesEndTheirRedisSubscriptions(t *testing.T) {
 func TestRejoinedNamespaceServesOtherInstances(t *testing.T) {
 	url := startRedis(t)
 	rdb := redisClient(t, url)
-	a := newApp(t, "sqlite", withRedis(t, url, "A"))
-	b := newApp(t, "sqlite", withRedis(t, url, "B"))
+	a := newApp(t, "sqlite", withRedis(url, "A"))
+	b := newApp(t, "sqlite", withRedis(url, "B"))
 	// Each instance has its own database here: the same accounts and room,
 	// created in the same order, have the same ids on both.
 	alice, room := a.register("alice"), int64(0)

@@ -54,19 +54,19 @@ func (o Options) withDefaults() Options {
 		o.Metrics = metrics.Nop{}
 	}
 	if o.SocketIO.PingInterval <= 0 {
-		o.SocketIO.PingInterval = 25 * time.Second
+		o.SocketIO.PingInterval = config.DefaultPingInterval
 	}
 	if o.SocketIO.PingTimeout <= 0 {
-		o.SocketIO.PingTimeout = 20 * time.Second
+		o.SocketIO.PingTimeout = config.DefaultPingTimeout
 	}
 	if o.SocketIO.MaxPayload <= 0 {
-		o.SocketIO.MaxPayload = 1_000_000
+		o.SocketIO.MaxPayload = config.DefaultMaxPayload
 	}
 	if o.SocketIO.SendQueue <= 0 {
-		o.SocketIO.SendQueue = 1024
+		o.SocketIO.SendQueue = config.DefaultSendQueue
 	}
 	if o.WriteTimeout <= 0 {
-		o.WriteTimeout = 10 * time.Second
+		o.WriteTimeout = config.DefaultSocketWriteTimeout
 	}
 	return o
 }

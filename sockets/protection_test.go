@@ -27,7 +27,7 @@ func TestRateLimitAnswersWithErrorEventAndKeepsConnection(t *testing.T) {
 			ok++
 		case ack["code"] == "rate_limited":
 			limited++
-			if ev := c.next("error").arg(t); ev["code"] != "rate_limited" || ev["message"] == "" {
+			if ev := c.next("error").Arg(t); ev["code"] != "rate_limited" || ev["message"] == "" {
 				t.Fatalf("error event = %v", ev)
 			}
 		default:

@@ -15,13 +15,13 @@ import (
 
 	"github.com/izpochat/server/chat"
 	"github.com/izpochat/server/config"
-	"github.com/izpochat/server/sockets"
+	"github.com/izpochat/server/internal/testkit/testapp"
 )
 
 func withRecovery(window time.Duration, maxBytes int) appOption {
-	return func(o *sockets.Options, _ *config.Config) {
-		o.SocketIO.RecoveryWindow, o.SocketIO.RecoveryMaxBytes = window, maxBytes
-	}
+	return testapp.WithConfig(func(c *config.Config) {
+		c.SocketIO.RecoveryWindow, c.SocketIO.RecoveryMaxBytes = window, maxBytes
+	})
 }
 
 // liveHeap is the heap the last full collection found live.
@@ -118,7 +118,7 @@ func TestPollingClientThatNeverReadsIsDropped(t *testing.T) {
 		}
 	})
 	for i := 1; i <= total; i++ {
-		if m := reader.next("new_message").arg(t); m["id"] != float64(i) {
+		if m := reader.next("new_message").Arg(t); m["id"] != float64(i) {
 			t.Fatalf("reading client: message %d has id %v", i, m["id"])
 		}
 	}
@@ -211,7 +211,7 @@ func TestEventFloodBeyondTheRateLimitSchedulesNothing(t *testing.T) {
 	}
 	// The connection is still served, and refusals are answered as the
 	// contract says.
-	if ev := c.next("error").arg(t); ev["code"] != "rate_limited" {
+	if ev := c.next("error").Arg(t); ev["code"] != "rate_limited" {
 		t.Fatalf("error event = %v", ev)
 	}
 	if ack := c.call("typing", map[string]any{"room_id": room, "typing": true}); ack["status"] == nil {
@@ -274,7 +274,7 @@ func TestRecoveryOfAnEvictedGapConnectsAfresh(t *testing.T) {
 	// A fresh connection works as any: it joins and receives.
 	fresh.call("join_room", map[string]any{"room_id": room})
 	a.postREST(alice, room, "after")
-	if m := fresh.next("new_message").arg(t); m["content"] != "after" {
+	if m := fresh.next("new_message").Arg(t); m["content"] != "after" {
 		t.Fatalf("after a fresh connect: %v", m)
 	}
 }

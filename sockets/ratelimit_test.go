@@ -45,7 +45,7 @@ func TestPostingIsLimitedPerUserAcrossEveryDoor(t *testing.T) {
 					if ack["code"] != "rate_limited" {
 						t.Fatalf("send_message ack = %v", ack)
 					}
-					if ev := main.next("error").arg(t); ev["code"] != "rate_limited" {
+					if ev := main.next("error").Arg(t); ev["code"] != "rate_limited" {
 						t.Fatalf("error event = %v", ev)
 					}
 					refused["sio"]++

@@ -21,7 +21,7 @@ func collectContents(t *testing.T, c *sioClient, name string, n int) []string {
 		select {
 		case ev := <-c.events:
 			if ev.Name == name {
-				content, _ := ev.arg(t)["content"].(string)
+				content, _ := ev.Arg(t)["content"].(string)
 				out = append(out, content)
 			}
 		case <-deadline:
@@ -136,9 +136,9 @@ func TestSIOMixedEventsKeepOrder(t *testing.T) {
 		case ev := <-observer.events:
 			switch ev.Name {
 			case "typing":
-				got = append(got, fmt.Sprintf("typing:%v", ev.arg(t)["typing"]))
+				got = append(got, fmt.Sprintf("typing:%v", ev.Arg(t)["typing"]))
 			case "new_message":
-				got = append(got, fmt.Sprintf("message:%v", ev.arg(t)["content"]))
+				got = append(got, fmt.Sprintf("message:%v", ev.Arg(t)["content"]))
 			}
 		case <-deadline:
 			t.Fatalf("observer got %d of %d events", len(got), len(want))
@@ -174,7 +174,7 @@ func TestSIORefusedEventsDoNotStallTheQueue(t *testing.T) {
 	for deadline := time.After(2 * time.Second); rateLimited < 3; {
 		select {
 		case ev := <-c.events:
-			if ev.Name == "error" && strings.Contains(fmt.Sprint(ev.arg(t)["message"]), "rate limit") {
+			if ev.Name == "error" && strings.Contains(fmt.Sprint(ev.Arg(t)["message"]), "rate limit") {
 				rateLimited++
 			}
 		case <-deadline:
@@ -224,9 +224,9 @@ func TestSIOBinaryEventKeepsItsPlace(t *testing.T) {
 
 	c.emit("send_message", map[string]any{"room_id": room, "content": "first"})
 	c.writeRaw(fmt.Sprintf(`451-["send_message",{"room_id":%d,"content":"second","blob":{"_placeholder":true,"num":0}}]`, room))
-	c.wmu.Lock()
+	unlock := c.LockWrites()
 	err := c.conn.WriteMessage(ws.BinaryMessage, []byte{1, 2, 3})
-	c.wmu.Unlock()
+	unlock()
 	if err != nil {
 		t.Fatalf("write attachment: %v", err)
 	}

@@ -122,14 +122,14 @@ func TestRecoveryOffsetOnlyForClientsThatCanUseIt(t *testing.T) {
 	}
 	for name, c := range map[string]*sioClient{"python": py, "eio3": eio3} {
 		ev := c.next("new_message")
-		if len(ev.Args) != 1 || ev.arg(t)["content"] != "hello" {
+		if len(ev.Args) != 1 || ev.Arg(t)["content"] != "hello" {
 			t.Fatalf("%s client args = %s, want exactly the message", name, ev.Args)
 		}
 	}
 	// Once: the EIO=3 client's copy is encoded apart, and the shared frame
 	// must not reach it too.
 	a.postREST(alice, room, "again")
-	if m := eio3.next("new_message").arg(t); m["content"] != "again" {
+	if m := eio3.next("new_message").Arg(t); m["content"] != "again" {
 		t.Fatalf("eio3 client's next message = %v, want the second one (the first came twice)", m)
 	}
 }
@@ -167,12 +167,12 @@ func TestConnectionStateRecoveryDeliversMissedMessages(t *testing.T) {
 		t.Fatalf("not recovered: %v", data)
 	}
 	for _, want := range []string{"missed 1", "missed 2"} {
-		if m := r.next("new_message").arg(t); m["content"] != want {
+		if m := r.next("new_message").Arg(t); m["content"] != want {
 			t.Fatalf("recovered %v, want %q", m, want)
 		}
 	}
 	a.postREST(alice, room, "after")
-	if m := r.next("new_message").arg(t); m["content"] != "after" {
+	if m := r.next("new_message").Arg(t); m["content"] != "after" {
 		t.Fatalf("after recovery: %v", m)
 	}
 	// A recovering client with a token that is no longer valid is refused.

@@ -59,7 +59,7 @@ func TestSupabaseOpenStreamsTheObject(t *testing.T) {
 	if _, err := s.Open(context.Background(), "../x"); !errors.Is(err, ErrInvalidKey) {
 		t.Fatalf("bad key: %v", err)
 	}
-	fake.status = http.StatusInternalServerError
+	fake.Status = http.StatusInternalServerError
 	if _, err := s.Open(context.Background(), testKey); !errors.Is(err, ErrUpstream) {
 		t.Fatalf("500: %v, want ErrUpstream", err)
 	}
@@ -67,8 +67,8 @@ func TestSupabaseOpenStreamsTheObject(t *testing.T) {
 
 func TestSupabaseOpenTimesOutWaitingForTheAnswer(t *testing.T) {
 	fake, s := newFakeSupabase(t, 200*time.Millisecond)
-	fake.hang = make(chan struct{})
-	defer close(fake.hang)
+	fake.Hang = make(chan struct{})
+	defer close(fake.Hang)
 	start := time.Now()
 	_, err := s.Open(context.Background(), testKey)
 	if !errors.Is(err, ErrTimeout) || time.Since(start) > 3*time.Second {

@@ -3,152 +3,25 @@ package storage
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/izpochat/server/internal/testkit"
 )
 
-// fakeSupabase speaks the part of the Storage REST API the server uses.
-type fakeSupabase struct {
-	t      *testing.T
-	status int           // answer uploads with this status when non-zero
-	hang   chan struct{} // when set, uploads wait for it (or the client to leave)
-	// hangBeforeRead hangs without reading the body (the client blocks writing).
-	hangBeforeRead bool
+const fakeKey = testkit.SupabaseKey
 
-	mu      sync.Mutex
-	objects map[string]fakeObject // by path after /storage/v1/object/
-	deleted [][]string
-	signs   []fakeSign
-}
-
-// fakeSign is one signing request: POST /storage/v1/object/sign/<bucket>.
-type fakeSign struct {
-	bucket    string
-	expiresIn int
-	paths     []string
-}
-
-type fakeObject struct {
-	method, auth, apikey, contentType, upsert string
-	body                                      []byte
-}
-
-const fakeKey = "service-role-key"
-
-func (f *fakeSupabase) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Header.Get("Authorization") != "Bearer "+fakeKey || r.Header.Get("apikey") != fakeKey {
-		w.WriteHeader(http.StatusUnauthorized)
-		fmt.Fprint(w, `{"statusCode":"401","error":"Unauthorized","message":"bad key"}`)
-		return
-	}
-	rest, ok := strings.CutPrefix(r.URL.Path, "/storage/v1/object/")
-	if !ok {
-		http.NotFound(w, r)
-		return
-	}
-	if bucket, ok := strings.CutPrefix(rest, "sign/"); ok && r.Method == http.MethodPost {
-		var req struct {
-			ExpiresIn int      `json:"expiresIn"`
-			Paths     []string `json:"paths"`
-		}
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-			w.WriteHeader(http.StatusBadRequest)
-			return
-		}
-		f.mu.Lock()
-		f.signs = append(f.signs, fakeSign{bucket: bucket, expiresIn: req.ExpiresIn, paths: req.Paths})
-		n := len(f.signs)
-		f.mu.Unlock()
-		var out []map[string]any
-		for _, p := range req.Paths {
-			out = append(out, map[string]any{"path": p, "error": nil,
-				"signedURL": fmt.Sprintf("/object/sign/%s/%s?token=t%d", bucket, p, n)})
-		}
-		_ = json.NewEncoder(w).Encode(out)
-		return
-	}
-	switch r.Method {
-	case http.MethodPost:
-		if f.hang != nil && f.hangBeforeRead {
-			select {
-			case <-f.hang:
-			case <-r.Context().Done():
-			}
-			return
-		}
-		body, err := io.ReadAll(r.Body)
-		if err != nil {
-			return
-		}
-		if f.hang != nil {
-			select {
-			case <-f.hang:
-			case <-r.Context().Done():
-			}
-			return
-		}
-		if f.status != 0 {
-			w.WriteHeader(f.status)
-			fmt.Fprintf(w, `{"statusCode":"%d","error":"Error","message":"bucket says no"}`, f.status)
-			return
-		}
-		f.mu.Lock()
-		f.objects[rest] = fakeObject{method: r.Method, auth: r.Header.Get("Authorization"), apikey: r.Header.Get("apikey"),
-			contentType: r.Header.Get("Content-Type"), upsert: r.Header.Get("x-upsert"), body: body}
-		f.mu.Unlock()
-		fmt.Fprintf(w, `{"Key":%q}`, rest)
-	case http.MethodGet: // the authenticated download (supabase_open.go)
-		if f.hang != nil {
-			select {
-			case <-f.hang:
-			case <-r.Context().Done():
-			}
-			return
-		}
-		if f.status != 0 {
-			w.WriteHeader(f.status)
-			fmt.Fprintf(w, `{"statusCode":"%d","error":"Error","message":"bucket says no"}`, f.status)
-			return
-		}
-		f.mu.Lock()
-		obj, ok := f.objects[rest]
-		f.mu.Unlock()
-		if !ok {
-			w.WriteHeader(http.StatusBadRequest) // as Supabase answers a missing object
-			fmt.Fprint(w, `{"statusCode":"404","error":"not_found","message":"Object not found"}`)
-			return
-		}
-		_, _ = w.Write(obj.body)
-	case http.MethodDelete:
-		var req struct{ Prefixes []string }
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-			w.WriteHeader(http.StatusBadRequest)
-			return
-		}
-		f.mu.Lock()
-		f.deleted = append(f.deleted, req.Prefixes)
-		f.mu.Unlock()
-		fmt.Fprint(w, `[]`)
-	default:
-		w.WriteHeader(http.StatusMethodNotAllowed)
-	}
-}
-
-func newFakeSupabase(t *testing.T, timeout time.Duration) (*fakeSupabase, *Supabase) {
+// newFakeSupabase is the test kit's fake Storage API and a store talking to it.
+func newFakeSupabase(t *testing.T, timeout time.Duration) (*testkit.FakeSupabase, *Supabase) {
 	t.Helper()
-	fake := &fakeSupabase{t: t, objects: map[string]fakeObject{}}
-	srv := httptest.NewServer(fake)
-	t.Cleanup(srv.Close)
-	s, err := NewSupabase(SupabaseConfig{URL: srv.URL + "/", Key: fakeKey, Bucket: "izpochat-bucket", Timeout: timeout})
+	fake := testkit.StartFakeSupabase(t)
+	s, err := NewSupabase(SupabaseConfig{URL: fake.URL + "/", Key: fakeKey, Bucket: "izpochat-bucket", Timeout: timeout})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,26 +38,26 @@ func TestSupabasePutSendsTheStorageAPIRequest(t *testing.T) {
 	if !strings.HasSuffix(url, "/storage/v1/object/public/izpochat-bucket/"+testKey) || !strings.HasPrefix(url, "http://127.0.0.1") {
 		t.Fatalf("public url = %q", url)
 	}
-	got, ok := fake.objects["izpochat-bucket/"+testKey]
+	got, ok := fake.Object("izpochat-bucket/" + testKey)
 	if !ok {
-		t.Fatalf("no object at /storage/v1/object/izpochat-bucket/<key>; have %v", fake.objects)
+		t.Fatalf("no object at /storage/v1/object/izpochat-bucket/<key>; have %v", fake.Objects())
 	}
-	if got.method != http.MethodPost || got.auth != "Bearer "+fakeKey || got.apikey != fakeKey ||
-		got.contentType != "application/pdf" || got.upsert != "false" || !bytes.Equal(got.body, body) {
+	if got.Method != http.MethodPost || got.Auth != "Bearer "+fakeKey || got.APIKey != fakeKey ||
+		got.ContentType != "application/pdf" || got.Upsert != "false" || !bytes.Equal(got.Body, body) {
 		t.Fatalf("request = %+v", got)
 	}
 	if err := s.Delete(context.Background(), testKey); err != nil {
 		t.Fatal(err)
 	}
-	if len(fake.deleted) != 1 || len(fake.deleted[0]) != 1 || fake.deleted[0][0] != testKey {
-		t.Fatalf("deleted = %v", fake.deleted)
+	if deleted := fake.Deleted(); len(deleted) != 1 || len(deleted[0]) != 1 || deleted[0][0] != testKey {
+		t.Fatalf("deleted = %v", deleted)
 	}
 }
 
 func TestSupabaseErrorStatusIsUpstream(t *testing.T) {
 	for _, status := range []int{http.StatusBadRequest, http.StatusForbidden, http.StatusInternalServerError, http.StatusServiceUnavailable} {
 		fake, s := newFakeSupabase(t, 5*time.Second)
-		fake.status = status
+		fake.Status = status
 		_, err := s.Put(context.Background(), testKey, strings.NewReader("x"), -1, "text/plain")
 		if !errors.Is(err, ErrUpstream) || !strings.Contains(err.Error(), fmt.Sprint(status)) {
 			t.Errorf("status %d: err = %v, want ErrUpstream naming the status", status, err)
@@ -226,8 +99,8 @@ func TestSupabaseHangTimesOutWithoutLeaks(t *testing.T) {
 	for _, beforeRead := range []bool{false, true} {
 		t.Run(fmt.Sprintf("hang_before_reading_body=%v", beforeRead), func(t *testing.T) {
 			fake, s := newFakeSupabase(t, 300*time.Millisecond)
-			fake.hang, fake.hangBeforeRead = make(chan struct{}), beforeRead
-			defer close(fake.hang)
+			fake.Hang, fake.HangBeforeRead = make(chan struct{}), beforeRead
+			defer close(fake.Hang)
 			http.DefaultTransport.(*http.Transport).CloseIdleConnections()
 			time.Sleep(50 * time.Millisecond)
 			before := runtime.NumGoroutine()
@@ -260,8 +133,8 @@ func TestSupabaseHangTimesOutWithoutLeaks(t *testing.T) {
 
 func TestSupabaseCallerCancelIsNotTimeout(t *testing.T) {
 	fake, s := newFakeSupabase(t, 5*time.Second)
-	fake.hang = make(chan struct{})
-	defer close(fake.hang)
+	fake.Hang = make(chan struct{})
+	defer close(fake.Hang)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	_, err := s.Put(ctx, testKey, strings.NewReader("x"), -1, "text/plain")
@@ -293,9 +166,9 @@ func TestSupabaseConcurrentPutsKeepTheirContentTypes(t *testing.T) {
 	}
 	for i := range 20 {
 		key := strings.Replace(testKey, "photo.png", fmt.Sprintf("f%d.bin", i), 1)
-		got := fake.objects["izpochat-bucket/"+key]
-		if got.contentType != types[i%len(types)] || string(got.body) != strings.Repeat(fmt.Sprintf("file %d;", i), 5000) {
-			t.Errorf("file %d arrived as %q with %d bytes", i, got.contentType, len(got.body))
+		got, _ := fake.Object("izpochat-bucket/" + key)
+		if got.ContentType != types[i%len(types)] || string(got.Body) != strings.Repeat(fmt.Sprintf("file %d;", i), 5000) {
+			t.Errorf("file %d arrived as %q with %d bytes", i, got.ContentType, len(got.Body))
 		}
 	}
 }
@@ -310,12 +183,12 @@ func TestSupabaseSignURLsAsksTheStorageAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(fake.signs) != 1 {
-		t.Fatalf("%d signing requests, want 1", len(fake.signs))
+	if len(fake.Signs()) != 1 {
+		t.Fatalf("%d signing requests, want 1", len(fake.Signs()))
 	}
-	req := fake.signs[0]
-	if req.bucket != "izpochat-bucket" || len(req.paths) != 2 || req.paths[0] != testKey || req.paths[1] != other ||
-		req.expiresIn < 7190 || req.expiresIn > 7200 {
+	req := fake.Signs()[0]
+	if req.Bucket != "izpochat-bucket" || len(req.Paths) != 2 || req.Paths[0] != testKey || req.Paths[1] != other ||
+		req.ExpiresIn < 7190 || req.ExpiresIn > 7200 {
 		t.Fatalf("signing request = %+v", req)
 	}
 	want := s.api + "/object/sign/izpochat-bucket/" + testKey + "?token=t1"
@@ -324,11 +197,11 @@ func TestSupabaseSignURLsAsksTheStorageAPI(t *testing.T) {
 	}
 	// The same expiry again: remembered, nothing asked.
 	again, err := s.SignURLs(context.Background(), []string{testKey}, expires)
-	if err != nil || again[testKey] != want || len(fake.signs) != 1 {
-		t.Fatalf("again = %v, %v, %d requests", again, err, len(fake.signs))
+	if err != nil || again[testKey] != want || len(fake.Signs()) != 1 {
+		t.Fatalf("again = %v, %v, %d requests", again, err, len(fake.Signs()))
 	}
 	// A new expiry is asked for.
-	if l, err := s.SignURLs(context.Background(), []string{testKey}, expires.Add(time.Hour)); err != nil || len(fake.signs) != 2 || !strings.HasSuffix(l[testKey], "?token=t2") {
-		t.Fatalf("new expiry = %v, %v, %d requests", l, err, len(fake.signs))
+	if l, err := s.SignURLs(context.Background(), []string{testKey}, expires.Add(time.Hour)); err != nil || len(fake.Signs()) != 2 || !strings.HasSuffix(l[testKey], "?token=t2") {
+		t.Fatalf("new expiry = %v, %v, %d requests", l, err, len(fake.Signs()))
 	}
 }

@@ -59,7 +59,7 @@ func Config(t testing.TB, driver string) config.Database {
 	case config.DriverSQLite:
 		path := filepath.Join(t.TempDir(), "test.db")
 		return config.Database{Driver: driver, Path: path, MaxOpenConns: 4, MaxIdleConns: 4,
-			DSN: path + "?_txlock=immediate&_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"}
+			DSN: path + "?" + config.SQLitePragmas}
 	case config.DriverPostgres:
 		schema := "t_" + randomHex(6)
 		admin, err := models.Open(context.Background(), config.Database{Driver: driver, DSN: PostgresURL(), MaxOpenConns: 1}, quiet())

@@ -95,14 +95,14 @@ func TestAdapterSocketsJoinAcrossServers(t *testing.T) {
 	onB := dialClient(t, b.http.URL, "")
 	a.io.SocketsJoin("late")
 	eventually(t, 3*time.Second, "the socket on B to join room late", func() bool {
-		s, ok := b.io.Sockets().Sockets().Load(socket.SocketId(onB.sid))
+		s, ok := b.io.Sockets().Sockets().Load(socket.SocketId(onB.SocketID))
 		return ok && s.Rooms().Has("late")
 	})
 	a.io.To("late").Emit("joined", 1)
 	onB.waitFor("joined", 1)
 	a.io.In("late").SocketsLeave("late")
 	eventually(t, 3*time.Second, "the socket on B to leave room late", func() bool {
-		s, ok := b.io.Sockets().Sockets().Load(socket.SocketId(onB.sid))
+		s, ok := b.io.Sockets().Sockets().Load(socket.SocketId(onB.SocketID))
 		return ok && !s.Rooms().Has("late")
 	})
 }
@@ -133,7 +133,7 @@ func TestAdapterFetchSocketsAcrossServers(t *testing.T) {
 		if r.err != nil {
 			t.Fatal(r.err)
 		}
-		want := []string{c1.sid, c2.sid}
+		want := []string{c1.SocketID, c2.SocketID}
 		sort.Strings(want)
 		sort.Strings(r.ids)
 		if !reflect.DeepEqual(r.ids, want) {
@@ -188,12 +188,12 @@ func TestAdapterServerSideEmitAcrossServers(t *testing.T) {
 func TestAdapterKeepsServingLocallyWhenRedisIsDown(t *testing.T) {
 	r := startPrivateRedis(t)
 	key := uniq(t)
-	a, b := newSIONode(t, r.url(), key), newSIONode(t, r.url(), key)
-	waitSubscribers(t, clientFor(t, r.url()), key+"-request#/#", 2)
+	a, b := newSIONode(t, r.URL(), key), newSIONode(t, r.URL(), key)
+	waitSubscribers(t, clientFor(t, r.URL()), key+"-request#/#", 2)
 	onA := dialClient(t, a.http.URL, "rooms=r1")
 	onB := dialClient(t, b.http.URL, "rooms=r1")
 
-	r.stop()
+	r.Stop()
 	a.io.To("r1").Emit("local", 1)
 	onA.waitFor("local", 1) // A's own client still gets it
 	done := make(chan int, 1)
@@ -207,8 +207,8 @@ func TestAdapterKeepsServingLocallyWhenRedisIsDown(t *testing.T) {
 		t.Fatal("fetchSockets hung with Redis down")
 	}
 
-	r.start()
-	waitSubscribers(t, clientFor(t, r.url()), key+"-request#/#", 2)
+	r.Start()
+	waitSubscribers(t, clientFor(t, r.URL()), key+"-request#/#", 2)
 	eventually(t, 10*time.Second, "broadcasts crossing again after the restart", func() bool {
 		a.io.To("r1").Emit("again", 1)
 		n, _ := onB.count("again")

@@ -132,7 +132,7 @@ func TestNodeInteropBroadcastsBothWays(t *testing.T) {
 	for _, id := range ids {
 		fetched = append(fetched, fmt.Sprint(id))
 	}
-	want := []string{goClient.sid, node.sid}
+	want := []string{goClient.SocketID, node.sid}
 	sort.Strings(want)
 	sort.Strings(fetched)
 	if !reflect.DeepEqual(fetched, want) {

@@ -72,14 +72,14 @@ const (
 	// of a moderately loaded server (tens of connections) lasts well under a
 	// millisecond; pausing after it saved little CPU but delayed deliveries
 	// (at 30-60 messages/s per room: p50 2.4 ms against 0.8, p99 at 60 18-23 ms
-	// against 8-9) while the fan-out capacity stayed the same (bench/README).
+	// against 8-9) while the fan-out capacity stayed the same (bench/RESULTS.md).
 	minPause = time.Millisecond
 	// fullPauseAt: frames per write from which a long round is followed by the
 	// full pause. A round whose connections held one frame each would gain
 	// little from waiting: at 70-80 messages/s per room (each connection gets a
 	// frame every 12-14 ms) pausing kept p50 at 8-16 ms for 0.9-1.1 writes per
 	// delivery instead of 1.3; scaled by the coalescing it was 1.0-2.1 ms (p99
-	// 12-23 against 17-35 ms), with the same capacity (bench/README).
+	// 12-23 against 17-35 ms), with the same capacity (bench/RESULTS.md).
 	fullPauseAt = 1.5
 	// minWait: shorter pauses are skipped (a timer costs more than it saves).
 	minWait = 50 * time.Microsecond

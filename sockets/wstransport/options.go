@@ -9,14 +9,16 @@ package wstransport
 import (
 	"log/slog"
 	"time"
+
+	"github.com/izpochat/server/config"
 )
 
-// Default option values.
+// Default option values: the server's (config) for the same settings.
 const (
-	DefaultQueueSize    = 1024
-	DefaultWriteTimeout = 10 * time.Second
+	DefaultQueueSize    = config.DefaultSendQueue
+	DefaultWriteTimeout = config.DefaultSocketWriteTimeout
 	// DefaultMaxMessageSize matches the engine's default maxHttpBufferSize.
-	DefaultMaxMessageSize = 1_000_000
+	DefaultMaxMessageSize = config.DefaultMaxPayload
 )
 
 // Options configures the transport. Zero values select the defaults.

@@ -11,6 +11,8 @@ import (
 	"github.com/zishang520/engine.io/v2/types"
 	"github.com/zishang520/socket.io-go-parser/v2/parser"
 	"github.com/zishang520/socket.io/v2/socket"
+
+	"github.com/izpochat/server/config"
 )
 
 // Builder builds our connection-state-recovery adapter (a
@@ -52,7 +54,7 @@ const defaultMaxKeptPackets = 32768
 // namespace, used only by clients of the FastAPI generation, adds its own 16
 // MiB while it has members. A session whose missed packets were evicted connects
 // non-recovered, and the client fetches the history.
-const defaultRecoveryMaxBytes = 16 << 20
+const defaultRecoveryMaxBytes = config.DefaultRecoveryMaxMB << 20
 
 func (b Builder) New(nsp socket.Namespace) socket.Adapter {
 	var prefix [4]byte

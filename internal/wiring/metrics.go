@@ -1,4 +1,4 @@
-package main
+package wiring
 
 import (
 	"fmt"
@@ -17,6 +17,7 @@ import (
 // metricsPart is observability: the registry, GET /metrics and the HTTP timer.
 type metricsPart struct {
 	part
+	metrics  *metrics.Metrics
 	recorder metrics.Recorder      // for the real-time doors
 	handler  http.Handler          // GET /metrics, guarded by METRICS_TOKEN
 	http     handlers.HTTPObserver // times every request
@@ -50,6 +51,7 @@ func wireMetrics(cfg config.Config, log *slog.Logger, db *gorm.DB, service *chat
 	})
 	return metricsPart{
 		part:     part{close: func() error { stopListening(); return nil }},
+		metrics:  m,
 		recorder: m,
 		handler:  metrics.RequireToken(cfg.MetricsToken, m.Handler()),
 		http:     m,

@@ -1,4 +1,8 @@
-package main
+// Package wiring builds the whole server from its configuration: the one
+// place the parts (database, chat, cluster, storage, metrics, the doors, the
+// HTTP edge) are put together. main runs what New returns; the test kit
+// (internal/testkit) serves the same, so tests run the production wiring.
+package wiring
 
 import (
 	"context"
@@ -6,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/gin-gonic/gin"
 	"gorm.io/gorm"
 
 	"github.com/izpochat/server/auth"
@@ -14,14 +17,20 @@ import (
 	"github.com/izpochat/server/config"
 	"github.com/izpochat/server/edge"
 	"github.com/izpochat/server/handlers"
+	"github.com/izpochat/server/internal/gcpacer"
+	"github.com/izpochat/server/metrics"
 	"github.com/izpochat/server/models"
+	"github.com/izpochat/server/sockets"
 )
 
-// app is everything run wires together, with what must be closed on the way out.
-type app struct {
-	handler http.Handler
-	edge    *edge.Edge // bounds bodies, time and connections; run serves through its listener
-	db      *gorm.DB
+// App is everything New wires together, with what must be closed on the way out.
+type App struct {
+	Handler http.Handler
+	Edge    *edge.Edge // bounds bodies, time and connections; serve through its Listener
+	DB      *gorm.DB
+	Chat    *chat.Service
+	Sockets *sockets.Server  // the real-time doors
+	Metrics *metrics.Metrics // what GET /metrics serves
 	log     *slog.Logger
 	// drainers run first on shutdown (live connections told to reconnect).
 	drainers []func(ctx context.Context)
@@ -31,14 +40,12 @@ type app struct {
 // part is what one concern (cluster, storage, sockets, metrics) adds to the app.
 type part struct {
 	checks []handlers.Check
-	routes []func(gin.IRouter)
 	drain  func(context.Context)
 	close  func() error
 }
 
-func (a *app) add(p part, d *handlers.Deps) {
+func (a *App) add(p part, d *handlers.Deps) {
 	d.Checks = append(d.Checks, p.checks...)
-	d.Extra = append(d.Extra, p.routes...)
 	if p.drain != nil {
 		a.drainers = append(a.drainers, p.drain)
 	}
@@ -47,17 +54,25 @@ func (a *app) add(p part, d *handlers.Deps) {
 	}
 }
 
-func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, err error) {
+// New opens the database, migrates it and wires every part from cfg. Close
+// releases what it opened, also when New fails half-way.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (_ *App, err error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	db, err := models.Open(ctx, cfg.Database, log)
 	if err != nil {
 		return nil, err
 	}
-	a := &app{db: db, log: log}
+	a := &App{DB: db, log: log}
 	a.closers = append(a.closers, func() error { return models.Close(db) })
-	a.closers = append(a.closers, wireGC(cfg, log).close)
+	// Idle real-time connections are most of a busy server's heap (see gcpacer).
+	stopGC := gcpacer.Start(cfg.GC, log)
+	a.closers = append(a.closers, func() error { stopGC(); return nil })
 	defer func() {
 		if err != nil {
-			a.close()
+			a.Close()
 		}
 	}()
 	if err := models.Migrate(ctx, db); err != nil {
@@ -91,13 +106,14 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 		RateLimits:   rateLimits(cfg.Rates),
 		Limiter:      limiter(cfg, cluster),
 	})
-	deps.Chat = service
+	deps.Chat, a.Chat = service, service
 
 	storagePart, err := wireStorage(ctx, cfg, log, service)
 	if err != nil {
 		return nil, err
 	}
-	a.add(storagePart, &deps)
+	a.add(storagePart.part, &deps)
+	deps.Uploads, deps.Objects = storagePart.uploads, storagePart.objects
 	// Closed before the database: it stores what is still queued first.
 	a.closers = append(a.closers, func() error { service.Close(); return nil })
 
@@ -107,31 +123,33 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 	}
 	a.add(metrics.part, &deps)
 	deps.Metrics, deps.HTTPMetrics = metrics.handler, metrics.http
+	a.Metrics = metrics.metrics
 
-	sockets, err := wireSockets(ctx, cfg, log, service, cluster, metrics.recorder)
+	sockets, err := wireSockets(ctx, cfg, log, service, cluster, metrics.recorder, o.sockets)
 	if err != nil {
 		return nil, err
 	}
 	a.add(sockets.part, &deps)
-	deps.SocketIO, deps.RawWS = sockets.socketIO, sockets.rawWS
+	deps.SocketIO, deps.RawWS = sockets.srv.SocketIO(), sockets.srv.RawWS()
+	a.Sockets = sockets.srv
 
 	if err := hub.Start(ctx); err != nil {
 		return nil, fmt.Errorf("start fan-out: %w", err)
 	}
-	a.edge = wireEdge(cfg, log)
-	a.handler = a.edge.Handler(handlers.NewServer(deps))
+	a.Edge = wireEdge(cfg, log)
+	a.Handler = a.Edge.Handler(handlers.NewServer(deps))
 	return a, nil
 }
 
-// drain tells live connections the server is going away.
-func (a *app) drain(ctx context.Context) {
+// Drain tells live connections the server is going away.
+func (a *App) Drain(ctx context.Context) {
 	for _, d := range a.drainers {
 		d(ctx)
 	}
 }
 
-// close releases everything in reverse order of creation.
-func (a *app) close() {
+// Close releases everything in reverse order of creation.
+func (a *App) Close() {
 	for i := len(a.closers) - 1; i >= 0; i-- {
 		if err := a.closers[i](); err != nil {
 			a.log.Warn("close", "err", err)

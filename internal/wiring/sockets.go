@@ -1,10 +1,9 @@
-package main
+package wiring
 
 import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/http"
 
 	"github.com/izpochat/server/chat"
 	"github.com/izpochat/server/config"
@@ -15,11 +14,10 @@ import (
 // socketsPart is the real-time doors: Socket.IO and the raw WebSocket.
 type socketsPart struct {
 	part
-	socketIO http.Handler
-	rawWS    http.Handler
+	srv *sockets.Server
 }
 
-func wireSockets(ctx context.Context, cfg config.Config, log *slog.Logger, service *chat.Service, cl clusterPart, rec metrics.Recorder) (socketsPart, error) {
+func wireSockets(ctx context.Context, cfg config.Config, log *slog.Logger, service *chat.Service, cl clusterPart, rec metrics.Recorder, adjust func(*sockets.Options)) (socketsPart, error) {
 	opts := sockets.Options{
 		Service:        service,
 		Logger:         log,
@@ -35,6 +33,9 @@ func wireSockets(ctx context.Context, cfg config.Config, log *slog.Logger, servi
 	if cl.sessions != nil {
 		opts.Sessions = cl.sessions
 	}
+	if adjust != nil {
+		adjust(&opts)
+	}
 	srv, err := sockets.New(ctx, opts)
 	if err != nil {
 		return socketsPart{}, fmt.Errorf("build real-time doors: %w", err)
@@ -45,7 +46,6 @@ func wireSockets(ctx context.Context, cfg config.Config, log *slog.Logger, servi
 			drain: srv.Drain,
 			close: srv.Close,
 		},
-		socketIO: srv.SocketIO(),
-		rawWS:    srv.RawWS(),
+		srv: srv,
 	}, nil
 }

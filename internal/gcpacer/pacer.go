@@ -1,4 +1,9 @@
-package main
+// Package gcpacer paces Go's garbage collector by the live heap: idle
+// real-time connections are most of a busy server's heap, and letting that
+// long-lived state double between collections (GOGC=100) costs memory for
+// nothing, while a small heap churned by traffic keeps the default pace. It
+// reads /gc/heap/live:bytes once a second and sets the GC percent.
+package gcpacer
 
 import (
 	"log/slog"
@@ -10,34 +15,27 @@ import (
 	"github.com/izpochat/server/config"
 )
 
-// wireGC starts the garbage collector's pacer (see paceGC): idle real-time
-// connections are most of a busy server's heap.
-func wireGC(cfg config.Config, log *slog.Logger) part {
-	stop := paceGC(cfg.GC, log)
-	return part{close: func() error { stop(); return nil }}
-}
+// interval is how often Start looks at the live heap.
+const interval = time.Second
 
-// gcPaceInterval is how often paceGC looks at the live heap.
-const gcPaceInterval = time.Second
-
-// paceGC holds the garbage collector's headroom to max(c.MinHeadroom,
+// Start holds the garbage collector's headroom to max(c.MinHeadroom,
 // c.Percent% of the live heap), never more than Go's default (100%) unless
 // c.Percent asks for more: a large heap of long-lived connection state is not
 // let double between collections, while a small heap churned by traffic keeps
 // the default pace (more frequent collections would cost it CPU). It returns a
 // function that stops pacing and waits for it to end. c.Percent 0 leaves the
 // runtime's setting (GOGC) alone.
-func paceGC(c config.GC, log *slog.Logger) (stop func()) {
+func Start(c config.GC, log *slog.Logger) (stop func()) {
 	if c.Percent <= 0 {
 		return func() {}
 	}
 	log.Debug("pacing the garbage collector", "percent", c.Percent, "min_headroom", c.MinHeadroom)
-	p := gcPacer{c: c, current: -1, set: debug.SetGCPercent}
+	p := pacer{c: c, current: -1, set: debug.SetGCPercent}
 	done, ended := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(ended)
 		samples := []rtmetrics.Sample{{Name: "/gc/heap/live:bytes"}}
-		tick := time.NewTicker(gcPaceInterval)
+		tick := time.NewTicker(interval)
 		defer tick.Stop()
 		for {
 			rtmetrics.Read(samples)
@@ -58,24 +56,24 @@ func paceGC(c config.GC, log *slog.Logger) (stop func()) {
 	}
 }
 
-// gcPacer sets the GC percent a live heap calls for when it changes.
-type gcPacer struct {
+// pacer sets the GC percent a live heap calls for when it changes.
+type pacer struct {
 	c       config.GC
 	current int
 	set     func(int) int // debug.SetGCPercent
 }
 
-func (p *gcPacer) step(live uint64) {
-	if want := gcPercentFor(live, p.c); want != p.current {
+func (p *pacer) step(live uint64) {
+	if want := percentFor(live, p.c); want != p.current {
 		p.set(want)
 		p.current = want
 	}
 }
 
-// gcPercentFor is the GC percent giving a heap of live bytes the headroom
-// paceGC wants, rounded down to a multiple of 5 so a heap that barely moves
+// percentFor is the GC percent giving a heap of live bytes the headroom
+// Start wants, rounded down to a multiple of 5 so a heap that barely moves
 // does not change it every time.
-func gcPercentFor(live uint64, c config.GC) int {
+func percentFor(live uint64, c config.GC) int {
 	ceiling := max(100, c.Percent)
 	if live == 0 {
 		return ceiling

@@ -1,7 +1,8 @@
-package main
+package gcpacer
 
 import (
 	"log/slog"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"testing"
@@ -23,19 +24,19 @@ func TestGCPercentFor(t *testing.T) {
 		{2000 << 20, 40}, // however large
 	}
 	for _, tc := range cases {
-		if got := gcPercentFor(tc.live, c); got != tc.want {
-			t.Errorf("gcPercentFor(%d MiB) = %d, want %d", tc.live>>20, got, tc.want)
+		if got := percentFor(tc.live, c); got != tc.want {
+			t.Errorf("percentFor(%d MiB) = %d, want %d", tc.live>>20, got, tc.want)
 		}
 	}
 	// A Percent above Go's default is honoured for every heap.
-	if got := gcPercentFor(1<<20, config.GC{Percent: 150, MinHeadroom: 32 << 20}); got != 150 {
+	if got := percentFor(1<<20, config.GC{Percent: 150, MinHeadroom: 32 << 20}); got != 150 {
 		t.Errorf("Percent 150 on a small heap = %d", got)
 	}
 }
 
 func TestGCPacerSetsOnlyChanges(t *testing.T) {
 	var set []int
-	p := gcPacer{c: config.GC{Percent: 40, MinHeadroom: 32 << 20}, current: -1,
+	p := pacer{c: config.GC{Percent: 40, MinHeadroom: 32 << 20}, current: -1,
 		set: func(v int) int { set = append(set, v); return 0 }}
 	for _, live := range []uint64{8 << 20, 9 << 20, 64 << 20, 65 << 20, 500 << 20, 600 << 20, 8 << 20} {
 		p.step(live)
@@ -45,16 +46,18 @@ func TestGCPacerSetsOnlyChanges(t *testing.T) {
 	}
 }
 
-func TestPaceGCAppliesThePercentAndStops(t *testing.T) {
+func TestStartAppliesThePercentAndStops(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
-	stop := paceGC(config.GC{Percent: 45}, slog.New(slog.DiscardHandler))
+	// Until a first collection the live heap reads 0, which keeps the ceiling.
+	runtime.GC()
+	stop := Start(config.GC{Percent: 45}, slog.New(slog.DiscardHandler))
 	stop() // waits for the pacer, which sets the percent before its first wait
 	if got := debug.SetGCPercent(100); got != 45 {
 		t.Fatalf("GC percent = %d, want 45", got)
 	}
 	// Percent 0 leaves the runtime's setting alone.
 	debug.SetGCPercent(77)
-	paceGC(config.GC{}, slog.New(slog.DiscardHandler))()
+	Start(config.GC{}, slog.New(slog.DiscardHandler))()
 	if got := debug.SetGCPercent(100); got != 77 {
 		t.Fatalf("GC percent with pacing off = %d, want 77", got)
 	}

@@ -1,12 +1,10 @@
-package main
+package wiring
 
 import (
 	"context"
 	"fmt"
 	"log/slog"
 	"path/filepath"
-
-	"github.com/gin-gonic/gin"
 
 	"github.com/izpochat/server/chat"
 	"github.com/izpochat/server/config"
@@ -16,7 +14,14 @@ import (
 
 // wireStorage keeps uploaded files: in Supabase Storage when SUPABASE_URL is set,
 // else under DATA_DIR/uploads, served at /uploads/<key>.
-func wireStorage(_ context.Context, cfg config.Config, log *slog.Logger, service *chat.Service) (part, error) {
+// storagePart is the file storage and the uploads policy over it.
+type storagePart struct {
+	part
+	uploads *chat.Uploads
+	objects handlers.LocalObjects // nil unless files live on local disk
+}
+
+func wireStorage(_ context.Context, cfg config.Config, log *slog.Logger, service *chat.Service) (storagePart, error) {
 	var (
 		objects storage.Store
 		serve   handlers.LocalObjects
@@ -27,14 +32,14 @@ func wireStorage(_ context.Context, cfg config.Config, log *slog.Logger, service
 			URL: cfg.Supabase.URL, Key: cfg.Supabase.Key, Bucket: cfg.Supabase.Bucket, Timeout: cfg.Supabase.Timeout,
 		})
 		if err != nil {
-			return part{}, fmt.Errorf("file storage: %w", err)
+			return storagePart{}, fmt.Errorf("file storage: %w", err)
 		}
 		objects = s
 		log.Info("file storage: Supabase", "bucket", cfg.Supabase.Bucket)
 	} else {
 		local, err := storage.NewLocal(filepath.Join(cfg.DataDir, "uploads"), "/uploads", chat.ContentTypeOf)
 		if err != nil {
-			return part{}, fmt.Errorf("file storage: %w", err)
+			return storagePart{}, fmt.Errorf("file storage: %w", err)
 		}
 		// Links to files not open to all are signed with a key derived from the JWT secret.
 		local.SetSigningSecret(cfg.JWTSecret)
@@ -44,6 +49,5 @@ func wireStorage(_ context.Context, cfg config.Config, log *slog.Logger, service
 		log.Info("file storage: local disk", "dir", local.Dir())
 	}
 	uploads := chat.NewUploads(service, objects, chat.UploadLimits{MaxFileBytes: cfg.MaxFileBytes, MaxFiles: cfg.MaxFiles, LinkTTL: cfg.FileURLTTL})
-	p.routes = []func(gin.IRouter){handlers.UploadRoutes(service, uploads, serve, log)}
-	return p, nil
+	return storagePart{part: p, uploads: uploads, objects: serve}, nil
 }
