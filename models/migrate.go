@@ -81,3 +81,16 @@ func newMigrationProvider(db *gorm.DB) (*goose.Provider, error) {
 	}
 	return provider, nil
 }
+
+// SchemaVersion is the newest migration applied to db (0: none).
+func SchemaVersion(ctx context.Context, db *gorm.DB) (int64, error) {
+	provider, err := newMigrationProvider(db)
+	if err != nil {
+		return 0, err
+	}
+	v, err := provider.GetDBVersion(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("schema version: %w", err)
+	}
+	return v, nil
+}
