@@ -142,6 +142,21 @@ func checkOldIntegerIDs(t *testing.T, db *gorm.DB, gen string) {
 	if status, body := call("GET", "/api/users/me", hugeSub, nil); status != http.StatusUnauthorized {
 		t.Fatalf("a token for a huge user id: %d %s", status, body)
 	}
+	// Two 50-character usernames make a conversation name wider than F1/F2's
+	// 100-character column: it is cut, never a database error.
+	long := strings.Repeat("u", 50)
+	if err := db.Exec("INSERT INTO users (id, username, email, password_hash, full_name, created_at) VALUES "+
+		"(50, ?, 'long1@example.com', 'x', '', '2025-09-20 10:00:00.000000'), (51, ?, 'long2@example.com', 'x', '', '2025-09-20 10:00:00.000000')",
+		long, long[:49]+"v").Error; err != nil {
+		t.Fatal(err)
+	}
+	longTok, _ := tokens.Issue(50, long)
+	status, body := call("POST", "/api/conversations", longTok, map[string]any{"recipient_id": 51})
+	var conv struct{ Name string }
+	_ = json.Unmarshal(body, &conv)
+	if width := map[string]int{"f1": 100, "f2": 100, "f3": 150}[gen]; status != http.StatusCreated || conv.Name == "" || len([]rune(conv.Name)) > width {
+		t.Fatalf("a conversation of two 50-character usernames: %d %s", status, body)
+	}
 	// Deleting an old room removes its memberships and messages (the Flask schemas
 	// have no cascade on messages). F3 kept no creator: nobody may delete its rooms.
 	if status, body := call("DELETE", "/api/rooms/1", beto, nil); status != http.StatusForbidden {
