@@ -4,7 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -15,8 +19,16 @@ import (
 
 // A first deploy of three instances, or three instances of a new version on an
 // old database, start at once: the migrations run under one advisory lock, one
-// instance at a time, and every instance comes up.
+// instance at a time, and every instance comes up. The instances are three
+// processes of the built binary, as on a deploy (gin's mode is process-wide).
 func TestThreeInstancesStartAtOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and starts it three times per database; skipped with -short")
+	}
+	bin := filepath.Join(t.TempDir(), "izpochat")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
 	for _, gen := range append([]string{"fresh"}, testdb.FlaskGenerations...) {
 		t.Run(gen, func(t *testing.T) {
 			cfg := testdb.Config(t, config.DriverPostgres)
@@ -24,27 +36,38 @@ func TestThreeInstancesStartAtOnce(t *testing.T) {
 			if gen != "fresh" {
 				testdb.LayFlask(t, db, config.DriverPostgres, gen)
 			}
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
 			type instance struct {
-				base string
-				logs *lockedBuffer
-				done chan error
+				cmd    *exec.Cmd
+				base   string
+				logs   *lockedBuffer
+				exited chan error
 			}
 			var instances []*instance
 			for range 3 {
 				port := freePort(t)
-				in := &instance{base: fmt.Sprintf("http://127.0.0.1:%d", port), logs: &lockedBuffer{}, done: make(chan error, 1)}
-				env := map[string]string{"DATABASE_URL": cfg.DSN, "JWT_SECRET_KEY": flaskSecret, "PORT": fmt.Sprint(port),
-					"INSTANCE_ADDR": fmt.Sprintf("127.0.0.1:%d", port), "DATA_DIR": t.TempDir()}
+				in := &instance{cmd: exec.Command(bin, "-env-file", ""), base: fmt.Sprintf("http://127.0.0.1:%d", port),
+					logs: &lockedBuffer{}, exited: make(chan error, 1)}
+				in.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "DATA_DIR=" + t.TempDir(),
+					"DATABASE_URL=" + cfg.DSN, "JWT_SECRET_KEY=" + flaskSecret, fmt.Sprintf("PORT=%d", port),
+					fmt.Sprintf("INSTANCE_ADDR=127.0.0.1:%d", port)}
+				in.cmd.Stdout, in.cmd.Stderr = in.logs, in.logs
 				instances = append(instances, in)
-				go func() { in.done <- run(ctx, []string{"izpochat", "-env-file", ""}, envOf(env), in.logs, in.logs) }()
+			}
+			// Started together: none waits for another to be healthy.
+			for _, in := range instances {
+				if err := in.cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				go func() { in.exited <- in.cmd.Wait() }()
+				t.Cleanup(func() {
+					_ = in.cmd.Process.Kill() // harmless once it exited
+				})
 			}
 			deadline := time.Now().Add(60 * time.Second)
 			for i, in := range instances {
 				for !healthy(in.base) {
 					select {
-					case err := <-in.done:
+					case err := <-in.exited:
 						t.Fatalf("instance %d exited: %v\n%s", i, err, in.logs)
 					default:
 					}
@@ -72,14 +95,14 @@ func TestThreeInstancesStartAtOnce(t *testing.T) {
 			if err := db.Raw("SELECT COUNT(*) FROM goose_db_version WHERE version_id > 0").Scan(&applied).Error; err != nil || applied != version {
 				t.Fatalf("each migration is recorded once: %d rows for version %d (%v)", applied, version, err)
 			}
-			cancel()
 			for i, in := range instances {
+				_ = in.cmd.Process.Signal(syscall.SIGTERM)
 				select {
-				case err := <-in.done:
+				case err := <-in.exited:
 					if err != nil {
 						t.Fatalf("instance %d stopped with %v\n%s", i, err, in.logs)
 					}
-				case <-time.After(15 * time.Second):
+				case <-time.After(20 * time.Second):
 					t.Fatalf("instance %d did not stop", i)
 				}
 			}

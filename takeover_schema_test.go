@@ -105,3 +105,20 @@ func checkNothingNarrowed(t *testing.T, before, after schemaFacts) {
 		t.Fatalf("nothing was added to the old schema (%d facts)", len(after))
 	}
 }
+
+// countRows counts the rows of the Flask tables that exist.
+func countRows(t *testing.T, db *gorm.DB) map[string]int64 {
+	t.Helper()
+	out := map[string]int64{}
+	for _, table := range []string{"users", "rooms", "room_members", "messages", "file_uploads"} {
+		if !db.Migrator().HasTable(table) {
+			continue
+		}
+		var n int64
+		if err := db.Table(table).Count(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+		out[table] = n
+	}
+	return out
+}

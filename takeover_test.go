@@ -49,8 +49,8 @@ type generationWant struct {
 	// room POST /api/conversations answers for a pair (reused, 200).
 	conversationsOf map[int64][]int64
 	reused          [][3]int64 // caller, recipient, room
-	// outsider reads a private room: 403.
-	outsider [2]int64 // user, room
+	// outsiders read private rooms: 403.
+	outsiders [][2]int64 // user, room
 	// nameMax: the widest room name the database takes.
 	nameMax int
 }
@@ -83,7 +83,7 @@ var flaskWants = map[string]generationWant{
 		},
 		conversationsOf: map[int64][]int64{1: {3, 4}, 2: {3}, 4: {}},
 		reused:          [][3]int64{{1, 2, 3}, {2, 1, 3}, {1, 3, 4}},
-		outsider:        [2]int64{4, 1},
+		outsiders:       [][2]int64{{4, 1}, {4, 3}, {2, 4}},
 		nameMax:         100,
 	},
 	"f3": {
@@ -97,7 +97,7 @@ var flaskWants = map[string]generationWant{
 		// Rooms 1 and 3 are one pair's (an old race): the older is the conversation.
 		conversationsOf: map[int64][]int64{1: {1, 2}, 2: {1, 4}, 4: {4}},
 		reused:          [][3]int64{{1, 2, 1}, {2, 1, 1}, {4, 2, 4}, {1, 3, 2}},
-		outsider:        [2]int64{3, 1},
+		outsiders:       [][2]int64{{3, 1}, {4, 2}, {3, 3}},
 		nameMax:         150,
 	},
 }
@@ -112,10 +112,15 @@ func TestTakeOverFlaskGenerations(t *testing.T) {
 		for _, driver := range testdb.Drivers() {
 			t.Run(gen+"/"+driver, func(t *testing.T) {
 				cfg, db := layFlask(t, driver, gen)
-				before := describeSchema(t, db, driver)
+				before, rowsBefore := describeSchema(t, db, driver), countRows(t, db)
 				base, stop, logs := startRun(t, map[string]string{"DATABASE_URL": databaseURL(cfg), "JWT_SECRET_KEY": flaskSecret})
 				defer stop()
 				checkNothingNarrowed(t, before, describeSchema(t, db, driver))
+				for table, n := range countRows(t, db) {
+					if n < rowsBefore[table] {
+						t.Fatalf("%s lost rows in the takeover: %d -> %d", table, rowsBefore[table], n)
+					}
+				}
 				c := &flaskClient{t: t, base: base, logs: logs}
 				checkOldLogins(t, c)
 				checkFlaskTokens(t, c)
@@ -313,10 +318,10 @@ func checkOldData(t *testing.T, c *flaskClient, want generationWant, restarted b
 			t.Fatalf("user %d's conversations = %v, want %v", user, got, ids)
 		}
 	}
-	if want.outsider != [2]int64{} {
-		path := fmt.Sprintf("/api/rooms/%d/messages", want.outsider[1])
-		if status := c.call("GET", path, tokenOf(t, want.outsider[0]), nil, nil); status != http.StatusForbidden {
-			t.Fatalf("user %d reads private room %d: %d", want.outsider[0], want.outsider[1], status)
+	for _, o := range want.outsiders {
+		path := fmt.Sprintf("/api/rooms/%d/messages", o[1])
+		if status := c.call("GET", path, tokenOf(t, o[0]), nil, nil); status != http.StatusForbidden {
+			t.Fatalf("user %d reads private room %d: %d", o[0], o[1], status)
 		}
 	}
 }

@@ -36,8 +36,10 @@ func Migrate(ctx context.Context, db *gorm.DB) error {
 	if err != nil {
 		return err
 	}
-	if _, err := provider.Up(ctx); err != nil {
-		return fmt.Errorf("migrate: %w", err)
+	if !upToDate(ctx, db, provider) {
+		if _, err := provider.Up(ctx); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
 	}
 	// Not a versioned step: the unique LOWER(email) index waits for case-variant
 	// duplicates to be resolved by hand, and is built on the first start after.
@@ -93,4 +95,21 @@ func SchemaVersion(ctx context.Context, db *gorm.DB) (int64, error) {
 		return 0, fmt.Errorf("schema version: %w", err)
 	}
 	return v, nil
+}
+
+// upToDate tells, without taking the advisory lock, whether the newest migration
+// is already recorded: the usual restart then never touches the lock. (Through
+// the Supabase transaction pooler a session lock may not hold; see README
+// "Database migrations".) Any doubt (no version table yet) answers false.
+func upToDate(ctx context.Context, db *gorm.DB, provider *goose.Provider) bool {
+	var latest int64
+	for _, src := range provider.ListSources() {
+		latest = max(latest, src.Version)
+	}
+	if !db.WithContext(ctx).Migrator().HasTable("goose_db_version") {
+		return false
+	}
+	var applied sql.NullInt64
+	err := db.WithContext(ctx).Raw("SELECT MAX(version_id) FROM goose_db_version WHERE is_applied").Scan(&applied).Error
+	return err == nil && applied.Valid && applied.Int64 >= latest
 }
