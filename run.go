@@ -27,8 +27,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	flags.SetOutput(stderr)
 	envFile := flags.String("env-file", ".env", "a .env file to read when present (the real environment wins)")
 	showVersion := flags.Bool("version", false, "print the version and exit")
+	migrateOnly := flags.Bool("migrate-only", false, "migrate the database and exit (same as the migrate command)")
 	if err := flags.Parse(args[1:]); err != nil {
 		return err
+	}
+	switch rest := flags.Args(); {
+	case len(rest) == 1 && rest[0] == "migrate":
+		*migrateOnly = true
+	case len(rest) > 0:
+		return fmt.Errorf("unknown command %q (the only command is migrate)", rest[0])
 	}
 	if *showVersion {
 		fmt.Fprintln(stdout, buildVersion())
@@ -43,6 +50,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	log := newLogger(cfg, stdout)
 	for _, w := range cfg.Warnings {
 		log.Warn(w)
+	}
+	if *migrateOnly {
+		return migrateAndExit(ctx, cfg, log)
 	}
 	log.Info("starting izpochat", "version", cfg.Version, "config", cfg.Redacted())
 

@@ -40,8 +40,13 @@ func (s *Service) StartConversation(ctx context.Context, a Actor, recipientID in
 		return ConversationResult{}, internal("load recipient", err)
 	}
 	key := dmKey(a.ID, other.ID)
+	max, err := s.roomNameMax(ctx)
+	if err != nil {
+		return ConversationResult{}, err
+	}
 	room := &models.Room{
-		Name:      fmt.Sprintf("%s & %s", a.Username, other.Username),
+		// Two 50-character usernames make 103: cut to what the column holds.
+		Name:      truncateRunes(fmt.Sprintf("%s & %s", a.Username, other.Username), max),
 		IsPrivate: true, CreatedBy: a.ID, CreatedAt: Now(), DMKey: &key,
 	}
 	created, err := s.store.FindOrCreateDM(ctx, room, a.ID, other.ID)
@@ -106,4 +111,16 @@ func (s *Service) Conversations(ctx context.Context, a Actor) ([]Conversation, e
 		out[i] = entries[i].c
 	}
 	return out, nil
+}
+
+// truncateRunes keeps the first max characters of s.
+func truncateRunes(s string, max int) string {
+	n := 0
+	for i := range s {
+		if n == max {
+			return s[:i]
+		}
+		n++
+	}
+	return s
 }

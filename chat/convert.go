@@ -48,3 +48,11 @@ func fileView(f *models.FileUpload) File {
 		RoomID: f.RoomID, CreatedAt: Time(f.CreatedAt),
 	}
 }
+
+// creatorID is a room's created_by as views show it: null when unknown (0).
+func creatorID(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}

@@ -112,7 +112,7 @@ func (s *Service) roomViews(ctx context.Context, rooms []models.Room) ([]Room, e
 		}
 		view := Room{
 			ID: r.ID, Name: r.Name, Description: deref(r.Description), IsPrivate: r.IsPrivate,
-			CreatedAt: Time(r.CreatedAt), CreatedBy: r.CreatedBy, Creator: refView(r.Creator),
+			CreatedAt: Time(r.CreatedAt), CreatedBy: creatorID(r.CreatedBy), Creator: refView(r.Creator),
 			MemberCount: counts[r.ID], Members: list,
 		}
 		ownerAliases(&view, activity, r)
@@ -176,10 +176,31 @@ func (s *Service) MyRooms(ctx context.Context, a Actor) ([]Room, error) {
 	return s.roomViews(ctx, rooms)
 }
 
-func validateRoomName(name string) (string, error) {
+// maxRoomName is the longest room name this server accepts; a database taken
+// over from an older schema may hold less (roomNameMax).
+const maxRoomName = 150
+
+// roomNameMax is the longest name the rooms.name column of this database takes:
+// 150, or less where the column is narrower (100 in the first Flask generations).
+func (s *Service) roomNameMax(ctx context.Context) (int, error) {
+	width, err := s.store.RoomNameWidth(ctx)
+	if err != nil {
+		return 0, internal("room name width", err)
+	}
+	if width > 0 && width < maxRoomName {
+		return width, nil
+	}
+	return maxRoomName, nil
+}
+
+func (s *Service) validateRoomName(ctx context.Context, name string) (string, error) {
+	max, err := s.roomNameMax(ctx)
+	if err != nil {
+		return "", err
+	}
 	name = strings.TrimSpace(name)
-	if name == "" || !utf8.ValidString(name) || utf8.RuneCountInString(name) > 150 || strings.ContainsRune(name, 0) {
-		return "", Invalid("name is required and must be at most 150 characters")
+	if name == "" || !utf8.ValidString(name) || utf8.RuneCountInString(name) > max || strings.ContainsRune(name, 0) {
+		return "", Invalid("name is required and must be at most %d characters", max)
 	}
 	return name, nil
 }
@@ -197,7 +218,7 @@ func (s *Service) CreateRoom(ctx context.Context, a Actor, in RoomInput) (Room, 
 	if in.Name == nil {
 		return Room{}, Invalid("name is required")
 	}
-	name, err := validateRoomName(*in.Name)
+	name, err := s.validateRoomName(ctx, *in.Name)
 	if err != nil {
 		return Room{}, err
 	}
@@ -252,7 +273,7 @@ func (s *Service) UpdateRoom(ctx context.Context, a Actor, roomID int64, in Room
 	}
 	cols := map[string]any{}
 	if in.Name != nil {
-		name, err := validateRoomName(*in.Name)
+		name, err := s.validateRoomName(ctx, *in.Name)
 		if err != nil {
 			return Room{}, err
 		}

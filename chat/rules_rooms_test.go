@@ -15,7 +15,7 @@ func TestCreatorCannotLeave(t *testing.T) {
 		r := newRules(t, db)
 		ann, bob := r.actor("ann"), r.actor("bob")
 		room := r.room(ann, "lobby", false)
-		if room.CreatedBy != ann.ID || room.MemberCount != 1 {
+		if room.CreatedBy == nil || *room.CreatedBy != ann.ID || room.MemberCount != 1 {
 			t.Fatalf("new room %+v: want ann as creator and only member", room)
 		}
 		wantKind(t, r.svc.LeaveRoom(r.ctx, ann, room.ID), KindInvalid, "the creator leaving")

@@ -54,7 +54,7 @@ type Room struct {
 	Description string       `json:"description"`
 	IsPrivate   bool         `json:"is_private"`
 	CreatedAt   Time         `json:"created_at"`
-	CreatedBy   int64        `json:"created_by"`
+	CreatedBy   *int64       `json:"created_by"` // null: unknown (rooms of the last Flask generation)
 	Creator     *UserRef     `json:"creator"`
 	MemberCount int          `json:"member_count"`
 	Members     []UserPublic `json:"members"`

@@ -38,7 +38,7 @@ func apiSchemas() obj {
 		"Room": object([]string{"id", "name", "description", "is_private", "created_at", "created_by", "creator", "member_count", "members",
 			"owner_id", "owner", "updated_at"}, obj{
 			"id": integer(), "name": str(), "description": str(), "is_private": boolean(), "created_at": datetime(),
-			"created_by":   integer(),
+			"created_by":   obj{"type": []string{"integer", "null"}, "description": "null when unknown (rooms of the Flask generation that kept no creator)."},
 			"creator":      obj{"oneOf": []obj{ref("UserRef"), {"type": "null"}}},
 			"member_count": obj{"type": "integer", "description": "Exact number of members."},
 			"members":      obj{"type": "array", "items": ref("User"), "description": "May be capped for large public rooms."},
@@ -99,10 +99,10 @@ func apiSchemas() obj {
 			"token_type":   obj{"type": "string", "const": "bearer"},
 		})}},
 		"RoomRequest": object([]string{"name"}, obj{
-			"name": obj{"type": "string", "maxLength": 150}, "description": str(), "is_private": boolean(),
+			"name": roomNameDoc(), "description": str(), "is_private": boolean(),
 		}),
 		"RoomUpdate": object(nil, obj{
-			"name": obj{"type": "string", "maxLength": 150}, "description": str(), "is_private": boolean(),
+			"name": roomNameDoc(), "description": str(), "is_private": boolean(),
 		}),
 		"MessageRequest": object(nil, obj{
 			"content": obj{"type": "string", "description": "Required unless file_id is given; at most MAX_MESSAGE_LENGTH."},
@@ -161,4 +161,11 @@ func fileURLDoc(schema obj) obj {
 	schema["description"] = "Where the file is read. A private room's file: a link signed for the viewer, " +
 		"valid for FILE_URL_TTL (default 7 days); read the view again for a fresh one. Any other file: its stored URL."
 	return schema
+}
+
+// roomNameDoc is a room name: at most 150 characters, or the narrower width of
+// rooms.name in a database taken over from the first Flask generations (100).
+func roomNameDoc() obj {
+	return obj{"type": "string", "maxLength": 150,
+		"description": "At most 150 characters; at most 100 on a database taken over from the first Flask generations (its column is that wide)."}
 }

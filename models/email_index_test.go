@@ -100,9 +100,9 @@ func TestTakeOverWithCaseVariantEmails(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { _ = models.Close(db) })
-			layFlaskDatabase(t, db, driver)
+			testdb.LayFlask(t, db, driver, "f2")
 			if err := db.Exec("INSERT INTO users (id, username, email, password_hash, created_at) VALUES " +
-				"(10, 'olga2', 'OLGA@example.com', 'x', '2024-04-01 00:00:00')").Error; err != nil {
+				"(10, 'ana2', 'ANA@example.com', 'x', '2024-04-01 00:00:00')").Error; err != nil {
 				t.Fatal(err)
 			}
 			for range 2 {
@@ -121,19 +121,19 @@ func TestTakeOverWithCaseVariantEmails(t *testing.T) {
 				t.Fatalf("no warning about the variants; logs:\n%s", logs.String())
 			}
 			store := models.NewStore(db)
-			for email, want := range map[string]string{"OLGA@example.com": "olga2", "olga@example.com": "olga", "Olga@Example.com": "olga"} {
+			for email, want := range map[string]string{"ANA@example.com": "ana2", "ana@example.com": "ana", "Ana@Example.com": "ana"} {
 				if u, err := store.UserByEmail(ctx, email); err != nil || u.Username != want {
 					t.Fatalf("UserByEmail(%s) = %v, %v; want %s", email, u.Username, err, want)
 				}
 			}
 			if plan := explain(t, db, db.ToSQL(func(tx *gorm.DB) *gorm.DB {
 				var u models.User
-				return models.UserByEmailQuery(tx, "olga@example.com").Take(&u)
+				return models.UserByEmailQuery(tx, "ana@example.com").Take(&u)
 			})); !strings.Contains(plan, "users_email_lower_idx") {
 				t.Fatalf("login by email is not indexed while variants exist:\n%s", plan)
 			}
 
-			if err := db.Exec("UPDATE users SET email = 'olga.two@example.com' WHERE id = 10").Error; err != nil {
+			if err := db.Exec("UPDATE users SET email = 'ana.two@example.com' WHERE id = 10").Error; err != nil {
 				t.Fatal(err)
 			}
 			if err := models.Migrate(ctx, db); err != nil {
@@ -142,7 +142,7 @@ func TestTakeOverWithCaseVariantEmails(t *testing.T) {
 			if !m.HasIndex(&models.User{}, "users_email_lower_key") {
 				t.Fatal("the unique index was not built once the variants were resolved")
 			}
-			err = store.CreateUser(ctx, &models.User{Username: "olga3", Email: "OLGA@EXAMPLE.COM", PasswordHash: "x"})
+			err = store.CreateUser(ctx, &models.User{Username: "ana3", Email: "ANA@EXAMPLE.COM", PasswordHash: "x"})
 			if !errors.Is(err, models.ErrDuplicate) {
 				t.Fatalf("insert of a case variant = %v, want ErrDuplicate", err)
 			}

@@ -28,6 +28,7 @@ type Store struct {
 	db        *gorm.DB
 	messages  *messageInserter
 	userNames *userNameQuery
+	nameWidth roomNameWidth
 }
 
 // NewStore wraps an open database.

@@ -214,7 +214,7 @@ func (s *Store) Access(ctx context.Context, roomID, userID int64) (RoomAccess, e
 	if !validID(roomID) {
 		return acc, fmt.Errorf("room access: %w", ErrNotFound)
 	}
-	res := s.with(ctx).Raw(`SELECT r.name, COALESCE(r.is_private, ?) AS is_private, r.created_by,
+	res := s.with(ctx).Raw(`SELECT r.name, COALESCE(r.is_private, ?) AS is_private, COALESCE(r.created_by, 0) AS created_by,
 		r.dm_key IS NOT NULL AS conversation,
 		EXISTS (SELECT 1 FROM room_members m WHERE m.room_id = r.id AND m.user_id = ?) AS member
 		FROM rooms r WHERE r.id = ?`, false, userID, roomID).Scan(&acc)

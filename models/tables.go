@@ -23,13 +23,15 @@ func (User) TableName() string { return "users" }
 // Room is a row of rooms. DMKey is our addition: the ordered user pair ("3:7") of a
 // one-to-one conversation, unique so that two simultaneous requests create one room.
 type Room struct {
-	ID          int64     `gorm:"primaryKey;autoIncrement"`
-	Name        string    `gorm:"size:150;not null"`
-	Description *string   `gorm:"type:text"`
-	IsPrivate   bool      `gorm:"not null;default:false"`
-	CreatedBy   int64     `gorm:"not null;index"`
-	CreatedAt   time.Time `gorm:"autoCreateTime:false"`
-	DMKey       *string   `gorm:"column:dm_key;size:64;uniqueIndex:rooms_dm_key_key"`
+	ID          int64   `gorm:"primaryKey;autoIncrement"`
+	Name        string  `gorm:"size:150;not null"`
+	Description *string `gorm:"type:text"`
+	IsPrivate   bool    `gorm:"not null;default:false"`
+	// CreatedBy is 0 when the creator is unknown: the last Flask generation kept
+	// none, and its rooms read as created by nobody (created_by null in views).
+	CreatedBy int64     `gorm:"index"`
+	CreatedAt time.Time `gorm:"autoCreateTime:false"`
+	DMKey     *string   `gorm:"column:dm_key;size:64;uniqueIndex:rooms_dm_key_key"`
 
 	Creator *User `gorm:"foreignKey:CreatedBy;constraint:OnDelete:CASCADE"`
 }
