@@ -49,15 +49,17 @@ type UserRef struct {
 
 // Room is a room as every door shows it.
 type Room struct {
-	ID          int64        `json:"id"`
-	Name        string       `json:"name"`
-	Description string       `json:"description"`
-	IsPrivate   bool         `json:"is_private"`
-	CreatedAt   Time         `json:"created_at"`
-	CreatedBy   int64        `json:"created_by"`
-	Creator     *UserRef     `json:"creator"`
-	MemberCount int          `json:"member_count"`
-	Members     []UserPublic `json:"members"`
+	ID          int64    `json:"id"`
+	Name        string   `json:"name"`
+	Description string   `json:"description"`
+	IsPrivate   bool     `json:"is_private"`
+	CreatedAt   Time     `json:"created_at"`
+	CreatedBy   int64    `json:"created_by"`
+	Creator     *UserRef `json:"creator"`
+	MemberCount int      `json:"member_count"`
+	Members     []Member `json:"members"` // each with its role (owner, admin, member)
+	// MyRole is the caller's role in the room (issue 23.1); null when not a member.
+	MyRole *string `json:"my_role"`
 }
 
 // Message is a stored message as every door delivers it: the superset of the
@@ -75,6 +77,20 @@ type Message struct {
 	FileID    *int64  `json:"file_id"`
 	File      *File   `json:"file,omitempty"`
 	Sender    UserRef `json:"sender"`
+	// Edits, deletions and replies (issue 23.2, 23.3), encoded by
+	// appendThreadJSON (message_json_thread.go). DeletedAt is only ever set on a
+	// deleted message listed with include_deleted (its content is then empty).
+	EditedAt  *Time     `json:"edited_at"`
+	DeletedAt *Time     `json:"deleted_at,omitempty"`
+	ReplyTo   *ReplyRef `json:"reply_to"`
+}
+
+// ReplyRef is what a reply shows of the message it answers: a short excerpt
+// of its current text (empty once it is deleted).
+type ReplyRef struct {
+	ID       int64  `json:"id"`
+	Username string `json:"username"`
+	Content  string `json:"content"`
 }
 
 // File is an uploaded file.
