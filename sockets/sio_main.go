@@ -40,6 +40,9 @@ var mainEvents = eventTable[mainConn]{
 	"leave_room":   (*sioDoor).leaveRoom,
 	"send_message": (*sioDoor).sendMessage,
 	"typing":       (*sioDoor).typing,
+	// issue 23 (door_groups.go)
+	"edit_message":   (*sioDoor).mainEditMessage,
+	"delete_message": (*sioDoor).mainDeleteMessage,
 }
 
 func (c *mainConn) connID(s *socket.Socket) string { return "sio:" + string(s.Id()) }

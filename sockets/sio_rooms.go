@@ -27,6 +27,9 @@ func (c *roomConn) tracked() *socketTrack { return &c.track }
 var roomEvents = eventTable[roomConn]{
 	"message": (*sioDoor).roomMessage,
 	"typing":  (*sioDoor).roomTyping,
+	// issue 23 (door_groups.go)
+	"edit_message":   (*sioDoor).roomEditMessage,
+	"delete_message": (*sioDoor).roomDeleteMessage,
 }
 
 func (c *roomConn) connID(s *socket.Socket) string { return "ns:" + string(s.Id()) }
