@@ -89,7 +89,7 @@ func TestHTTPMembersAndRoles(t *testing.T) {
 		if got["role"] != "admin" {
 			t.Fatalf("role answer = %v", got)
 		}
-		h.post(members, admin.Token, map[string]any{"user_id": member.ID}).expect(http.StatusCreated) // now an admin
+		h.post(members, admin.Token, map[string]any{"user_id": member.ID}).expect(http.StatusCreated)       // now an admin
 		h.put(role(member), admin.Token, map[string]any{"role": "admin"}).expectError(http.StatusForbidden) // role change by an admin
 		h.put(role(owner), owner.Token, map[string]any{"role": "member"}).expectError(http.StatusBadRequest)
 
