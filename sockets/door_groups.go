@@ -53,7 +53,7 @@ func deleteInput(payload any) (int64, error) {
 
 // editMessageEvent is edit_message on "/" and on "/rooms/<id>" (any room: the
 // message names its own; chat checks the actor may still read it).
-func editMessageEvent[C any](d *sioDoor, ctx context.Context, _ *socket.Socket, c *C, payload any, acked bool, a chat.Actor) (map[string]any, error) {
+func editMessageEvent(d *sioDoor, ctx context.Context, payload any, acked bool, a chat.Actor) (map[string]any, error) {
 	id, content, err := editInput(payload)
 	if err != nil {
 		return nil, err
@@ -79,16 +79,16 @@ func deleteMessageEvent(d *sioDoor, ctx context.Context, payload any, a chat.Act
 	return map[string]any{"message_id": id}, nil
 }
 
-func (d *sioDoor) mainEditMessage(ctx context.Context, s *socket.Socket, c *mainConn, payload any, acked bool) (map[string]any, error) {
-	return editMessageEvent(d, ctx, s, c, payload, acked, c.actor)
+func (d *sioDoor) mainEditMessage(ctx context.Context, _ *socket.Socket, c *mainConn, payload any, acked bool) (map[string]any, error) {
+	return editMessageEvent(d, ctx, payload, acked, c.actor)
 }
 
 func (d *sioDoor) mainDeleteMessage(ctx context.Context, _ *socket.Socket, c *mainConn, payload any, _ bool) (map[string]any, error) {
 	return deleteMessageEvent(d, ctx, payload, c.actor)
 }
 
-func (d *sioDoor) roomEditMessage(ctx context.Context, s *socket.Socket, c *roomConn, payload any, acked bool) (map[string]any, error) {
-	return editMessageEvent(d, ctx, s, c, payload, acked, c.actor)
+func (d *sioDoor) roomEditMessage(ctx context.Context, _ *socket.Socket, c *roomConn, payload any, acked bool) (map[string]any, error) {
+	return editMessageEvent(d, ctx, payload, acked, c.actor)
 }
 
 func (d *sioDoor) roomDeleteMessage(ctx context.Context, _ *socket.Socket, c *roomConn, payload any, _ bool) (map[string]any, error) {

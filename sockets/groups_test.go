@@ -224,3 +224,43 @@ func TestRecoveryNeverReplaysADeletedMessagesText(t *testing.T) {
 		}
 	}
 }
+
+// The same on a per-room namespace: its kept "message" packet of a deleted
+// message is never replayed.
+func TestRoomNamespaceRecoveryNeverReplaysADeletedMessagesText(t *testing.T) {
+	a := newApp(t, "sqlite")
+	owner, bob := a.register("owner"), a.register("bob")
+	room := a.createRoom(owner, "open", false)
+	nsp := fmt.Sprintf("/rooms/%d", room)
+	pid, offset := droppedRoomSession(t, a, nsp, bob.Token, func() { a.postREST(owner, room, "seen") })
+	secret := a.postREST(owner, room, "the secret text")
+	if status, body := a.do("DELETE", fmt.Sprintf("/api/messages/%d", int64(secret["id"].(float64))), owner.Token, nil); status != http.StatusNoContent {
+		t.Fatalf("delete: %d %s", status, body)
+	}
+	r, connect, err := dialSIO(t, a, dialOpts{nsp: nsp, auth: map[string]any{"token": bob.Token, "pid": pid, "offset": offset}})
+	if err != nil || connect["pid"] != pid {
+		t.Fatalf("bob not recovered: %v %v", connect, err)
+	}
+	deleted := false
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case ev := <-r.events: // every event, in order
+			switch ev.Name {
+			case "message_deleted":
+				if m := ev.arg(t); m["id"] != secret["id"] || m["type"] != "message_deleted" {
+					t.Fatalf("message_deleted %v", m)
+				}
+				deleted = true
+				a.postREST(owner, room, "live") // the socket is back in the room by now
+			case "message":
+				if m := ev.arg(t); m["content"] != "live" || !deleted {
+					t.Fatalf("recovered %v (deletion seen first: %v)", m, deleted)
+				}
+				return
+			}
+		case <-deadline:
+			t.Fatal("no live message")
+		}
+	}
+}
