@@ -30,6 +30,8 @@ const (
 	ReasonPasswordChanged AccessReason = "password_changed" // older tokens no longer hold
 	// The room became public: other instances' caches forget, nobody is cut off.
 	ReasonRoomPublic AccessReason = "room_public"
+	// A user was added to the room (members.go): caches forget, nobody is cut off.
+	ReasonMemberAdded AccessReason = "member_added"
 )
 
 // AccessChange is what an access event carries: whose access to the room changed.
@@ -50,7 +52,7 @@ func (c *AccessChange) Revokes(userID int64) bool {
 		return false
 	}
 	switch c.Reason {
-	case ReasonRoomPublic:
+	case ReasonRoomPublic, ReasonMemberAdded:
 		return false
 	}
 	if c.AllUsers {

@@ -60,7 +60,7 @@ func (s *Service) StartConversation(ctx context.Context, a Actor, recipientID in
 	if err != nil {
 		return ConversationResult{}, internal("load conversation", err)
 	}
-	view, err := s.roomView(ctx, full)
+	view, err := s.roomView(ctx, full, a.ID)
 	if err != nil {
 		return ConversationResult{}, err
 	}

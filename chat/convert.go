@@ -33,12 +33,22 @@ func refView(u *models.User) *UserRef {
 }
 
 func messageView(m *models.Message, username string, fullName *string, roomName string) Message {
-	return Message{
+	v := Message{
 		ID: m.ID, Type: "message", Content: m.Content, UserID: m.UserID, Username: username, RoomID: m.RoomID,
 		CreatedAt: Time(m.CreatedAt), Timestamp: Time(m.CreatedAt), FileURL: m.FileURL, FileID: m.FileID,
 		SenderID: m.UserID, Room: RoomRef{ID: m.RoomID, Name: roomName},
 		Sender: UserRef{ID: m.UserID, Username: username, FullName: deref(fullName)},
 	}
+	if m.EditedAt != nil {
+		at := Time(*m.EditedAt)
+		v.EditedAt = &at
+	}
+	if m.DeletedAt != nil {
+		// Nothing of what it said is shown again, whatever the row still holds.
+		at := Time(*m.DeletedAt)
+		v.DeletedAt, v.Content, v.FileURL, v.FileID = &at, "", nil, nil
+	}
+	return v
 }
 
 func fileView(f *models.FileUpload) File {

@@ -27,6 +27,10 @@ type Event struct {
 	Typing  bool      `json:"typing,omitempty"`
 	// Access is whose access changed (EventAccessChanged, EventSessionsEnded).
 	Access *AccessChange `json:"access,omitempty"`
+	// Deleted names a deleted message (EventMessageDeleted, message_edits.go).
+	Deleted *MessageDeleted `json:"deleted,omitempty"`
+	// Member is a membership change (EventMemberAdded and the others, members.go).
+	Member *MemberChange `json:"member,omitempty"`
 	// ExceptConn is the connection that caused the event and must not get it back
 	// (typing, user_joined). Empty: everyone.
 	ExceptConn string `json:"except_conn,omitempty"`

@@ -44,7 +44,7 @@ func (m Message) MarshalJSON() ([]byte, error) {
 // jsonSize is about what the message takes encoded (a file takes more): a
 // buffer sized once.
 func (m *Message) jsonSize() int {
-	return messageJSONOverhead + len(m.Content) + 2*len(m.Username) + len(m.Sender.FullName) + len(m.Room.Name)
+	return messageJSONOverhead + len(m.Content) + 2*len(m.Username) + len(m.Sender.FullName) + len(m.Room.Name) + m.threadJSONSize()
 }
 
 // messageJSONOverhead is about what a message without a file takes besides its
@@ -100,7 +100,9 @@ func (m *Message) AppendJSON(b []byte) []byte {
 	b = AppendJSONString(b, m.Sender.Username)
 	b = append(b, `,"full_name":`...)
 	b = AppendJSONString(b, m.Sender.FullName)
-	return append(b, "}}"...)
+	b = append(b, '}')
+	b = m.appendThreadJSON(b)
+	return append(b, '}')
 }
 
 // AppendJSON writes the time as MarshalText does (timeLayout), digit by digit:

@@ -28,7 +28,13 @@ func TestAppendMessagesJSONMatchesEncodingJSON(t *testing.T) {
 	early, late := plain, plain
 	early.CreatedAt = Time(time.Date(1, 1, 1, 0, 0, 0, 999, time.UTC))
 	late.Timestamp = Time(time.Date(12345, 12, 31, 23, 59, 59, 999999999, time.UTC))
-	for _, msgs := range [][]Message{nil, {}, {plain}, {plain, withFile, odd}, {early, late}} {
+	threaded := plain // issue 23: edited, deleted, a reply
+	threaded.EditedAt, threaded.DeletedAt = &at, &at
+	threaded.ReplyTo = &ReplyRef{ID: 9, Username: "<b>", Content: odd.Content}
+	edited := plain
+	edited.EditedAt = &at
+	edited.ReplyTo = &ReplyRef{ID: 1}
+	for _, msgs := range [][]Message{nil, {}, {plain}, {plain, withFile, odd}, {early, late}, {threaded, edited}} {
 		want := reflectedJSON(t, msgs)
 		if got := AppendMessagesJSON(nil, msgs); !bytes.Equal(got, want) {
 			t.Fatalf("encoded\n%s\nwant\n%s", got, want)

@@ -18,6 +18,8 @@ type HistoryQuery struct {
 	AfterID  int64
 	Skip     int
 	Forward  bool
+	// IncludeDeleted lists deleted messages too, blanked (include_deleted=true).
+	IncludeDeleted bool
 }
 
 const (
@@ -47,8 +49,18 @@ func (s *Service) History(ctx context.Context, a Actor, roomID int64, q HistoryQ
 		return nil, internal("history", err)
 	}
 	out := make([]Message, 0, len(rows))
+	var replyTo []*int64
 	for i := range rows {
 		out = append(out, messageView(&rows[i].Message, rows[i].Username, rows[i].SenderFullName, acc.Name))
+		if rows[i].ReplyToID != nil && replyTo == nil {
+			replyTo = make([]*int64, len(rows))
+		}
+		if replyTo != nil {
+			replyTo[i] = rows[i].ReplyToID
+		}
+	}
+	if err := s.fillReplies(ctx, out, replyTo); err != nil {
+		return nil, err
 	}
 	s.attachFiles(ctx, out)
 	if acc.IsPrivate {
@@ -61,6 +73,8 @@ func (s *Service) History(ctx context.Context, a Actor, roomID int64, q HistoryQ
 type PostInput struct {
 	Content string
 	FileID  *int64
+	// ReplyToID is the message of the same room this one answers (nil: none).
+	ReplyToID *int64
 }
 
 // normalizeContent trims content and checks it: valid UTF-8, no NUL, at most max
@@ -97,6 +111,13 @@ func (s *Service) PostMessage(ctx context.Context, a Actor, roomID int64, in Pos
 		return Message{}, err
 	}
 	m := &models.Message{Content: content, UserID: a.ID, RoomID: roomID, CreatedAt: Now()}
+	var replyTo *ReplyRef
+	if in.ReplyToID != nil {
+		if replyTo, err = s.replyTarget(ctx, roomID, *in.ReplyToID); err != nil {
+			return Message{}, err
+		}
+		m.ReplyToID = &replyTo.ID
+	}
 	var file *models.FileUpload
 	if in.FileID != nil {
 		if *in.FileID > models.MaxID {
@@ -122,6 +143,7 @@ func (s *Service) PostMessage(ctx context.Context, a Actor, roomID int64, in Pos
 	var view Message
 	err = s.writer.submit(ctx, m, func(m *models.Message) Event {
 		view = messageView(m, a.Username, &a.FullName, acc.Name)
+		view.ReplyTo = replyTo
 		if file != nil {
 			fv := fileView(file)
 			fv.RoomID = &roomID

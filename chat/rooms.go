@@ -81,7 +81,8 @@ func (s *Service) CanRead(ctx context.Context, a Actor, roomID int64) error {
 
 // roomViews builds Room objects with creator and members, in two queries whatever
 // the number of rooms.
-func (s *Service) roomViews(ctx context.Context, rooms []models.Room) ([]Room, error) {
+// viewerID (0: nobody signed in) is whose my_role each room shows.
+func (s *Service) roomViews(ctx context.Context, rooms []models.Room, viewerID int64) ([]Room, error) {
 	ids := make([]int64, len(rooms))
 	for i := range rooms {
 		ids[i] = rooms[i].ID
@@ -94,13 +95,22 @@ func (s *Service) roomViews(ctx context.Context, rooms []models.Room) ([]Room, e
 	if err != nil {
 		return nil, internal("rooms activity", err)
 	}
-	members := make(map[int64][]UserPublic, len(rooms))
+	creators := make(map[int64]int64, len(rooms))
+	for i := range rooms {
+		creators[rooms[i].ID] = rooms[i].CreatedBy
+	}
+	members := make(map[int64][]Member, len(rooms))
 	counts := make(map[int64]int, len(rooms))
+	myRoles := make(map[int64]string)
 	for i := range memberships {
 		m := &memberships[i]
 		counts[m.RoomID]++
+		role := memberRole(creators[m.RoomID], m.User.ID, m.Role)
+		if viewerID != 0 && m.User.ID == viewerID {
+			myRoles[m.RoomID] = role
+		}
 		if len(members[m.RoomID]) < s.limits.MaxMembersListed {
-			members[m.RoomID] = append(members[m.RoomID], publicView(&m.User))
+			members[m.RoomID] = append(members[m.RoomID], Member{UserPublic: publicView(&m.User), Role: role})
 		}
 	}
 	out := make([]Room, 0, len(rooms))
@@ -108,7 +118,7 @@ func (s *Service) roomViews(ctx context.Context, rooms []models.Room) ([]Room, e
 		r := &rooms[i]
 		list := members[r.ID]
 		if list == nil {
-			list = []UserPublic{}
+			list = []Member{}
 		}
 		view := Room{
 			ID: r.ID, Name: r.Name, Description: deref(r.Description), IsPrivate: r.IsPrivate,
@@ -116,6 +126,9 @@ func (s *Service) roomViews(ctx context.Context, rooms []models.Room) ([]Room, e
 			MemberCount: counts[r.ID], Members: list,
 		}
 		ownerAliases(&view, activity, r)
+		if role, ok := myRoles[r.ID]; ok {
+			view.MyRole = &role
+		}
 		out = append(out, view)
 	}
 	return out, nil
@@ -136,8 +149,8 @@ func ownerAliases(v *Room, activity map[int64]time.Time, r *models.Room) {
 	}
 }
 
-func (s *Service) roomView(ctx context.Context, r *models.Room) (Room, error) {
-	views, err := s.roomViews(ctx, []models.Room{*r})
+func (s *Service) roomView(ctx context.Context, r *models.Room, viewerID int64) (Room, error) {
+	views, err := s.roomViews(ctx, []models.Room{*r}, viewerID)
 	if err != nil {
 		return Room{}, err
 	}
@@ -164,7 +177,7 @@ func (s *Service) Rooms(ctx context.Context, a *Actor, q RoomQuery) ([]Room, err
 	if err != nil {
 		return nil, internal("list rooms", err)
 	}
-	return s.roomViews(ctx, rooms)
+	return s.roomViews(ctx, rooms, uid)
 }
 
 // MyRooms lists the rooms the caller belongs to.
@@ -173,7 +186,7 @@ func (s *Service) MyRooms(ctx context.Context, a Actor) ([]Room, error) {
 	if err != nil {
 		return nil, internal("my rooms", err)
 	}
-	return s.roomViews(ctx, rooms)
+	return s.roomViews(ctx, rooms, a.ID)
 }
 
 // maxRoomName is the longest room name this server accepts; a database taken
@@ -249,7 +262,7 @@ func (s *Service) Room(ctx context.Context, a Actor, roomID int64) (Room, error)
 	if err != nil {
 		return Room{}, err
 	}
-	return s.roomView(ctx, r)
+	return s.roomView(ctx, r, a.ID)
 }
 
 // ownRoom loads a room the actor created (the rule for update and delete). A private
@@ -391,15 +404,19 @@ func (s *Service) LeaveRoom(ctx context.Context, a Actor, roomID int64) error {
 	return nil
 }
 
-// Members lists a room's members to a reader.
-func (s *Service) Members(ctx context.Context, a Actor, roomID int64) ([]UserPublic, error) {
+// Members lists a room's members, with their roles, to a reader.
+func (s *Service) Members(ctx context.Context, a Actor, roomID int64) ([]Member, error) {
 	r, err := s.readableRoom(ctx, a, roomID)
 	if err != nil {
 		return nil, err
 	}
-	users, err := s.store.Members(ctx, r.ID, 0)
+	rows, err := s.store.MembersOfRooms(ctx, []int64{r.ID})
 	if err != nil {
 		return nil, internal("members", err)
 	}
-	return publicViews(users), nil
+	out := make([]Member, 0, len(rows))
+	for i := range rows {
+		out = append(out, Member{UserPublic: publicView(&rows[i].User), Role: memberRole(r.CreatedBy, rows[i].User.ID, rows[i].Role)})
+	}
+	return out, nil
 }

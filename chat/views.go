@@ -49,15 +49,17 @@ type UserRef struct {
 
 // Room is a room as every door shows it.
 type Room struct {
-	ID          int64        `json:"id"`
-	Name        string       `json:"name"`
-	Description string       `json:"description"`
-	IsPrivate   bool         `json:"is_private"`
-	CreatedAt   Time         `json:"created_at"`
-	CreatedBy   *int64       `json:"created_by"` // null: unknown (rooms of the last Flask generation)
-	Creator     *UserRef     `json:"creator"`
-	MemberCount int          `json:"member_count"`
-	Members     []UserPublic `json:"members"`
+	ID          int64    `json:"id"`
+	Name        string   `json:"name"`
+	Description string   `json:"description"`
+	IsPrivate   bool     `json:"is_private"`
+	CreatedAt   Time     `json:"created_at"`
+	CreatedBy   *int64   `json:"created_by"` // null: unknown (rooms of the last Flask generation)
+	Creator     *UserRef `json:"creator"`
+	MemberCount int      `json:"member_count"`
+	Members     []Member `json:"members"` // each with its role (owner, admin, member)
+	// MyRole is the caller's role in the room (issue 23.1); null when not a member.
+	MyRole *string `json:"my_role"`
 	// The FastAPI generation's names: owner_id is created_by (null when the
 	// database does not know it), owner is creator. updated_at is the time of the
 	// room's newest message, or created_at when it has none (no table records
@@ -91,6 +93,20 @@ type Message struct {
 	SenderID int64   `json:"sender_id"`
 	Room     RoomRef `json:"room"`
 	Sender   UserRef `json:"sender"`
+	// Edits, deletions and replies (issue 23.2, 23.3), encoded by
+	// appendThreadJSON (message_json_thread.go). DeletedAt is only ever set on a
+	// deleted message listed with include_deleted (its content is then empty).
+	EditedAt  *Time     `json:"edited_at"`
+	DeletedAt *Time     `json:"deleted_at,omitempty"`
+	ReplyTo   *ReplyRef `json:"reply_to"`
+}
+
+// ReplyRef is what a reply shows of the message it answers: a short excerpt
+// of its current text (empty once it is deleted).
+type ReplyRef struct {
+	ID       int64  `json:"id"`
+	Username string `json:"username"`
+	Content  string `json:"content"`
 }
 
 // File is an uploaded file.

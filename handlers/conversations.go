@@ -18,7 +18,7 @@ func conversationBody(res chat.ConversationResult, status string) gin.H {
 	return gin.H{
 		"id": r.ID, "name": r.Name, "description": r.Description, "is_private": r.IsPrivate,
 		"created_at": r.CreatedAt, "created_by": r.CreatedBy, "creator": r.Creator,
-		"member_count": r.MemberCount, "members": r.Members,
+		"member_count": r.MemberCount, "members": r.Members, "my_role": r.MyRole,
 		"owner_id": r.OwnerID, "owner": r.Owner, "updated_at": r.UpdatedAt,
 		"room": r, "room_id": r.ID, "status": status,
 	}

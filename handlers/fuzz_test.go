@@ -31,6 +31,8 @@ type fuzzServer struct {
 	token   string
 	roomID  int64
 	userID  int64
+	// messageID is a message of the fuzzer's own in roomID, for the edit route.
+	messageID int64
 }
 
 func newFuzzServer(f *testing.F) *fuzzServer {
@@ -70,6 +72,14 @@ func newFuzzServer(f *testing.F) *fuzzServer {
 		f.Fatalf("create room: %d %s", status, body)
 	}
 	s.roomID = room.ID
+	status, body = s.do("POST", "/api/rooms/"+strconv.FormatInt(room.ID, 10)+"/messages", s.token, "application/json", []byte(`{"content":"fuzz"}`))
+	var msg struct {
+		ID int64 `json:"id"`
+	}
+	if status != http.StatusCreated || json.Unmarshal(body, &msg) != nil || msg.ID == 0 {
+		f.Fatalf("post message: %d %s", status, body)
+	}
+	s.messageID = msg.ID
 	return s
 }
 
@@ -129,6 +139,10 @@ var bodyRoutes = []struct {
 	{"POST", "/api/rooms/{room}/messages", true},
 	{"POST", "/api/conversations", true},
 	{"POST", "/api/conversations/initiate", true},
+	// issue 23
+	{"POST", "/api/rooms/{room}/members", true},
+	{"PUT", "/api/rooms/{room}/members/{user}", true},
+	{"PATCH", "/api/messages/{message}", true},
 }
 
 var contentTypes = []string{"application/json", "", "text/plain", "application/x-www-form-urlencoded",
@@ -147,7 +161,7 @@ func FuzzRESTBodies(f *testing.F) {
 		`{"name":"","is_private":"yes"}`,
 		`{"content":"hello","file_id":"3"}`,
 		`{"user_id":1}`, `{"username":"fuzzer"}`, `{"participant_id":"99999999999999999999"}`,
-		`{"content":5}`, `{"file_id":1.5}`, `[]`, `null`, `"x"`, ``, `{`, `{"content":"` + "\xff" + `"}`,
+		`{"content":5}`, `{"file_id":1.5}`, `{"role":"admin"}`, `{"role":7}`, `{"user_id":"x"}`, `{"content":"edited","reply_to_id":1}`, `[]`, `null`, `"x"`, ``, `{`, `{"content":"` + "\xff" + `"}`,
 		`username=bob&password=x&email=b%40example.com`, `{"a":` + strings.Repeat("[", 5000) + `}`,
 		"--X\r\nContent-Disposition: form-data; name=\"username\"\r\n\r\nbob\r\n--X--\r\n",
 	} {
@@ -157,7 +171,8 @@ func FuzzRESTBodies(f *testing.F) {
 	f.Fuzz(func(t *testing.T, routeIndex, typeIndex uint8, body []byte) {
 		route := bodyRoutes[int(routeIndex)%len(bodyRoutes)]
 		ctype := contentTypes[int(typeIndex)%len(contentTypes)]
-		path := strings.ReplaceAll(route.path, "{room}", strconv.FormatInt(s.roomID, 10))
+		path := strings.NewReplacer("{room}", strconv.FormatInt(s.roomID, 10), "{user}", strconv.FormatInt(s.userID, 10),
+			"{message}", strconv.FormatInt(s.messageID, 10)).Replace(route.path)
 		token := ""
 		if route.authed {
 			token = s.token

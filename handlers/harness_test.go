@@ -339,13 +339,27 @@ var (
 	selfUserKeys   = []string{"id", "username", "email", "full_name", "created_at"}
 	publicUserKeys = []string{"id", "username", "full_name", "created_at"}
 	refKeys        = []string{"id", "username", "full_name"}
-	roomKeys       = []string{"id", "name", "description", "is_private", "created_at", "created_by", "creator", "member_count", "members",
+	roomKeys       = []string{"id", "name", "description", "is_private", "created_at", "created_by", "creator", "member_count", "members", "my_role",
 		"owner_id", "owner", "updated_at"} // the last three: the FastAPI generation's names
-	// The contract's Message fields plus type and timestamp, which one Angular build needs.
-	// sender_id and room{id,name}: the FastAPI generation's names.
+	// A room's member: a public user with its role (issue 23.1).
+	memberKeys = append(slices.Clone(publicUserKeys), "role")
+	// The contract's Message fields plus type and timestamp, which one Angular build needs;
+	// sender_id and room{id,name}: the FastAPI generation's names; edited_at and reply_to (issue 23.2, 23.3).
 	messageKeys = []string{"id", "content", "user_id", "username", "room_id", "created_at", "file_url", "file_id", "sender", "type", "timestamp",
-		"sender_id", "room"}
+		"sender_id", "room", "edited_at", "reply_to"}
 )
+
+// assertMember checks a member of a room's member list.
+func assertMember(t *testing.T, m map[string]any) {
+	t.Helper()
+	assertKeys(t, "Member", m, memberKeys...)
+	assertTime(t, "member.created_at", m["created_at"])
+	switch m["role"] {
+	case "owner", "admin", "member":
+	default:
+		t.Fatalf("member role = %v", m["role"])
+	}
+}
 
 func assertSelfUser(t *testing.T, m map[string]any) {
 	t.Helper()
@@ -382,7 +396,7 @@ func assertRoom(t *testing.T, m map[string]any) {
 		t.Fatalf("room.members = %v, want an array", m["members"])
 	}
 	for _, mem := range members {
-		assertPublicUser(t, mem.(map[string]any))
+		assertMember(t, mem.(map[string]any))
 	}
 	if int(num(t, m["member_count"])) < len(members) {
 		t.Fatalf("member_count %v < %d listed members", m["member_count"], len(members))

@@ -9,8 +9,9 @@ import (
 )
 
 type postMessageRequest struct {
-	Content string   `json:"content"`
-	FileID  *FlexInt `json:"file_id"`
+	Content   string   `json:"content"`
+	FileID    *FlexInt `json:"file_id"`
+	ReplyToID *FlexInt `json:"reply_to_id"`
 }
 
 // historyQuery reads limit, before_id, after_id and skip.
@@ -34,6 +35,13 @@ func historyQuery(c *gin.Context) (chat.HistoryQuery, error) {
 	q.Limit, q.Skip = int(min(limit, 1<<20)), int(min(skip, 1<<30))
 	// after_id=0 is a cursor too: "after id 0", the room's first messages.
 	q.Forward = c.Query("after_id") != ""
+	switch c.Query("include_deleted") {
+	case "", "false", "0":
+	case "true", "1":
+		q.IncludeDeleted = true
+	default:
+		return q, chat.Invalid("include_deleted must be true or false")
+	}
 	return q, nil
 }
 
@@ -60,6 +68,10 @@ func (s *server) postMessage(c *gin.Context) {
 		if req.FileID != nil {
 			v := int64(*req.FileID)
 			in.FileID = &v
+		}
+		if req.ReplyToID != nil {
+			v := int64(*req.ReplyToID)
+			in.ReplyToID = &v
 		}
 		msg, err := s.chat.PostMessage(c.Request.Context(), actorOf(c), id, in)
 		return msg, http.StatusCreated, err

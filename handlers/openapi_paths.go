@@ -28,6 +28,7 @@ func apiOperations() []operation {
 		queryParam("before_id", "Only messages older than this id.", integer()),
 		queryParam("after_id", "Only messages newer than this id, the oldest of them first: a cursor even at 0 (after_id=0 gives the room's first `limit` messages).", integer()),
 		queryParam("skip", "Skip this many.", obj{"type": "integer", "minimum": 0}),
+		includeDeletedParam(),
 	}
 	messages := ok("Messages, oldest first", arrayOf(ref("Message")))
 	authResult := func(code, desc string) obj { return obj{code: ok(desc, ref("AuthResult"))} }
@@ -127,7 +128,7 @@ func apiOperations() []operation {
 		{method: "POST", path: "/api/rooms/{id}/leave", tag: "rooms", summary: "Leave a room (not the creator); leaving a private room or conversation cuts the caller's live connections to it", auth: authRequired, params: []obj{id},
 			responses: responses(obj{"200": ok("Left", ref("RoomResult"))}, 400, 403, 404)},
 		{method: "GET", path: "/api/rooms/{id}/members", tag: "rooms", summary: "Members of a room", auth: authRequired, params: []obj{id},
-			responses: responses(obj{"200": ok("Members", arrayOf(ref("User")))}, 403, 404)},
+			responses: responses(obj{"200": ok("Members, each with its role", arrayOf(ref("Member")))}, 403, 404)},
 		{method: "GET", path: "/api/rooms/{id}/messages", tag: "rooms", summary: "Messages of a room", auth: authRequired, params: append([]obj{id}, paging...),
 			responses: responses(obj{"200": messages}, 400, 403, 404)},
 		{method: "POST", path: "/api/rooms/{id}/messages", tag: "rooms", summary: "Post a message; it is delivered live like one sent over Socket.IO (503 when the database has not stored it within DB_WRITE_TIMEOUT)", auth: authRequired,

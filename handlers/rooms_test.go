@@ -150,7 +150,7 @@ func TestJoinLeaveMembers(t *testing.T) {
 
 		members := h.get(fmt.Sprintf("/api/rooms/%d/members", pub), joiner.Token).expect(http.StatusOK).list()
 		for _, m := range members {
-			assertPublicUser(t, m)
+			assertMember(t, m)
 		}
 		if got := ids(t, members, "id"); !slices.Equal(got, []int64{owner.ID, joiner.ID}) {
 			t.Fatalf("members = %v", got)

@@ -50,8 +50,13 @@ func addRoutes(r *gin.Engine, s *server) {
 	authed.POST("/api/rooms/:id/join", s.joinRoom)
 	authed.POST("/api/rooms/:id/leave", s.leaveRoom)
 	authed.GET("/api/rooms/:id/members", s.members)
+	authed.POST("/api/rooms/:id/members", s.addMember)
+	authed.DELETE("/api/rooms/:id/members/:user_id", s.removeMember)
+	authed.PUT("/api/rooms/:id/members/:user_id", s.setRole)
 	authed.GET("/api/rooms/:id/messages", s.messages)
 	authed.POST("/api/rooms/:id/messages", s.postMessage)
+	authed.PATCH("/api/messages/:id", s.editMessage)
+	authed.DELETE("/api/messages/:id", s.deleteMessage)
 
 	authed.POST("/api/conversations", s.startConversation)
 	authed.POST("/api/conversations/initiate", s.initiateConversation)

@@ -22,6 +22,9 @@ type HistoryQuery struct {
 	AfterID  int64
 	Skip     int
 	Forward  bool
+	// IncludeDeleted also returns deleted messages (blanked); otherwise they
+	// are left out.
+	IncludeDeleted bool
 }
 
 // InsertMessage stores m and fills its id.
@@ -46,6 +49,9 @@ func (s *Store) History(ctx context.Context, roomID int64, q HistoryQuery) ([]Me
 		Select(historyColumns(s.Dialect(), namesJoined)).
 		Joins("JOIN users ON users.id = messages.user_id").
 		Where("messages.room_id = ?", roomID)
+	if !q.IncludeDeleted {
+		db = db.Where("messages.deleted_at IS NULL")
+	}
 	if q.BeforeID > 0 {
 		db = db.Where("messages.id < ?", q.BeforeID)
 	}
@@ -89,7 +95,8 @@ func historyColumns(dialect string, namesJoined bool) string {
 	if dialect == "sqlite" {
 		createdAt = sqliteCreatedAt
 	}
-	cols := "messages.id, messages.content, messages.user_id, messages.file_url, messages.file_id, " + createdAt
+	cols := "messages.id, messages.content, messages.user_id, messages.file_url, messages.file_id, " + createdAt +
+		", " + editColumns(dialect)
 	if namesJoined {
 		cols += ", users.username, users.full_name"
 	}
@@ -106,7 +113,8 @@ func scanHistory(db *gorm.DB, limit int, roomID int64, namesJoined bool) ([]Mess
 	defer rs.Close()
 	rows := make([]MessageRow, 0, min(max(limit, 0), 1000))
 	var r MessageRow // scanned into, then copied
-	dest := []any{&r.ID, &r.Content, &r.UserID, &r.FileURL, &r.FileID, timeScanner{&r.CreatedAt}}
+	dest := []any{&r.ID, &r.Content, &r.UserID, &r.FileURL, &r.FileID, timeScanner{&r.CreatedAt},
+		nullTimeScanner{&r.EditedAt}, nullTimeScanner{&r.DeletedAt}, &r.ReplyToID}
 	if namesJoined {
 		dest = append(dest, &r.Username, &r.SenderFullName)
 	}
@@ -128,8 +136,9 @@ func (s *Store) LastMessages(ctx context.Context, roomIDs []int64) (map[int64]Me
 		return out, nil
 	}
 	var msgs []Message
+	// A deleted message is never a conversation's last: its text is gone.
 	err := s.with(ctx).Where("id IN (?)",
-		s.db.Model(&Message{}).Select("MAX(id)").Where("room_id IN ?", roomIDs).Group("room_id")).
+		s.db.Model(&Message{}).Select("MAX(id)").Where("room_id IN ? AND deleted_at IS NULL", roomIDs).Group("room_id")).
 		Find(&msgs).Error
 	if err != nil {
 		return nil, translate(err, "last messages")

@@ -13,7 +13,7 @@ import (
 // GORM's reflection plus (on SQLite) a fresh parse of a statement whose text
 // depends on the batch size cost more CPU than the insert itself.
 const (
-	insertChunk      = 500 // rows per statement: 6 parameters each stays far below every driver's limit
+	insertChunk      = 500 // rows per statement: 7 parameters each stays far below every driver's limit
 	maxPreparedBatch = 256 // batch sizes whose statement is kept prepared (the domain's writer batches up to 256)
 )
 
@@ -33,16 +33,16 @@ func newMessageInserter(dialect string) *messageInserter {
 // insertSQL is the statement for n rows, with the dialect's placeholders.
 func (m *messageInserter) insertSQL(n int) string {
 	var b strings.Builder
-	b.WriteString("INSERT INTO messages (content, user_id, room_id, file_url, file_id, created_at) VALUES ")
+	b.WriteString("INSERT INTO messages (content, user_id, room_id, file_url, file_id, created_at, reply_to_id) VALUES ")
 	for i := range n {
 		if i > 0 {
 			b.WriteByte(',')
 		}
 		if m.dialect == "postgres" {
-			p := i * 6
-			fmt.Fprintf(&b, "($%d,$%d,$%d,$%d,$%d,$%d)", p+1, p+2, p+3, p+4, p+5, p+6)
+			p := i * 7
+			fmt.Fprintf(&b, "($%d,$%d,$%d,$%d,$%d,$%d,$%d)", p+1, p+2, p+3, p+4, p+5, p+6, p+7)
 		} else {
-			b.WriteString("(?,?,?,?,?,?)")
+			b.WriteString("(?,?,?,?,?,?,?)")
 		}
 	}
 	b.WriteString(" RETURNING id")
@@ -70,9 +70,9 @@ func (m *messageInserter) statement(ctx context.Context, db *sql.DB, n int) (*sq
 
 // insert stores msgs (at most insertChunk) in one statement and fills their ids.
 func (m *messageInserter) insert(ctx context.Context, db *sql.DB, q queryer, msgs []*Message) error {
-	args := make([]any, 0, len(msgs)*6)
+	args := make([]any, 0, len(msgs)*7)
 	for _, msg := range msgs {
-		args = append(args, msg.Content, msg.UserID, msg.RoomID, msg.FileURL, msg.FileID, msg.CreatedAt)
+		args = append(args, msg.Content, msg.UserID, msg.RoomID, msg.FileURL, msg.FileID, msg.CreatedAt, msg.ReplyToID)
 	}
 	var (
 		rows *sql.Rows

@@ -45,7 +45,7 @@ func addMembers(tx *gorm.DB, roomID int64, userIDs []int64) error {
 	}
 	rows := make([]RoomMember, 0, len(userIDs))
 	for _, id := range userIDs {
-		rows = append(rows, RoomMember{UserID: id, RoomID: roomID})
+		rows = append(rows, RoomMember{UserID: id, RoomID: roomID, Role: RoleMember})
 	}
 	return tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&rows).Error
 }
@@ -180,6 +180,7 @@ func (s *Store) MemberIDs(ctx context.Context, roomID int64) ([]int64, error) {
 // RoomMembership is one member of one room, for building several rooms at once.
 type RoomMembership struct {
 	RoomID int64
+	Role   string `gorm:"column:member_role"` // room_members.role; the owner is the room's created_by
 	User
 }
 
@@ -190,7 +191,7 @@ func (s *Store) MembersOfRooms(ctx context.Context, roomIDs []int64) ([]RoomMemb
 		return rows, nil
 	}
 	err := s.with(ctx).Table("room_members").
-		Select("room_members.room_id, users.*").
+		Select("room_members.room_id, room_members.role AS member_role, users.*").
 		Joins("JOIN users ON users.id = room_members.user_id").
 		Where("room_members.room_id IN ?", roomIDs).
 		Order("room_members.room_id, users.id").

@@ -42,6 +42,10 @@ func (Room) TableName() string { return "rooms" }
 type RoomMember struct {
 	UserID int64 `gorm:"primaryKey;autoIncrement:false;index:room_members_user_idx"`
 	RoomID int64 `gorm:"primaryKey;autoIncrement:false;index:room_members_room_idx"`
+	// Role is our addition (issue 23.1): "admin" or "member". The owner is not
+	// stored here: it is rooms.created_by. Defaulted, so rows the Flask app
+	// writes are members. See schema_groups.sql.txt for the DDL.
+	Role string `gorm:"column:role;size:16;not null;default:member"`
 
 	User *User `gorm:"foreignKey:UserID;constraint:OnDelete:CASCADE"`
 	Room *Room `gorm:"foreignKey:RoomID;constraint:OnDelete:CASCADE"`
@@ -59,6 +63,13 @@ type Message struct {
 	FileURL   *string   `gorm:"column:file_url;size:512"`
 	FileID    *int64    `gorm:"column:file_id"`
 	CreatedAt time.Time `gorm:"autoCreateTime:false;index:ix_messages_created_at"`
+	// Our additions (issue 23.2, 23.3), all nullable so Flask's rows stay
+	// valid: when the text was last changed, when the message was deleted (its
+	// content is then blanked), and the message it answers (same room). Plain
+	// *time.Time, not gorm.DeletedAt: deleted rows stay readable as such.
+	EditedAt  *time.Time `gorm:"column:edited_at"`
+	DeletedAt *time.Time `gorm:"column:deleted_at"`
+	ReplyToID *int64     `gorm:"column:reply_to_id"`
 
 	User *User `gorm:"foreignKey:UserID;constraint:OnDelete:CASCADE"`
 	Room *Room `gorm:"foreignKey:RoomID;constraint:OnDelete:CASCADE"`

@@ -71,7 +71,7 @@ func roomIDField(m map[string]any) (int64, error) {
 	return id, nil
 }
 
-// postInput reads content and the optional file_id.
+// postInput reads content and the optional file_id and reply_to_id.
 func postInput(m map[string]any) (chat.PostInput, error) {
 	var in chat.PostInput
 	switch c := m["content"].(type) {
@@ -87,6 +87,13 @@ func postInput(m map[string]any) (chat.PostInput, error) {
 			return in, chat.Invalid("file_id must be a positive integer")
 		}
 		in.FileID = &id
+	}
+	if v, ok := m["reply_to_id"]; ok && v != nil { // issue 23.3
+		id, ok := positiveID(v)
+		if !ok {
+			return in, chat.Invalid("reply_to_id must be a positive integer")
+		}
+		in.ReplyToID = &id
 	}
 	return in, nil
 }

@@ -219,6 +219,14 @@ func (d *rawDoor) handleFrame(c *rawConn, data []byte) {
 		if err := d.service.Typing(ctx, c.actor, c.roomID, typingFlag(m), c.id); err != nil {
 			d.sendError(c, err)
 		}
+	case events.Edit, events.Delete: // issue 23 (door_groups.go)
+		edit := d.rawEdit
+		if kind == events.Delete {
+			edit = d.rawDelete
+		}
+		if err := edit(ctx, c, m); err != nil {
+			d.sendError(c, err)
+		}
 	case events.Ping:
 		d.sendCounted(c, events.Pong, map[string]any{"type": events.Pong, "user_id": c.actor.ID, "timestamp": now()})
 	default:
@@ -256,7 +264,12 @@ func (d *rawDoor) render(ev chat.Event) {
 		d.revoke(ev)
 		return
 	default:
-		return
+		// issue 23's events (door_groups.go)
+		name, _, typed, ok := groupViews(ev)
+		if !ok {
+			return
+		}
+		view, kind = typed, name
 	}
 	d.mu.RLock()
 	defer d.mu.RUnlock()

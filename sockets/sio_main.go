@@ -36,6 +36,9 @@ func (d *sioDoor) mainEvents() sio.Events[mainConn] {
 		events.LeaveRoom:   d.leaveRoom,
 		events.SendMessage: d.sendMessage,
 		events.Typing:      d.typing,
+		// issue 23 (door_groups.go)
+		events.EditMessage:   d.mainEditMessage,
+		events.DeleteMessage: d.mainDeleteMessage,
 	}
 }
 

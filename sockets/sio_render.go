@@ -40,7 +40,15 @@ func (d *sioDoor) render(ev chat.Event) {
 		d.endSessions(ev)
 		return
 	default:
-		return
+		// issue 23's events (door_groups.go)
+		name, plain, typed, ok := groupViews(ev)
+		if !ok {
+			return
+		}
+		if ev.Type == chat.EventMessageDeleted {
+			d.forgetDeleted(ev)
+		}
+		mainName, mainView, roomNsName, roomView = name, plain, name, typed
 	}
 	delivered := false
 	room := roomName(ev.RoomID)

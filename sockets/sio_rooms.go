@@ -25,6 +25,9 @@ func (d *sioDoor) roomEvents() sio.Events[roomConn] {
 	return sio.Events[roomConn]{
 		events.Message: d.roomMessage,
 		events.Typing:  d.roomTyping,
+		// issue 23 (door_groups.go)
+		events.EditMessage:   d.roomEditMessage,
+		events.DeleteMessage: d.roomDeleteMessage,
 	}
 }
 

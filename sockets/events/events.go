@@ -11,6 +11,11 @@ const (
 	LeaveRoom   = "leave_room"   // "/": leave it
 	SendMessage = "send_message" // "/": post a message
 	Ping        = "ping"         // raw WebSocket: answered with Pong
+	// Edits and deletions (issue 23.2): Socket.IO events and raw WebSocket types.
+	EditMessage   = "edit_message"   // "/" and "/rooms/<id>": {message_id, content}
+	DeleteMessage = "delete_message" // "/" and "/rooms/<id>": {message_id}
+	Edit          = "edit"           // raw WebSocket: {type, message_id, content}
+	Delete        = "delete"         // raw WebSocket: {type, message_id}
 	// Typing (every door) and Message ("/rooms/<id>" and raw WebSocket: post
 	// a message) are also sent by the server, below.
 )
@@ -30,6 +35,12 @@ const (
 	Typing      = "typing"       // every door (also sent by clients)
 	Error       = "error"        // a failed event, or the reason access ended
 	Pong        = "pong"         // raw WebSocket: the answer to Ping
+	// Issue 23.1 and 23.2, on every door.
+	MessageEdited  = "message_edited"  // the edited Message
+	MessageDeleted = "message_deleted" // {id, room_id, deleted_at}
+	MemberAdded    = "member_added"    // to the room
+	MemberRemoved  = "member_removed"  // to the room
+	RoleChanged    = "role_changed"    // to the room
 )
 
 // The library's own events, which a client may name too.
@@ -44,7 +55,8 @@ func Known(name string) bool {
 	switch name {
 	case JoinRoom, LeaveRoom, SendMessage, Ping,
 		Connected, Welcome, JoinedRoom, LeftRoom, UsersOnline, UserJoined, UserLeft, NewMessage, MessageSent,
-		Message, Typing, Error, Pong, Connect, Disconnect:
+		Message, Typing, Error, Pong, Connect, Disconnect,
+		EditMessage, DeleteMessage, Edit, Delete, MessageEdited, MessageDeleted, MemberAdded, MemberRemoved, RoleChanged:
 		return true
 	}
 	return false

@@ -171,3 +171,13 @@ func (s *Server) Drain(reason string) {
 	})
 	s.io.Close(nil)
 }
+
+// ForgetMessage makes every packet kept for recovery of the named events about
+// message id unreplayable, in the main namespaces and roomID's namespace (a
+// deleted message: nobody may get its text again, not even a recovering client).
+func (s *Server) ForgetMessage(main []socket.Namespace, roomID int64, events []string, id int64) {
+	for _, nsp := range main {
+		recovery.Forget(nsp, events, id)
+	}
+	recovery.Forget(s.RoomNamespace(roomID), events, id)
+}
