@@ -60,6 +60,18 @@ func TestMigrateTakesOverThisServersOldSchema(t *testing.T) {
 			if err := store.CreateRoom(ctx, room, a.ID, b.ID); err != nil {
 				t.Fatal(err)
 			}
+			// Columns added by versioned migrations since (00003) were not there yet.
+			for _, c := range []struct {
+				model  any
+				column string
+			}{
+				{&models.RoomMember{}, "role"}, {&models.Message{}, "edited_at"},
+				{&models.Message{}, "deleted_at"}, {&models.Message{}, "reply_to_id"},
+			} {
+				if err := db.Migrator().DropColumn(c.model, c.column); err != nil {
+					t.Fatalf("drop %s: %v", c.column, err)
+				}
+			}
 			if err := models.Migrate(ctx, db); err != nil {
 				t.Fatalf("migrate this server's old schema: %v", err)
 			}

@@ -44,7 +44,7 @@ type RoomMember struct {
 	RoomID int64 `gorm:"primaryKey;autoIncrement:false;index:room_members_room_idx"`
 	// Role is our addition (issue 23.1): "admin" or "member". The owner is not
 	// stored here: it is rooms.created_by. Defaulted, so rows the Flask app
-	// writes are members. See schema_groups.sql.txt for the DDL.
+	// writes are members. Added by migration 00003 (models/migrations).
 	Role string `gorm:"column:role;size:16;not null;default:member"`
 
 	User *User `gorm:"foreignKey:UserID;constraint:OnDelete:CASCADE"`
