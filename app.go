@@ -118,6 +118,9 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 	if err := hub.Start(ctx); err != nil {
 		return nil, fmt.Errorf("start fan-out: %w", err)
 	}
+	if deps.WebClient, err = wireWebClient(cfg); err != nil {
+		return nil, err
+	}
 	a.edge = wireEdge(cfg, log)
 	a.handler = a.edge.Handler(handlers.NewServer(deps))
 	return a, nil
