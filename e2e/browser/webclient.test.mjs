@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { deflateSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { BASE, api, createRoom, postMessageREST, registerUser, unique } from '../lib/api.mjs';
 import { claims, mint } from '../lib/jwt.mjs';
@@ -19,11 +20,46 @@ const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 const LIVE_MS = 10_000;
 
-// A 4x4 red PNG: small, and a real image for the server's content sniffing.
-const PNG = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAAEklEQVR4nGP4z8CAB+GTG8HSALfKY52fjtpxAAAAAElFTkSuQmCC',
-  'base64',
-);
+// A 240x150 PNG (a gradient with a sun): a real image for the server's content
+// sniffing, big enough to see in the screenshots.
+const IMAGE_W = 240;
+const PNG = makePNG(IMAGE_W, 150, (x, y) => {
+  const sun = (x - 170) ** 2 + (y - 60) ** 2 < 28 ** 2;
+  if (sun) return [255, 214, 92];
+  if (y > 110) return [40 + (x % 40 < 20 ? 10 : 0), 70, 120];
+  return [79 + Math.round((y / 110) * 150), 70 + Math.round((y / 110) * 60), 229 - Math.round((y / 110) * 90)];
+});
+
+function makePNG(w, h, pixel) {
+  const raw = Buffer.alloc((w * 3 + 1) * h);
+  for (let y = 0; y < h; y++) {
+    raw[y * (w * 3 + 1)] = 0; // filter: none
+    for (let x = 0; x < w; x++) raw.set(pixel(x, y), y * (w * 3 + 1) + 1 + x * 3);
+  }
+  const head = Buffer.alloc(13);
+  head.writeUInt32BE(w, 0);
+  head.writeUInt32BE(h, 4);
+  head.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
+  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', head), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+function chunk(type, data) {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
+  const td = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(td));
+  return Buffer.concat([len, td, crc]);
+}
+
+function crc32(buf) {
+  let c = ~0;
+  for (const b of buf) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return ~c >>> 0;
+}
 
 function chromiumPath() {
   const candidates = [process.env.E2E_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/snap/bin/chromium'].filter(Boolean);
@@ -97,7 +133,7 @@ async function openRoomFromList(page, name) {
 // editingAvailable probes the edit route (issue 23, landing separately) on a
 // message of its own: 404/405 means this server has no edit or delete yet.
 async function editingAvailable(token) {
-  const room = await createRoom(token, { name: unique('probe') });
+  const room = await createRoom(token, { name: unique('probe'), is_private: true });
   const msg = await postMessageREST(token, room.id, 'probe');
   const r = await api('PATCH', `/api/messages/${msg.id}`, { token, json: { content: 'probe edited' } });
   if (r.status === 404 || r.status === 405) return false;
@@ -157,10 +193,10 @@ describe('web client', () => {
     for (const p of [a, b]) {
       const img = p.getByRole('img', { name: 'Image: red-dot.png' });
       await img.waitFor();
-      await p.waitForFunction(() => {
+      await p.waitForFunction((w) => {
         const el = document.querySelector('img[alt="Image: red-dot.png"]');
-        return el && el.complete && el.naturalWidth === 4;
-      });
+        return el && el.complete && el.naturalWidth === w;
+      }, IMAGE_W);
     }
 
     // Unread badge: a message in a room bob is not looking at.
@@ -177,7 +213,7 @@ describe('web client', () => {
     const sideItem = b.getByRole('listitem', { name: side.name, exact: true });
     await sideItem.getByText('1 unread message').waitFor();
     await sideItem.getByText('mentioned').waitFor();
-    await b.screenshot({ path: join(shots, 'desktop-chat.png') });
+    await b.screenshot({ path: join(shots, 'desktop-chat.png'), animations: 'disabled' });
     await openRoomFromList(b, side.name);
     await b.getByRole('listitem', { name: side.name, exact: true }).getByText('unread').waitFor({ state: 'detached' });
     await openRoomFromList(b, roomName);
@@ -213,17 +249,18 @@ describe('web client', () => {
     await messageItem(b, 'hello from bob').waitFor();
     await messageItem(b, 'line two').waitFor();
     await b.getByRole('img', { name: 'Image: red-dot.png' }).waitFor();
-    await a.screenshot({ path: join(shots, 'desktop-alice.png') });
+    await a.screenshot({ path: join(shots, 'desktop-alice.png'), animations: 'disabled' });
 
     // Phone width: bob in a third profile logs in with his email.
     const phone = await openPage(PHONE);
     await loginInPage(phone, bob, bob.email);
-    await phone.screenshot({ path: join(shots, 'phone-rooms.png') });
+    await phone.getByRole('list', { name: 'My rooms' }).waitFor();
+    await phone.screenshot({ path: join(shots, 'phone-rooms.png'), animations: 'disabled' });
     await openRoomFromList(phone, roomName);
     await messageItem(phone, 'hello from bob').waitFor();
     await phone.getByRole('img', { name: 'Image: red-dot.png' }).waitFor();
     await phone.waitForFunction(() => [...document.images].every((i) => i.complete));
-    await phone.screenshot({ path: join(shots, 'phone-chat.png') });
+    await phone.screenshot({ path: join(shots, 'phone-chat.png'), animations: 'disabled' });
     const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `the phone page scrolls sideways by ${overflow}px`);
 

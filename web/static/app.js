@@ -10,6 +10,7 @@ const PAGE = 50; // messages per history page
 const MAX_SOCKETS = 30; // live rooms besides the open one; the rest update when opened
 const TYPING_IDLE_MS = 3000;
 const TYPING_SHOWN_MS = 6000;
+const LOCK_ICON = new URL('./lock.svg', import.meta.url).href;
 
 const api = new Api(() => endSession('Your session has expired. Please log in again.'));
 
@@ -297,7 +298,7 @@ function roomItem(room, { name, sub, join } = {}) {
   const open = h(
     'button',
     { type: 'button', class: 'room-button', 'aria-current': state.active === room.id ? 'true' : 'false', onclick: () => openRoom(room.id) },
-    room.is_private && !state.dmRooms.has(room.id) ? h('span', { class: 'lock', 'aria-hidden': 'true', title: 'Private' }, '🔒') : null,
+    room.is_private && !state.dmRooms.has(room.id) ? h('img', { class: 'lock', src: LOCK_ICON, alt: 'Private', width: 14, height: 14, title: 'Private' }) : null,
     h('span', { class: 'name' }, label, sub ? h('span', { class: 'sub' }, sub) : null),
     badges(room.id),
   );

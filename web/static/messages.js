@@ -4,6 +4,7 @@ import { h, safeURL, formatSize, timeEl } from './dom.js';
 
 const MENTION = /@([\p{L}\p{N}_.-]+)/gu;
 const IMAGE_EXT = /\.(png|jpe?g|gif|webp|svg)(\?|#|$)/i;
+const FILE_ICON = new URL('./file.svg', import.meta.url).href;
 
 export function mentionsUser(content, username) {
   if (!content || !username) return false;
@@ -37,7 +38,7 @@ function fileName(m, file) {
   }
 }
 
-function attachment(m, ctx, el) {
+function attachment(m, ctx) {
   const url = safeURL(m.file_url || (m.file && m.file.file_url));
   if (!url) return null;
   const file = ctx.fileInfo(m, () => {
@@ -53,7 +54,7 @@ function attachment(m, ctx, el) {
   return h(
     'div',
     { class: 'file-card' },
-    h('span', { 'aria-hidden': 'true' }, '📄'),
+    h('img', { src: FILE_ICON, alt: '', width: 28, height: 28 }),
     h('div', {}, h('div', { class: 'file-name' }, name), file && file.file_size ? h('div', { class: 'file-size' }, formatSize(file.file_size)) : null),
     h('a', { href: url, download: name, target: '_blank', rel: 'noopener noreferrer', 'aria-label': `Download ${name}` }, 'Download'),
   );
@@ -106,14 +107,23 @@ function actions(m, ctx, mine) {
   );
 }
 
+// body is the text and the file; an upload's generated text ("📎 Archivo:
+// <name>") is left out when the file itself is shown.
+function body(m, ctx) {
+  const file = attachment(m, ctx);
+  const generated = file && /^📎\s*Archivo:/u.test(m.content || '');
+  return [generated ? null : h('p', { class: 'msg-body' }, textWithMentions(m.content || '')), file];
+}
+
 export function renderMessage(m, ctx) {
   const mine = m.user_id === ctx.me.id;
   const sender = (m.sender && m.sender.username) || m.username || `user ${m.user_id}`;
   const classes = ['msg'];
   if (mine) classes.push('mine');
   if (!mine && mentionsUser(m.content, ctx.me.username)) classes.push('mentions-me');
-  const el = h('li', { class: classes.join(' '), 'data-id': m.id, 'aria-label': `${mine ? 'You' : sender}` });
-  el.append(
+  return h(
+    'li',
+    { class: classes.join(' '), 'data-id': m.id },
     h(
       'div',
       { class: 'msg-head' },
@@ -122,9 +132,7 @@ export function renderMessage(m, ctx) {
       m.edited_at ? h('span', { class: 'edited', title: new Date(m.edited_at).toLocaleString() }, '(edited)') : null,
     ),
     replyQuote(m, ctx),
+    ctx.editingId === m.id ? editBox(m, ctx) : body(m, ctx),
+    actions(m, ctx, mine),
   );
-  if (ctx.editingId === m.id) el.append(editBox(m, ctx));
-  else el.append(h('p', { class: 'msg-body' }, textWithMentions(m.content || '')), attachment(m, ctx, el));
-  el.append(actions(m, ctx, mine));
-  return el;
 }
