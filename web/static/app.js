@@ -156,6 +156,8 @@ async function refreshRooms() {
   renderConnection();
 }
 
+const refreshRoomsSoon = debounce(() => refreshRooms().catch(() => {}), 500);
+
 function ensureSocket(roomId) {
   if (state.sockets.has(roomId)) return;
   const socket = new RoomSocket(roomId, api.token, {
@@ -230,6 +232,12 @@ function onFrame(roomId, f) {
     case 'user_joined':
     case 'user_left':
       if (roomId === state.active) refreshOnline();
+      break;
+    case 'member_added':
+    case 'member_removed':
+    case 'role_changed':
+      if (roomId === state.active && !$('members-panel').hidden) renderMembers();
+      refreshRoomsSoon();
       break;
     default:
     // welcome, pong, error: nothing to show
@@ -806,13 +814,16 @@ async function renderMembers() {
     const members = await api.get(`/api/rooms/${roomId}/members`);
     if (state.active !== roomId) return;
     const creator = room.created_by || (room.creator && room.creator.id);
-    const canManage = room.is_private && creator === state.me.id && state.features.members;
+    // Owners and admins manage a private group's members (my_role, issue 23);
+    // a server without roles lets its creator try.
+    const manager = 'my_role' in room ? room.my_role === 'owner' || room.my_role === 'admin' : creator === state.me.id;
+    const canManage = room.is_private && !state.dmRooms.has(roomId) && manager && state.features.members;
     $('member-list').replaceChildren(
       ...members.map((u) =>
         h(
           'li',
           { 'aria-label': u.username },
-          h('span', {}, u.username, u.id === creator ? h('span', { class: 'muted' }, ' (creator)') : null),
+          h('span', {}, u.username, h('span', { class: 'muted' }, u.role ? ` (${u.role})` : u.id === creator ? ' (creator)' : '')),
           canManage && u.id !== state.me.id ? h('button', { type: 'button', 'aria-label': `Remove ${u.username}`, onclick: () => removeMember(u) }, 'Remove') : null,
         ),
       ),

@@ -63,7 +63,7 @@ function attachment(m, ctx) {
 function replyQuote(m, ctx) {
   const r = m.reply_to || (m.reply_to_id ? ctx.byId(m.reply_to_id) : null);
   if (!r && !m.reply_to_id) return null;
-  const text = r ? `${r.username}: ${r.content}` : 'a message that is not loaded';
+  const text = r ? `${r.username}: ${r.content || '(deleted message)'}` : 'a message that is not loaded';
   return h('div', { class: 'quote' }, h('span', { class: 'visually-hidden' }, 'In reply to '), '↪ ', text);
 }
 
