@@ -5,14 +5,15 @@
 // Screenshots at phone and desktop width land in e2e/.artifacts/screenshots/.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { BASE, api, createRoom, postMessageREST, registerUser, unique } from '../lib/api.mjs';
 import { claims, mint } from '../lib/jwt.mjs';
-import { newSite, removeSite, start, stop } from '../lib/spawn.mjs';
+import { call, newSite, removeSite, start, stop } from '../lib/spawn.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const shots = resolve(here, '..', '.artifacts', 'screenshots', process.env.E2E_DB || 'local');
@@ -312,6 +313,88 @@ describe('web client', () => {
     await a.getByRole('list', { name: 'Room members' }).getByRole('listitem', { name: bob.username, exact: true }).waitFor({ state: 'detached' });
     await b.getByRole('list', { name: 'My rooms' }).getByRole('listitem', { name, exact: true }).waitFor({ state: 'detached', timeout: 40_000 });
     await Promise.all([a, b].map((p) => p.context().close()));
+  });
+
+  test('conversations: found by user search, listed by last activity, unread on the other side', async () => {
+    const carol = await registerUser('carol');
+    const dave = await registerUser('dave');
+    const c = await openPage();
+    await loginInPage(c, carol);
+    const d = await openPage();
+    await loginInPage(d, dave);
+    await c.getByLabel('Find people', { exact: true }).fill(dave.username.slice(0, 10));
+    await c.getByRole('button', { name: `Message ${dave.username}`, exact: true }).click();
+    await c.getByRole('heading', { name: dave.username, exact: true }).waitFor();
+    await send(c, 'hi dave, private word');
+    // Dave's list learns of it on its next refresh; a reload is quicker.
+    await d.reload();
+    const item = d.getByRole('list', { name: 'Conversations' }).getByRole('listitem', { name: carol.username, exact: true });
+    await item.getByText('hi dave, private word').waitFor();
+    await item.getByText('1 unread message').waitFor();
+    await openRoomFromList(d, carol.username);
+    await messageItem(d, 'hi dave, private word').waitFor();
+    await send(d, 'hello carol');
+    await messageItem(c, 'hello carol').waitFor();
+    await Promise.all([c, d].map((p) => p.context().close()));
+  });
+
+  test('uploads: a refused type and a too-large file are explained in words', async () => {
+    const u = await registerUser('files');
+    const room = await createRoom(u.token, { name: unique('files') });
+    const page = await openPage();
+    await loginInPage(page, u);
+    await openRoomFromList(page, room.name);
+    await page.locator('#file-input').setInputFiles({ name: 'tool.exe', mimeType: 'application/octet-stream', buffer: Buffer.from('MZ\x90\x00binary') });
+    await page.getByRole('alert').filter({ hasText: 'This type of file is not allowed' }).waitFor();
+    const limits = (await api('GET', '/api/uploads/types/allowed', { token: u.token })).body;
+    // Larger than the server's limit: said before a byte is sent (the server would refuse it with 413).
+    const bigDir = mkdtempSync(join(tmpdir(), 'izpo-big-'));
+    const big = join(bigDir, 'big.txt');
+    const fd = openSync(big, 'w');
+    ftruncateSync(fd, limits.max_file_size + 1);
+    closeSync(fd);
+    await page.locator('#file-input').setInputFiles(big);
+    rmSync(bigDir, { recursive: true, force: true });
+    await page.getByRole('alert').filter({ hasText: /big\.txt is too large: the limit is/ }).waitFor();
+    // A text file is a card with its size and a download link.
+    await page.locator('#file-input').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('some notes\n') });
+    const card = page.locator('.file-card').filter({ hasText: 'notes.txt' });
+    await card.getByText('11 B').waitFor();
+    assert.ok(await card.getByRole('link', { name: 'Download notes.txt' }).getAttribute('href'));
+    await page.context().close();
+  });
+
+  test('connection: a server restart shows offline, then catches up without duplicates', async () => {
+    const site = await newSite();
+    let server = await start(site);
+    const url = server.url;
+    try {
+      const name = unique('net');
+      const u = (await call(url, 'POST', '/api/users/register', { json: { username: name, email: `${name}@e2e.test`, password: 'pw-net-123' } })).body;
+      const page = await browser.newPage({ viewport: DESKTOP });
+      page.setDefaultTimeout(LIVE_MS);
+      await page.goto(url + '/');
+      await page.evaluate((t) => localStorage.setItem('izpochat.token', t), u.access_token);
+      const room = (await call(url, 'POST', '/api/rooms', { token: u.access_token, json: { name: 'netroom' } })).body;
+      await page.reload();
+      await openRoomFromList(page, 'netroom');
+      await send(page, 'before the restart');
+      await stop(server);
+      await page.getByRole('status').filter({ hasText: 'Offline' }).waitFor();
+      server = await start(site);
+      // Posted at once: the client is still waiting to reconnect, or just back.
+      for (const text of ['while away 1', 'while away 2']) {
+        assert.equal((await call(url, 'POST', `/api/rooms/${room.id}/messages`, { token: u.access_token, json: { content: text } })).status, 201);
+      }
+      await messageItem(page, 'while away 2').waitFor({ timeout: 30_000 });
+      await page.getByRole('status').filter({ hasText: 'Offline' }).waitFor({ state: 'hidden' });
+      await page.waitForTimeout(500);
+      for (const text of ['before the restart', 'while away 1', 'while away 2']) assert.equal(await messageItem(page, text).count(), 1, text);
+      await page.close();
+    } finally {
+      await stop(server);
+      removeSite(site);
+    }
   });
 
   test('history loads on scroll up (before_id)', async () => {

@@ -40,6 +40,8 @@ const state = {
   uploadLimits: null,
   down: new Set(), // room ids whose socket dropped
   expiryTimer: 0,
+  baseline: null, // rooms whose unread count starts now (beginReadState)
+  loadingRoom: null, // the open room while its first page loads
   pollTimer: 0,
 };
 
@@ -53,6 +55,16 @@ function loadRead() {
     return JSON.parse(localStorage.getItem(readKey()) || '{}') || {};
   } catch {
     return {};
+  }
+}
+// A browser that has never seen this user starts with everything read in the
+// rooms it finds; a room that appears later (a new conversation, an added
+// member) counts all its messages as unread.
+function beginReadState(roomIds) {
+  state.baseline = new Set();
+  if (localStorage.getItem(readKey()) === null) {
+    localStorage.setItem(readKey(), '{}');
+    state.baseline = new Set(roomIds);
   }
 }
 function lastRead(roomId) {
@@ -122,6 +134,7 @@ async function startSession(token, user) {
   state.publicRooms.clear();
   state.unread.clear();
   state.lastSeen.clear();
+  state.baseline = null;
   closeRoom();
   await refreshRooms();
   state.pollTimer = setInterval(() => refreshRooms().catch(() => {}), 30_000);
@@ -141,6 +154,7 @@ async function refreshRooms() {
   state.dmRooms = new Set(state.conversations.map((c) => c.room_id));
   state.myRooms = new Map((mine || []).map((r) => [r.id, r]));
   state.publicRooms = new Map((all || []).filter((r) => !r.is_private && !state.myRooms.has(r.id)).map((r) => [r.id, r]));
+  if (!state.baseline) beginReadState([...state.myRooms.keys()]);
   // Live sockets for the rooms I am in (conversations first: they are personal).
   const wanted = [...state.dmRooms, ...[...state.myRooms.keys()].filter((id) => !state.dmRooms.has(id))].slice(0, MAX_SOCKETS);
   if (state.active && !wanted.includes(state.active)) wanted.push(state.active);
@@ -195,16 +209,19 @@ function ensureSocket(roomId) {
 // catchUp fetches what was posted since the newest message known for the
 // room (after_id), so a reconnect misses nothing; intake drops duplicates.
 async function catchUp(roomId) {
+  // The open room's first page is still on its way: it brings the newest.
+  if (roomId === state.active && state.loadingRoom === roomId) return;
   let after = roomId === state.active ? state.newestId : state.lastSeen.get(roomId) || lastRead(roomId);
-  if (!after && roomId !== state.active) {
-    // Never read here: start counting from now.
+  if (!after && roomId !== state.active && state.baseline.has(roomId)) {
+    // Known when this browser first saw the user: start counting from now.
     const newest = await api.get(`/api/rooms/${roomId}/messages?limit=1`);
     const id = newest && newest.length ? newest[newest.length - 1].id : 0;
     state.lastSeen.set(roomId, id);
     if (id) markRead(roomId, id);
     return;
   }
-  for (let page = 0; page < 10; page++) {
+  // Everything since a known message; a room never read here counts one page.
+  for (let page = 0; page < (after ? 10 : 1); page++) {
     const msgs = await api.get(`/api/rooms/${roomId}/messages?after_id=${after}&limit=500`);
     for (const m of msgs || []) intake(roomId, m, false);
     if (!msgs || msgs.length < 500) break;
@@ -384,18 +401,23 @@ async function openRoom(roomId) {
   state.activeRoom = known;
   renderRoomHead();
   renderLists();
+  state.loadingRoom = roomId;
   try {
     const [room, msgs] = await Promise.all([api.get(`/api/rooms/${roomId}`), api.get(`/api/rooms/${roomId}/messages?limit=${PAGE}`)]);
     if (state.active !== roomId) return;
+    state.loadingRoom = null;
     state.activeRoom = room;
     renderRoomHead();
     state.hasOlder = msgs.length >= PAGE;
     for (const m of msgs) {
+      // A live one may have come in while this page was on its way.
+      if (state.messages.has(m.id)) continue;
       state.messages.set(m.id, m);
       insertMessage(m);
     }
-    state.oldestId = msgs.length ? msgs[0].id : 0;
-    state.newestId = msgs.length ? msgs[msgs.length - 1].id : 0;
+    const ids = [...state.messages.keys()];
+    state.oldestId = ids.length ? Math.min(...ids) : 0;
+    state.newestId = ids.length ? Math.max(...ids) : 0;
     $('load-older').hidden = !state.hasOlder;
     scrollToBottom();
     if (state.newestId) {
@@ -407,7 +429,10 @@ async function openRoom(roomId) {
     refreshOnline();
     if (state.myRooms.has(roomId)) $('message-input').focus();
   } catch (err) {
-    if (state.active === roomId) notice(err.message);
+    if (state.active === roomId) {
+      state.loadingRoom = null;
+      notice(err.message);
+    }
   }
 }
 
