@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/izpochat/server/web"
 )
 
 var ginParam = regexp.MustCompile(`[:*]([A-Za-z_]+)`)
@@ -27,8 +29,12 @@ func ignoredRoute(method, path string) bool {
 // allDeps turns every optional door on, so every route is registered. The
 // uploads door adds its routes through Deps.Extra, as app_storage.go wires it.
 func allDeps() Deps {
+	client, err := web.New(web.Options{})
+	if err != nil {
+		panic(err)
+	}
 	return Deps{SocketIO: http.NotFoundHandler(), RawWS: http.NotFoundHandler(), Metrics: http.NotFoundHandler(),
-		Extra: []func(gin.IRouter){UploadRoutes(nil, nil, noObjects{}, nil)}}
+		Extra: []func(gin.IRouter){UploadRoutes(nil, nil, noObjects{}, nil)}, WebClient: client}
 }
 
 // noObjects stands in for local file storage where no file is served.
