@@ -215,6 +215,11 @@ describe('web client', () => {
     await sideItem.getByText('1 unread message').waitFor();
     await sideItem.getByText('mentioned').waitFor();
     await b.screenshot({ path: join(shots, 'desktop-chat.png'), animations: 'disabled' });
+    // Dark follows the system.
+    await b.emulateMedia({ colorScheme: 'dark' });
+    assert.equal(await b.evaluate(() => getComputedStyle(document.body).backgroundColor), 'rgb(20, 22, 28)');
+    await b.screenshot({ path: join(shots, 'desktop-dark.png'), animations: 'disabled' });
+    await b.emulateMedia({ colorScheme: 'light' });
     await openRoomFromList(b, side.name);
     await b.getByRole('listitem', { name: side.name, exact: true }).getByText('unread').waitFor({ state: 'detached' });
     await openRoomFromList(b, roomName);

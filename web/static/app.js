@@ -139,7 +139,27 @@ async function startSession(token, user) {
   await refreshRooms();
   state.pollTimer = setInterval(() => refreshRooms().catch(() => {}), 30_000);
   api.get('/api/uploads/types/allowed').then((l) => (state.uploadLimits = l)).catch(() => {});
+  detectFeatures();
   if (window.matchMedia('(max-width: 720px)').matches) setNav(true);
+}
+
+// detectFeatures reads /openapi.json for what this server offers beyond the
+// basics (edit and delete, member management: issue 23), so the buttons of
+// what it lacks are not shown. Unknown (no document): shown, and a 404/405
+// answer hides them then (routeMissing).
+async function detectFeatures() {
+  try {
+    const doc = await api.request('GET', '/openapi.json', undefined, { auth: false });
+    const paths = (doc && doc.paths) || {};
+    const has = (path, method) => Boolean(paths[path] && paths[path][method]);
+    state.features.edit = has('/api/messages/{id}', 'patch');
+    state.features.remove = has('/api/messages/{id}', 'delete');
+    state.features.members = has('/api/rooms/{id}/members', 'post');
+    rerenderAll();
+    if (state.active && !$('members-panel').hidden) renderMembers();
+  } catch {
+    // keep the defaults
+  }
 }
 
 // ---------- rooms, conversations and their live sockets ----------
@@ -480,6 +500,8 @@ function messageContext() {
   return {
     me: state.me,
     features: state.features,
+    // The room's owner and admins may delete anyone's message (issue 23).
+    moderator: Boolean(state.activeRoom && ['owner', 'admin'].includes(state.activeRoom.my_role)),
     editingId: state.editingId,
     confirmDeleteId: state.confirmDeleteId,
     byId: (id) => state.messages.get(id),

@@ -103,7 +103,7 @@ function actions(m, ctx, mine) {
     { class: 'msg-actions' },
     h('button', { type: 'button', onclick: () => ctx.onReply(m) }, 'Reply'),
     mine && ctx.features.edit && !m.file_url ? h('button', { type: 'button', onclick: () => ctx.onEdit(m) }, 'Edit') : null,
-    mine && ctx.features.remove ? h('button', { type: 'button', onclick: () => ctx.onDelete(m) }, 'Delete') : null,
+    (mine || ctx.moderator) && ctx.features.remove ? h('button', { type: 'button', onclick: () => ctx.onDelete(m) }, 'Delete') : null,
   );
 }
 
