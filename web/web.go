@@ -167,13 +167,9 @@ func (c *Client) ServeIndex(w http.ResponseWriter, r *http.Request) {
 func (c *Client) ServeAsset(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	c.secure(h)
-	if !strings.HasPrefix(r.URL.Path, c.prefix) {
-		http.NotFound(w, r)
-		return
-	}
 	a, ok := c.assets[strings.TrimPrefix(r.URL.Path, c.prefix)]
-	if !ok {
-		http.NotFound(w, r)
+	if !ok || !strings.HasPrefix(r.URL.Path, c.prefix) {
+		notFound(w)
 		return
 	}
 	h.Set("Content-Type", a.contentType)
@@ -182,6 +178,14 @@ func (c *Client) ServeAsset(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(a.body)
 	}
+}
+
+// notFound answers in the contract's error shape, as every other route does.
+func notFound(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.WriteHeader(http.StatusNotFound)
+	_, _ = w.Write([]byte(`{"error":"not found","detail":"not found"}`))
 }
 
 func etagMatches(header, etag string) bool {

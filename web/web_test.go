@@ -76,8 +76,9 @@ func TestPageNamesHashedAssetsThatAreServed(t *testing.T) {
 func TestOtherBuildsAndUnknownAssetsAre404(t *testing.T) {
 	c := newClient(t, Options{})
 	for _, p := range []string{"/app/0000000000000000/app.js", c.AssetPrefix() + "nope.js", c.AssetPrefix() + "index.html", c.AssetPrefix() + "../web.go", "/app/"} {
-		if r := get(c.ServeAsset, p, nil); r.StatusCode != 404 {
-			t.Errorf("%s: %d, want 404", p, r.StatusCode)
+		r := get(c.ServeAsset, p, nil)
+		if b := body(t, r); r.StatusCode != 404 || b != `{"error":"not found","detail":"not found"}` {
+			t.Errorf("%s: %d %s, want the contract's 404", p, r.StatusCode, b)
 		}
 	}
 }

@@ -136,7 +136,12 @@ async function startSession(token, user) {
   state.lastSeen.clear();
   state.baseline = null;
   closeRoom();
-  await refreshRooms();
+  try {
+    await refreshRooms();
+  } catch (err) {
+    if (err.status === 401 || !state.me) return; // the session already ended
+    notice(err.message);
+  }
   state.pollTimer = setInterval(() => refreshRooms().catch(() => {}), 30_000);
   api.get('/api/uploads/types/allowed').then((l) => (state.uploadLimits = l)).catch(() => {});
   detectFeatures();
