@@ -270,6 +270,10 @@ test('two browsers: register, room, live chat both ways, image, edit, delete, re
   const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the phone page scrolls sideways by ${overflow}px`);
 
+  // Leaving puts the room back among the others.
+  await b.getByRole('button', { name: 'Leave room', exact: true }).click();
+  await b.getByRole('list', { name: 'Other public rooms' }).getByRole('listitem', { name: roomName, exact: true }).waitFor();
+  assert.equal(await b.getByRole('list', { name: 'My rooms' }).getByRole('listitem', { name: roomName, exact: true }).count(), 0);
   // Logging out forgets the token.
   await b.getByRole('button', { name: 'Log out' }).click();
   await b.getByRole('button', { name: 'Log in', exact: true }).waitFor();
