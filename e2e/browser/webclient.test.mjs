@@ -259,6 +259,8 @@ test('two browsers: register, room, live chat both ways, image, edit, delete, re
 
   // Phone width: bob in a third profile logs in with his email.
   const phone = await openPage(PHONE);
+  await phone.getByRole('button', { name: 'Log in', exact: true }).waitFor();
+  await phone.screenshot({ path: join(shots, 'phone-login.png'), animations: 'disabled' });
   await loginInPage(phone, bob, bob.email);
   await phone.getByRole('list', { name: 'My rooms' }).waitFor();
   await phone.screenshot({ path: join(shots, 'phone-rooms.png'), animations: 'disabled' });

@@ -766,8 +766,10 @@ function announce(m) {
   setTimeout(() => (a.textContent = `New message from ${m.username}: ${m.content}`), 50);
 }
 
+// notice shows an error in the open room, or above the list of rooms when none is open.
 function notice(text) {
-  const n = $('room-notice');
+  const n = $('room-pane').hidden ? $('app-notice') : $('room-notice');
+  for (const other of [$('app-notice'), $('room-notice')]) if (other !== n) other.hidden = true;
   n.textContent = text || '';
   n.hidden = !text;
 }
