@@ -33,7 +33,7 @@ type Options struct {
 }
 
 // Client serves the page and its assets. It is built once; every answer is
-// computed up front, so serving allocates nothing per request but the write.
+// computed up front (page, ETag, policy), so a request only writes it.
 type Client struct {
 	page     []byte
 	pageETag string
