@@ -7,7 +7,7 @@ import { RoomSocket } from './live.js';
 import { renderMessage, mentionsUser } from './messages.js';
 
 const PAGE = 50; // messages per history page
-const MAX_SOCKETS = 30; // live rooms besides the open one; the rest update when opened
+const MAX_SOCKETS = 20; // live rooms besides the open one (each is a WebSocket, and the server caps them per address); the rest update when opened
 const TYPING_IDLE_MS = 3000;
 const TYPING_SHOWN_MS = 6000;
 const LOCK_ICON = new URL('./lock.svg', import.meta.url).href;
