@@ -36,6 +36,7 @@ type Config struct {
 	GC               GC
 	HTTP             HTTP          // the HTTP edge's bounds on bodies, time and connections (http.go)
 	MetricsToken     string        // METRICS_TOKEN
+	WebClient        bool          // WEB_CLIENT, default on: the browser client at / (off: the page of links)
 	ShutdownTimeout  time.Duration // SHUTDOWN_TIMEOUT, default 10s
 	InstanceID       string        // INSTANCE_ID, default hostname + "-" + 6 random hex chars
 	// InstanceAddr is host:port where the other instances reach this one (they
@@ -203,6 +204,9 @@ func Load(getenv func(string) string, dotenvPath string) (Config, error) {
 	}
 
 	cfg.MetricsToken = env.get("METRICS_TOKEN")
+	if cfg.WebClient, err = loadWebClient(env); err != nil {
+		return Config{}, err
+	}
 	if cfg.ShutdownTimeout, err = env.duration("SHUTDOWN_TIMEOUT", 10*time.Second); err != nil {
 		return Config{}, err
 	}

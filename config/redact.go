@@ -31,6 +31,7 @@ func (c Config) Redacted() map[string]any {
 		"max_files":          c.MaxFiles,
 		"max_message_length": c.MaxMessageLength,
 		"metrics_token":      mask(c.MetricsToken),
+		"web_client":         c.WebClient,
 		"shutdown_timeout":   c.ShutdownTimeout.String(),
 		"redis_url":          redactURL(c.RedisURL),
 		"database": map[string]any{

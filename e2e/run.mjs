@@ -156,12 +156,16 @@ async function stopServer(server) {
   return clean;
 }
 
+// nodeSuites are the protocol suites (tests/) and the web client's browser
+// suite (browser/, its own package: playwright-core).
 function nodeSuites(only) {
-  const dir = join(here, 'tests');
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.test.mjs') && f.includes(only))
-    .sort()
-    .map((f) => join(dir, f));
+  return ['tests', 'browser'].flatMap((sub) => {
+    const dir = join(here, sub);
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.test.mjs') && f.includes(only))
+      .sort()
+      .map((f) => join(dir, f));
+  });
 }
 
 // counts reads "# pass N" / "# fail N" / "# cancelled N" lines of a TAP summary.

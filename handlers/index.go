@@ -36,13 +36,20 @@ var indexPage = template.Must(template.New("index").Parse(`<!DOCTYPE html>
 </html>
 `))
 
-// index describes the service: JSON for programs, a small page for browsers.
+// index describes the service: JSON for programs; for browsers the web client,
+// or a small page of links when it is off. The answer depends on Accept, so
+// caches are told so.
 func (s *server) index(c *gin.Context) {
 	version := s.cfg.Version
 	if version == "" {
 		version = "dev"
 	}
+	c.Header("Vary", "Accept")
 	if c.NegotiateFormat(gin.MIMEJSON, gin.MIMEHTML) == gin.MIMEHTML {
+		if s.deps.WebClient != nil {
+			s.deps.WebClient.ServeIndex(c.Writer, c.Request)
+			return
+		}
 		c.Header("Content-Type", "text/html; charset=utf-8")
 		c.Status(http.StatusOK)
 		if err := indexPage.Execute(c.Writer, struct {

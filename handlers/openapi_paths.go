@@ -59,9 +59,12 @@ func apiOperations() []operation {
 	}
 
 	return []operation{
-		{method: "GET", path: "/", tag: "service", summary: "Service information and links (an HTML page for browsers)",
+		{method: "GET", path: "/", tag: "service", summary: "Service information for programs (JSON); browsers get the web client (or, with WEB_CLIENT=off, a page of links)",
 			responses: responses(obj{"200": obj{"description": "Service information", "content": obj{
 				"application/json": obj{"schema": ref("ServiceInfo")}, "text/html": obj{"schema": str()}}}})},
+		{method: "GET", path: "/app/{path}", tag: "service", summary: "The web client's scripts, styles and icons (this build's content hash, then the file name; cached for a year; not mounted with WEB_CLIENT=off)",
+			params:    []obj{pathParam("path", "<build hash>/<file>, as the page names it", false)},
+			responses: responses(obj{"200": obj{"description": "The file", "content": obj{"text/javascript": obj{"schema": str()}, "text/css": obj{"schema": str()}, "image/svg+xml": obj{"schema": str()}}}}, 404)},
 		{method: "GET", path: "/health", tag: "service", summary: "Health with a database check",
 			responses: obj{"200": ok("Healthy or degraded", ref("Health")), "503": ok("Unhealthy", ref("Health"))}},
 		{method: "GET", path: "/api/status", tag: "service", summary: "Server status and version",

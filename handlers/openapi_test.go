@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/izpochat/server/chat"
+	"github.com/izpochat/server/web"
 )
 
 var ginParam = regexp.MustCompile(`[:*]([A-Za-z_]+)`)
@@ -26,8 +27,12 @@ func ignoredRoute(method, path string) bool {
 
 // allDeps turns every optional door on, so every route is registered.
 func allDeps() Deps {
+	client, err := web.New(web.Options{})
+	if err != nil {
+		panic(err)
+	}
 	return Deps{SocketIO: http.NotFoundHandler(), RawWS: http.NotFoundHandler(), Metrics: http.NotFoundHandler(),
-		Uploads: &chat.Uploads{}, Objects: noObjects{}}
+		Uploads: &chat.Uploads{}, Objects: noObjects{}, WebClient: client}
 }
 
 // noObjects stands in for local file storage where no file is served.

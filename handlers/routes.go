@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/izpochat/server/web"
 )
 
 // addRoutes is the one place that lists every route of the service.
@@ -19,6 +21,9 @@ func addRoutes(r *gin.Engine, s *server) {
 	api := r.Group("")
 
 	api.GET("/", s.index)
+	if s.deps.WebClient != nil {
+		api.GET(web.AssetRoute, gin.WrapF(s.deps.WebClient.ServeAsset))
+	}
 	api.GET("/health", s.health)
 	api.GET("/api/status", s.status)
 	api.GET("/openapi.json", s.openAPIHandler())

@@ -12,6 +12,7 @@ import (
 
 	"github.com/izpochat/server/chat"
 	"github.com/izpochat/server/config"
+	"github.com/izpochat/server/web"
 )
 
 // Check probes one dependency for /health. A failed critical check makes the
@@ -38,6 +39,9 @@ type Deps struct {
 	Metrics http.Handler
 	// HTTPMetrics times every request (nil: not timed).
 	HTTPMetrics HTTPObserver
+	// WebClient is the browser client served at / to browsers (nil: WEB_CLIENT=off,
+	// browsers get the page of links).
+	WebClient *web.Client
 }
 
 type server struct {

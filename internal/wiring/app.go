@@ -136,6 +136,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err := hub.Start(ctx); err != nil {
 		return nil, fmt.Errorf("start fan-out: %w", err)
 	}
+	if deps.WebClient, err = wireWebClient(cfg); err != nil {
+		return nil, err
+	}
 	a.Edge = wireEdge(cfg, log)
 	a.Handler = a.Edge.Handler(handlers.NewServer(deps))
 	return a, nil
