@@ -28,9 +28,7 @@ type GCSConfig struct {
 	// PublicURL is the base URL of public objects; empty: https://storage.googleapis.com/<bucket>
 	// (with Endpoint: <endpoint's origin>/<bucket>).
 	PublicURL string
-	Timeout   time.Duration // bound on one Put, Delete or signing, body included
-	// HTTPClient replaces the client's transport (tests); nil: the library's.
-	HTTPClient *http.Client
+	Timeout   time.Duration // bound on one Put or Delete, body included
 }
 
 // GCS keeps objects in a Google Cloud Storage bucket through the official client.
@@ -57,9 +55,6 @@ func NewGCS(ctx context.Context, cfg GCSConfig) (*GCS, error) {
 	var opts []option.ClientOption
 	if cfg.CredentialsFile != "" {
 		opts = append(opts, option.WithAuthCredentialsFile(option.ServiceAccount, cfg.CredentialsFile))
-	}
-	if cfg.HTTPClient != nil {
-		opts = append(opts, option.WithHTTPClient(cfg.HTTPClient))
 	}
 	g := &GCS{name: cfg.Bucket, timeout: cfg.Timeout, signOpt: gcs.SignedURLOptions{Scheme: gcs.SigningSchemeV4, Method: http.MethodGet}}
 	public := "https://storage.googleapis.com/" + cfg.Bucket
