@@ -55,6 +55,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	requests []Request
+	public   bool          // unsigned GETs of objects are served (a public-read bucket)
 	status   int           // when non-zero, writes are answered with it
 	hang     chan struct{} // when set, writes wait for it (or the client to leave)
 }
@@ -72,6 +73,14 @@ func Start(t testing.TB, bucket string) *Server {
 	t.Cleanup(srv.Close)
 	s.URL = srv.URL
 	return s
+}
+
+// PublicRead makes the bucket public-read: a GET without a signature reads
+// an object, as a browser following a public URL does.
+func (s *Server) PublicRead(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.public = on
 }
 
 // Fail answers every later write (PUT, POST) with status; 0 stops.
@@ -145,9 +154,10 @@ func (s *Server) gate(next http.Handler) http.Handler {
 		rec.SignedHeaders, rec.Presigned = signed, presigned
 		s.mu.Lock()
 		s.requests = append(s.requests, rec)
-		status, hang := s.status, s.hang
+		status, hang, public := s.status, s.hang, s.public
 		s.mu.Unlock()
-		if err != nil {
+		anonymousRead := public && r.Method == http.MethodGet && r.Header.Get("Authorization") == "" && !presigned
+		if err != nil && !anonymousRead {
 			writeError(w, http.StatusForbidden, "SignatureDoesNotMatch", err.Error())
 			return
 		}
