@@ -32,6 +32,7 @@ func wireStorage(ctx context.Context, cfg config.Config, log *slog.Logger, servi
 			return part{}, fmt.Errorf("file storage: %w", err)
 		}
 		objects = s
+		p.checks = []handlers.Check{{Name: "storage", Probe: s.Check}}
 		log.Info("file storage: Supabase", "bucket", cfg.Supabase.Bucket)
 	case config.StorageGCS:
 		g, err := storage.NewGCS(ctx, storage.GCSConfig{
