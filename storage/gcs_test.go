@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -191,9 +192,19 @@ func TestGCSHangTimesOut(t *testing.T) {
 	release := make(chan struct{})
 	defer close(release)
 	fake.Hang(release)
+	// Warm the connection (and the token) up, so what stays afterwards is a leak.
+	if err := g.Check(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	before := runtime.NumGoroutine()
 	start := time.Now()
 	_, err := g.Put(context.Background(), testKey, strings.NewReader(strings.Repeat("x", 1<<20)), -1, "text/plain")
 	took := time.Since(start)
+	// The fake's handler may wait for release until the test ends: one goroutine.
+	if after := settledGoroutines(before + 1); after > before+1 {
+		buf := make([]byte, 1<<16)
+		t.Fatalf("goroutines: %d before, %d after the timed-out upload:\n%s", before, after, buf[:runtime.Stack(buf, true)])
+	}
 	if !errors.Is(err, ErrTimeout) || !strings.Contains(err.Error(), "300ms") {
 		t.Fatalf("err = %v, want ErrTimeout naming the timeout", err)
 	}
