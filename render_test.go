@@ -164,7 +164,9 @@ func TestRenderBlueprint(t *testing.T) {
 	if e := env["REDIS_URL"]; e.FromService == nil || e.FromService.Type != "keyvalue" || e.FromService.Name != kv.Name || e.FromService.Property != "connectionString" {
 		t.Errorf("REDIS_URL must be the connectionString of keyvalue %q", kv.Name)
 	}
-	for _, key := range []string{"SUPABASE_URL", "SUPABASE_SERVICE_ROLE_KEY", "SUPABASE_STORAGE_BUCKET"} {
+	for _, key := range []string{"SUPABASE_URL", "SUPABASE_SERVICE_ROLE_KEY", "SUPABASE_STORAGE_BUCKET",
+		"GCS_BUCKET_NAME", "GOOGLE_APPLICATION_CREDENTIALS", "S3_BUCKET", "S3_ENDPOINT", "S3_REGION",
+		"S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "S3_FORCE_PATH_STYLE", "S3_PUBLIC_URL"} {
 		if e, ok := env[key]; !ok || e.Sync == nil || *e.Sync {
 			t.Errorf("%s must be sync: false (filled in the Dashboard)", key)
 		}

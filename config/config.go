@@ -17,17 +17,20 @@ type Config struct {
 	Version          string // left empty by Load; main fills it from build info
 	DataDir          string // DATA_DIR, default "./data"; Load creates it (0755) if missing
 	Database         Database
-	JWTSecret        []byte        // JWT_SECRET_KEY, falls back to SECRET_KEY
-	JWTSecretSource  string        // "env" or "generated" (for logging)
-	TokenTTL         time.Duration // JWT_ACCESS_TOKEN_EXPIRES (seconds or Go duration), else ACCESS_TOKEN_EXPIRE_MINUTES, default 7*24h
-	AllowedOrigins   []string      // ALLOWED_ORIGINS: JSON list or comma list; nil means all origins
-	MaxFileBytes     int64         // MAX_FILE_MB, default 50 MiB
-	MaxFiles         int           // MAX_FILES, default 10
-	MaxMessageLength int           // MAX_MESSAGE_LENGTH, default 5000
-	FileURLTTL       time.Duration // FILE_URL_TTL, default 7 days: how long a signed link to a private room's file reads it
-	LogLevel         slog.Level    // LOG_LEVEL, default info
-	LogJSON          bool          // true in production or LOG_FORMAT=json; LOG_FORMAT=text forces text
+	JWTSecret        []byte         // JWT_SECRET_KEY, falls back to SECRET_KEY
+	JWTSecretSource  string         // "env" or "generated" (for logging)
+	TokenTTL         time.Duration  // JWT_ACCESS_TOKEN_EXPIRES (seconds or Go duration), else ACCESS_TOKEN_EXPIRE_MINUTES, default 7*24h
+	AllowedOrigins   []string       // ALLOWED_ORIGINS: JSON list or comma list; nil means all origins
+	MaxFileBytes     int64          // MAX_FILE_MB, default 50 MiB
+	MaxFiles         int            // MAX_FILES, default 10
+	MaxMessageLength int            // MAX_MESSAGE_LENGTH, default 5000
+	FileURLTTL       time.Duration  // FILE_URL_TTL, default 7 days: how long a signed link to a private room's file reads it
+	LogLevel         slog.Level     // LOG_LEVEL, default info
+	LogJSON          bool           // true in production or LOG_FORMAT=json; LOG_FORMAT=text forces text
+	Storage          StorageBackend // which one keeps uploaded files (storage.go)
 	Supabase         Supabase
+	GCS              GCS    // with Storage == StorageGCS
+	S3               S3     // with Storage == StorageS3
 	RedisURL         string // REDIS_URL (redis:// or rediss://), empty = no Redis
 	SocketIO         SocketIO
 	RateLimit        RateLimit
@@ -177,6 +180,9 @@ func Load(getenv func(string) string, dotenvPath string) (Config, error) {
 	}
 
 	if cfg.Supabase, err = loadSupabase(env); err != nil {
+		return Config{}, err
+	}
+	if err := loadStorage(env, &cfg); err != nil {
 		return Config{}, err
 	}
 

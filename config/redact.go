@@ -43,6 +43,22 @@ func (c Config) Redacted() map[string]any {
 			"conn_max_lifetime": c.Database.ConnMaxLifetime.String(),
 			"simple_protocol":   c.Database.SimpleProtocol,
 		},
+		"storage": string(c.Storage),
+		"gcs": map[string]any{
+			"bucket":           c.GCS.Bucket,
+			"credentials_file": c.GCS.CredentialsFile,
+			"endpoint":         c.GCS.Endpoint,
+			"public_url":       c.GCS.PublicURL,
+		},
+		"s3": map[string]any{
+			"bucket":            c.S3.Bucket,
+			"endpoint":          c.S3.Endpoint,
+			"region":            c.S3.Region,
+			"access_key_id":     c.S3.AccessKeyID,
+			"secret_access_key": mask(c.S3.SecretAccessKey),
+			"force_path_style":  c.S3.ForcePathStyle,
+			"public_url":        c.S3.PublicURL,
+		},
 		"supabase": map[string]any{
 			"url":     c.Supabase.URL,
 			"key":     mask(c.Supabase.Key),

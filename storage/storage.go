@@ -1,6 +1,14 @@
-// Package storage keeps uploaded files' bytes: on local disk by default, in
-// Supabase Storage in production. It knows nothing of users or rooms; the domain
-// decides what may be stored under which key.
+// Package storage keeps uploaded files' bytes: on local disk by default, or in
+// Supabase Storage (storage-go), Google Cloud Storage (the official client) or
+// an S3-compatible bucket (aws-sdk-go-v2). It knows nothing of users or rooms;
+// the domain decides what may be stored under which key.
+//
+// Store and Signer are the one portable interface over the four backends.
+// gocloud.dev/blob was weighed and left out: it would be a second interface
+// over this one, with its own error codes, while each backend still needs its
+// own constructor, public URL, signing options and upload tuning (no chunk
+// buffer on GCS, bounded parts and aborted multipart uploads on S3), and it
+// would not cover Supabase or the local signed links.
 package storage
 
 import (
