@@ -90,6 +90,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 		Logger:       log,
 		RateLimits:   rateLimits(cfg.Rates),
 		Limiter:      limiter(cfg, cluster),
+		HistoryCache: chat.HistoryCacheBounds{Rooms: cfg.HistoryCache.Rooms, Bytes: cfg.HistoryCache.Bytes},
 	})
 	deps.Chat = service
 

@@ -315,6 +315,10 @@ func (s *Service) UpdateMe(ctx context.Context, a Actor, in UpdateUserInput) (Ac
 		}
 		return AccountUpdate{}, internal("update user", err)
 	}
+	if in.Username != nil || in.FullName != nil {
+		// Every message of theirs shows their names.
+		s.publishUserChanged(ctx, a.ID)
+	}
 	if in.Password == nil {
 		self, err := s.Me(ctx, a)
 		return AccountUpdate{User: self}, err

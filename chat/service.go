@@ -31,6 +31,7 @@ type Service struct {
 	rates     RateLimits
 	links     fileLinks     // signed links to files not open to all (file_links.go)
 	objects   storage.Store // where files' bytes are, for deleting a room's files (room_files.go); nil: none
+	history   *historyCache // the newest page of each room, rendered (history_page.go)
 }
 
 // Deps are what the domain needs from the outside.
@@ -56,6 +57,8 @@ type Deps struct {
 	// Limiter counts it (nil: an in-process LocalLimiter).
 	RateLimits RateLimits
 	Limiter    Limiter
+	// HistoryCache bounds the rendered newest history pages kept (zero Rooms: none).
+	HistoryCache HistoryCacheBounds
 }
 
 // New builds the domain core.
@@ -83,13 +86,14 @@ func New(d Deps) *Service {
 	}
 	s := &Service{store: d.Store, tokens: d.Tokens, passwords: d.Passwords, hub: d.Hub, presence: d.Presence,
 		limits: d.Limits, log: d.Logger, access: newAccessCache(d.AccessTTL, defaultAccessEntries, nil),
-		limiter: d.Limiter, rates: d.RateLimits}
+		limiter: d.Limiter, rates: d.RateLimits, history: newHistoryCache(d.HistoryCache, nil)}
 	var elsewhere func(context.Context, Event)
 	if d.Hub.clustered() {
 		elsewhere = s.publishMessageElsewhere
 	}
 	s.writer = newSequencer(d.Store, s.publishMessageHere, elsewhere, d.WriteTimeout, d.Logger)
 	d.Hub.observe(s.observe)
+	d.Hub.observe(s.observeHistory)
 	return s
 }
 

@@ -35,6 +35,7 @@ type Config struct {
 	Passwords        Passwords
 	GC               GC
 	HTTP             HTTP          // the HTTP edge's bounds on bodies, time and connections (http.go)
+	HistoryCache     HistoryCache  // the rendered newest history pages kept (history_cache.go)
 	MetricsToken     string        // METRICS_TOKEN
 	ShutdownTimeout  time.Duration // SHUTDOWN_TIMEOUT, default 10s
 	InstanceID       string        // INSTANCE_ID, default hostname + "-" + 6 random hex chars
@@ -196,6 +197,9 @@ func Load(getenv func(string) string, dotenvPath string) (Config, error) {
 		return Config{}, err
 	}
 	if cfg.GC, err = loadGC(env); err != nil {
+		return Config{}, err
+	}
+	if cfg.HistoryCache, err = loadHistoryCache(env); err != nil {
 		return Config{}, err
 	}
 	if cfg.HTTP, err = loadHTTP(env, cfg.MaxMessageLength, env.get("RENDER") != ""); err != nil {
