@@ -71,6 +71,11 @@ func chatRates(r config.RequestRates) chat.RateLimits {
 		PostPerUser: rule(r.PostPerUser), UploadPerUser: rule(r.UploadPerUser), ConnectPerIP: rule(r.ConnectPerIP)}
 }
 
+// withHistoryCache bounds the rendered history pages kept.
+func withHistoryCache(rooms int, bytes int64) harnessOption {
+	return func(c *config.Config) { c.HistoryCache = config.HistoryCache{Rooms: rooms, Bytes: bytes} }
+}
+
 func withPasswordBudget(memoryMB int, wait time.Duration) harnessOption {
 	return func(c *config.Config) { c.Passwords = config.Passwords{HashMemoryMB: memoryMB, HashWait: wait} }
 }
@@ -80,7 +85,8 @@ func newHarness(t *testing.T, db *gorm.DB, opts ...harnessOption) *harness {
 	cfg := config.Config{Version: "test", MaxMessageLength: 5000, TokenTTL: time.Hour, JWTSecret: testSecret,
 		// No practical wait bound: tests racing registrations (bcrypt is slow under -race on a
 		// shared machine) must not see 503; the tests of the bound set their own.
-		Passwords: config.Passwords{HashMemoryMB: config.DefaultHashMemoryMB, HashWait: 10 * time.Minute}}
+		Passwords: config.Passwords{HashMemoryMB: config.DefaultHashMemoryMB, HashWait: 10 * time.Minute},
+		HistoryCache: config.HistoryCache{Rooms: config.DefaultHistoryCacheRooms, Bytes: config.DefaultHistoryCacheMB << 20}}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -108,6 +114,9 @@ func newHarness(t *testing.T, db *gorm.DB, opts ...harnessOption) *harness {
 		// that membership and privacy changes are honoured at once.
 		AccessTTL:  chat.DefaultAccessTTL,
 		RateLimits: chatRates(cfg.Rates),
+		// As app.go runs it: newest pages kept, so every history test also
+		// proves that each change drops them.
+		HistoryCache: chat.HistoryCacheBounds{Rooms: cfg.HistoryCache.Rooms, Bytes: cfg.HistoryCache.Bytes},
 	})
 	handler := handlers.NewServer(handlers.Deps{
 		Config: cfg,
