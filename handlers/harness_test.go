@@ -85,7 +85,7 @@ func newHarness(t *testing.T, db *gorm.DB, opts ...harnessOption) *harness {
 	cfg := config.Config{Version: "test", MaxMessageLength: 5000, TokenTTL: time.Hour, JWTSecret: testSecret,
 		// No practical wait bound: tests racing registrations (bcrypt is slow under -race on a
 		// shared machine) must not see 503; the tests of the bound set their own.
-		Passwords: config.Passwords{HashMemoryMB: config.DefaultHashMemoryMB, HashWait: 10 * time.Minute},
+		Passwords:    config.Passwords{HashMemoryMB: config.DefaultHashMemoryMB, HashWait: 10 * time.Minute},
 		HistoryCache: config.HistoryCache{Rooms: config.DefaultHistoryCacheRooms, Bytes: config.DefaultHistoryCacheMB << 20}}
 	for _, o := range opts {
 		o(&cfg)
