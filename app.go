@@ -86,6 +86,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 		Limits:    chat.Limits{MaxMessageLength: cfg.MaxMessageLength},
 		// Changes on this instance are seen at once; other instances' within the TTL.
 		AccessTTL:    chat.DefaultAccessTTL,
+		UserTTL:      chat.DefaultUserTTL,
 		WriteTimeout: cfg.Database.WriteTimeout,
 		Logger:       log,
 		RateLimits:   rateLimits(cfg.Rates),

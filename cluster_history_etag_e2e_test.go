@@ -51,6 +51,36 @@ func TestClusterHistoryETagAcrossInstances(t *testing.T) {
 	if status, _ := historyGet(t, instA, path, ann.token, tag); status != http.StatusNotModified {
 		t.Fatalf("A after the change: %d, want 304 with the new tag", status)
 	}
+
+	// ben's new name (changed through B) shows in A's page at once.
+	instB.call(t, "PUT", "/api/users/me", ben.token, map[string]any{"full_name": "Ben Renamed"}, http.StatusOK)
+	tag = waitChanged(t, instA, path, ann.token, tag, "name change on B")
+
+	// Authentication rows are kept too: ben's new password (through B) ends his
+	// older token on A at once, though A just authenticated it.
+	if status, _ := historyGet(t, instA, path, ben.token, tag); status != http.StatusNotModified {
+		t.Fatalf("ben on A: %d, want 304", status)
+	}
+	changed := instB.call(t, "PUT", "/api/users/me", ben.token,
+		map[string]any{"password": "another-secret", "current_password": "secret-ben"}, http.StatusOK)
+	start := time.Now()
+	for {
+		status, _ := historyGet(t, instA, path, ben.token, tag)
+		if status == http.StatusUnauthorized {
+			break
+		}
+		if status != http.StatusNotModified || time.Since(start) > 3*time.Second {
+			t.Fatalf("ben's old token on A after a password change on B: %d after %v", status, time.Since(start))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	newToken, _ := changed["access_token"].(string)
+	if newToken == "" {
+		t.Fatalf("password change answered no token: %v", changed)
+	}
+	if status, _ := historyGet(t, instA, path, newToken, tag); status != http.StatusNotModified {
+		t.Fatalf("ben's new token on A: %d, want 304", status)
+	}
 }
 
 // waitChanged revalidates tag on in until the answer is a new page; it must be

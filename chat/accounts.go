@@ -227,12 +227,16 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Actor, error)
 			return Actor{}, Unauthorized("invalid token")
 		}
 	}
-	u, err := s.store.UserNameByID(ctx, claims.UserID)
-	if errors.Is(err, models.ErrNotFound) {
-		return Actor{}, Unauthorized("user no longer exists")
-	}
-	if err != nil {
-		return Actor{}, Wrap(KindUnavailable, "database unavailable", err)
+	u, gen, cached := s.users.get(claims.UserID)
+	if !cached {
+		u, err = s.store.UserNameByID(ctx, claims.UserID)
+		if errors.Is(err, models.ErrNotFound) {
+			return Actor{}, Unauthorized("user no longer exists")
+		}
+		if err != nil {
+			return Actor{}, Wrap(KindUnavailable, "database unavailable", err)
+		}
+		s.users.put(u, gen)
 	}
 	// Every door authenticates here, so this one check ends a token on all of them.
 	if claims.Generation != u.TokenGeneration {

@@ -113,6 +113,7 @@ func newHarness(t *testing.T, db *gorm.DB, opts ...harnessOption) *harness {
 		// As app.go runs it: the access cache on, so every REST test also proves
 		// that membership and privacy changes are honoured at once.
 		AccessTTL:  chat.DefaultAccessTTL,
+		UserTTL:    chat.DefaultUserTTL,
 		RateLimits: chatRates(cfg.Rates),
 		// As app.go runs it: newest pages kept, so every history test also
 		// proves that each change drops them.
