@@ -30,14 +30,16 @@ const (
 
 // Tokens issues and verifies HS256 access tokens with the claims Flask-JWT-Extended uses.
 type Tokens struct {
-	secret []byte
-	ttl    time.Duration
-	now    func() time.Time
+	secret   []byte
+	ttl      time.Duration
+	now      func() time.Time
+	verified verifiedTokens // tokens that passed Parse (verified.go)
 }
 
 // NewTokens returns a Tokens signing with secret; issued tokens live for ttl.
 func NewTokens(secret []byte, ttl time.Duration) *Tokens {
-	return &Tokens{secret: append([]byte(nil), secret...), ttl: ttl, now: time.Now}
+	return &Tokens{secret: append([]byte(nil), secret...), ttl: ttl, now: time.Now,
+		verified: verifiedTokens{max: maxVerifiedTokens}}
 }
 
 // Claims is what a valid access token says.
@@ -100,6 +102,18 @@ func (t *Tokens) Parse(token string) (Claims, error) {
 	case len(t.secret) == 0:
 		return Claims{}, invalidToken("server has no signing secret")
 	}
+	if c, ok, err := t.verified.get(token, t.now()); ok {
+		return c, err
+	}
+	c, err := t.parse(token)
+	if err == nil {
+		t.verified.put(token, c)
+	}
+	return c, err
+}
+
+// parse is Parse without the memory of verified tokens.
+func (t *Tokens) parse(token string) (Claims, error) {
 	parser := jwt.NewParser(
 		jwt.WithValidMethods([]string{signingMethodName}),
 		jwt.WithLeeway(tokenLeeway),

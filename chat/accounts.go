@@ -227,12 +227,16 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Actor, error)
 			return Actor{}, Unauthorized("invalid token")
 		}
 	}
-	u, err := s.store.UserNameByID(ctx, claims.UserID)
-	if errors.Is(err, models.ErrNotFound) {
-		return Actor{}, Unauthorized("user no longer exists")
-	}
-	if err != nil {
-		return Actor{}, Wrap(KindUnavailable, "database unavailable", err)
+	u, gen, cached := s.users.get(claims.UserID)
+	if !cached {
+		u, err = s.store.UserNameByID(ctx, claims.UserID)
+		if errors.Is(err, models.ErrNotFound) {
+			return Actor{}, Unauthorized("user no longer exists")
+		}
+		if err != nil {
+			return Actor{}, Wrap(KindUnavailable, "database unavailable", err)
+		}
+		s.users.put(u, gen)
 	}
 	// Every door authenticates here, so this one check ends a token on all of them.
 	if claims.Generation != u.TokenGeneration {
@@ -314,6 +318,10 @@ func (s *Service) UpdateMe(ctx context.Context, a Actor, in UpdateUserInput) (Ac
 			return AccountUpdate{}, s.duplicateUserError(ctx, username, a.ID)
 		}
 		return AccountUpdate{}, internal("update user", err)
+	}
+	if in.Username != nil || in.FullName != nil {
+		// Every message of theirs shows their names.
+		s.publishUserChanged(ctx, a.ID)
 	}
 	if in.Password == nil {
 		self, err := s.Me(ctx, a)

@@ -12,8 +12,9 @@ import (
 // it from history too). A message names its file by file_id or, written by an
 // older generation, only by its URL, whose last element is the stored name. One
 // query for the page, none when no message has a file. The reader may see the
-// page, so may see its files; links are made by the caller (linkMessages).
-func (s *Service) attachFiles(ctx context.Context, msgs []Message) {
+// page, so may see its files; links are made by the caller (linkMessages). It
+// reports false when the files could not be read.
+func (s *Service) attachFiles(ctx context.Context, msgs []Message) bool {
 	var ids []int64
 	var names []string
 	for i := range msgs {
@@ -28,13 +29,13 @@ func (s *Service) attachFiles(ctx context.Context, msgs []Message) {
 		}
 	}
 	if len(ids) == 0 && len(names) == 0 {
-		return
+		return true
 	}
 	rows, err := s.store.FilesByIDsOrNames(ctx, ids, names)
 	if err != nil {
 		// The file{} objects are extras: the page is served without them.
 		s.log.WarnContext(ctx, "files of a history page", "files", len(ids)+len(names), "err", err)
-		return
+		return false
 	}
 	byID := make(map[int64]*models.FileUpload, len(rows))
 	byName := make(map[string]*models.FileUpload, len(rows))
@@ -63,4 +64,5 @@ func (s *Service) attachFiles(ctx context.Context, msgs []Message) {
 		fv.RoomID = &roomID
 		m.File = &fv
 	}
+	return true
 }

@@ -27,11 +27,10 @@ const (
 	maxHistoryLimit     = 500
 )
 
-// History returns a room's messages oldest first: the newest Limit when no cursor,
-// the first Limit after AfterID (with Forward or AfterID > 0), or those before BeforeID.
-func (s *Service) History(ctx context.Context, a Actor, roomID int64, q HistoryQuery) ([]Message, error) {
+// normalize checks q and fills in its defaults.
+func (q HistoryQuery) normalize() (HistoryQuery, error) {
 	if q.Limit < 0 || q.Skip < 0 || q.BeforeID < 0 || q.AfterID < 0 {
-		return nil, Invalid("limit, skip, before_id and after_id must not be negative")
+		return q, Invalid("limit, skip, before_id and after_id must not be negative")
 	}
 	q.Forward = q.Forward || q.AfterID > 0
 	if q.Limit == 0 {
@@ -40,13 +39,30 @@ func (s *Service) History(ctx context.Context, a Actor, roomID int64, q HistoryQ
 	if q.Limit > maxHistoryLimit {
 		q.Limit = maxHistoryLimit
 	}
+	return q, nil
+}
+
+// History returns a room's messages oldest first: the newest Limit when no cursor,
+// the first Limit after AfterID (with Forward or AfterID > 0), or those before BeforeID.
+func (s *Service) History(ctx context.Context, a Actor, roomID int64, q HistoryQuery) ([]Message, error) {
+	q, err := q.normalize()
+	if err != nil {
+		return nil, err
+	}
 	acc, err := s.roomAccess(ctx, a, roomID)
 	if err != nil {
 		return nil, err
 	}
+	msgs, _, err := s.historyViews(ctx, acc, roomID, q)
+	return msgs, err
+}
+
+// historyViews reads a page for a reader the access rule let in. complete is
+// false when the page lacks parts it should have (its files' objects).
+func (s *Service) historyViews(ctx context.Context, acc models.RoomAccess, roomID int64, q HistoryQuery) (msgs []Message, complete bool, err error) {
 	rows, err := s.store.History(ctx, roomID, models.HistoryQuery(q))
 	if err != nil {
-		return nil, internal("history", err)
+		return nil, false, internal("history", err)
 	}
 	out := make([]Message, 0, len(rows))
 	var replyTo []*int64
@@ -60,13 +76,13 @@ func (s *Service) History(ctx context.Context, a Actor, roomID int64, q HistoryQ
 		}
 	}
 	if err := s.fillReplies(ctx, out, replyTo); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	s.attachFiles(ctx, out)
+	complete = s.attachFiles(ctx, out)
 	if acc.IsPrivate {
 		s.linkMessages(ctx, out)
 	}
-	return out, nil
+	return out, complete, nil
 }
 
 // PostInput is a message to store.

@@ -310,6 +310,9 @@ func (s *Service) UpdateRoom(ctx context.Context, a Actor, roomID int64, in Room
 	if err != nil {
 		return Room{}, internal("update room", err)
 	}
+	if len(cols) > 0 {
+		s.publishRoomChanged(ctx, r.ID)
+	}
 	if in.IsPrivate != nil && *in.IsPrivate != r.IsPrivate {
 		s.publishPrivacy(ctx, r.ID, *in.IsPrivate)
 	}

@@ -32,6 +32,8 @@ type Service struct {
 	rates     RateLimits
 	links     fileLinks     // signed links to files not open to all (file_links.go)
 	objects   storage.Store // where files' bytes are, for deleting a room's files (room_files.go); nil: none
+	history   *historyCache // the newest page of each room, rendered (history_page.go)
+	users     *userCache    // rows Authenticate reads (user_cache.go)
 }
 
 // Deps are what the domain needs from the outside.
@@ -53,10 +55,16 @@ type Deps struct {
 	// cache as hub events at once; the TTL only bounds a change whose event was
 	// lost (Redis down).
 	AccessTTL time.Duration
+	// UserTTL is how long an authenticated user's row is reused (<= 0: never;
+	// the server uses DefaultUserTTL). Password and name changes of every
+	// instance reach the cache as hub events at once.
+	UserTTL time.Duration
 	// RateLimits are what clients may do how often (zero rules: unlimited);
 	// Limiter counts it (nil: an in-process LocalLimiter).
 	RateLimits RateLimits
 	Limiter    Limiter
+	// HistoryCache bounds the rendered newest history pages kept (zero Rooms: none).
+	HistoryCache HistoryCacheBounds
 }
 
 // New builds the domain core.
@@ -84,13 +92,16 @@ func New(d Deps) *Service {
 	}
 	s := &Service{store: d.Store, tokens: d.Tokens, passwords: d.Passwords, hub: d.Hub, presence: d.Presence,
 		limits: d.Limits, log: d.Logger, access: newAccessCache(d.AccessTTL, defaultAccessEntries, nil),
-		limiter: d.Limiter, rates: d.RateLimits}
+		limiter: d.Limiter, rates: d.RateLimits, history: newHistoryCache(d.HistoryCache, nil),
+		users: newUserCache(d.UserTTL, defaultUserEntries, nil)}
 	var elsewhere func(context.Context, Event)
 	if d.Hub.clustered() {
 		elsewhere = s.publishMessageElsewhere
 	}
 	s.writer = newSequencer(d.Store, s.publishMessageHere, elsewhere, d.WriteTimeout, d.Logger)
 	d.Hub.observe(s.observe)
+	d.Hub.observe(s.observeHistory)
+	d.Hub.observe(s.observeUsers)
 	return s
 }
 

@@ -38,6 +38,7 @@ type Config struct {
 	Passwords        Passwords
 	GC               GC
 	HTTP             HTTP          // the HTTP edge's bounds on bodies, time and connections (http.go)
+	HistoryCache     HistoryCache  // the rendered newest history pages kept (history_cache.go)
 	MetricsToken     string        // METRICS_TOKEN
 	WebClient        bool          // WEB_CLIENT, default on: the browser client at / (off: the page of links)
 	ShutdownTimeout  time.Duration // SHUTDOWN_TIMEOUT, default 10s
@@ -203,6 +204,9 @@ func Load(getenv func(string) string, dotenvPath string) (Config, error) {
 		return Config{}, err
 	}
 	if cfg.GC, err = loadGC(env); err != nil {
+		return Config{}, err
+	}
+	if cfg.HistoryCache, err = loadHistoryCache(env); err != nil {
 		return Config{}, err
 	}
 	if cfg.HTTP, err = loadHTTP(env, cfg.MaxMessageLength, env.get("RENDER") != ""); err != nil {

@@ -87,6 +87,7 @@ func (c Config) Redacted() map[string]any {
 			"connect_per_ip":       c.Rates.ConnectPerIP.String(),
 			"max_keys":             c.Rates.MaxKeys,
 		},
+		"history_cache": map[string]any{"rooms": c.HistoryCache.Rooms, "bytes": c.HistoryCache.Bytes},
 		"gc": map[string]any{
 			"percent":      c.GC.Percent,
 			"min_headroom": c.GC.MinHeadroom,

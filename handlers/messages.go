@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -45,16 +46,36 @@ func historyQuery(c *gin.Context) (chat.HistoryQuery, error) {
 	return q, nil
 }
 
-// messages serves a room's history (and a conversation's: the same room).
+// messages serves a room's history (and a conversation's: the same room). The
+// answer carries an entity tag and must be revalidated on every use (no-cache):
+// a browser then sends If-None-Match by itself and a page that did not change
+// costs a 304 without a body. The access check runs first, in the domain, so a
+// reader who lost the room gets its refusal, never a 304.
 func (s *server) messages(c *gin.Context) {
-	s.withRoomID(c, func(id int64) (any, int, error) {
-		q, err := historyQuery(c)
-		if err != nil {
-			return nil, 0, err
-		}
-		msgs, err := s.chat.History(c.Request.Context(), actorOf(c), id, q)
-		return messagesJSON(msgs), http.StatusOK, err
-	})
+	id, err := pathID(c, "id")
+	if err != nil {
+		fail(c, s.log, err)
+		return
+	}
+	q, err := historyQuery(c)
+	if err != nil {
+		fail(c, s.log, err)
+		return
+	}
+	page, err := s.chat.HistoryPage(c.Request.Context(), actorOf(c), id, q)
+	if err != nil {
+		fail(c, s.log, err)
+		return
+	}
+	h := c.Writer.Header()
+	h["Etag"] = []string{page.ETag}
+	h["Cache-Control"] = []string{"no-cache, private"}
+	if noneMatch(c.Request.Header.Values("If-None-Match"), page.ETag) {
+		c.Status(http.StatusNotModified)
+		return
+	}
+	h["Content-Length"] = []string{strconv.Itoa(len(page.Body))}
+	c.Data(http.StatusOK, "application/json; charset=utf-8", page.Body)
 }
 
 // postMessage stores a message and delivers it live on every door.

@@ -30,7 +30,17 @@ func apiOperations() []operation {
 		queryParam("skip", "Skip this many.", obj{"type": "integer", "minimum": 0}),
 		includeDeletedParam(),
 	}
+	// History answers are tagged and revalidated (issue 25): a browser's own
+	// cache turns a poll of an unchanged page into a 304 without a body.
+	historyHeaders := obj{
+		"ETag":          obj{"description": "Names the bytes of this page (the same on every instance); send it back in If-None-Match.", "schema": obj{"type": "string"}},
+		"Cache-Control": obj{"description": "`no-cache, private`: a cache must revalidate before every use.", "schema": obj{"type": "string"}},
+	}
 	messages := ok("Messages, oldest first", arrayOf(ref("Message")))
+	messages["headers"] = historyHeaders
+	notModified := obj{"description": "Not modified: the page named by If-None-Match is still current (no body). Access is checked first: a reader who lost the room gets 403/404, never 304.", "headers": historyHeaders}
+	paging = append(paging, obj{"name": "If-None-Match", "in": "header", "required": false,
+		"description": "Entity tags of pages the client holds (a list, weak or strong, or `*`): 304 when one names the current page.", "schema": obj{"type": "string"}})
 	authResult := func(code, desc string) obj { return obj{code: ok(desc, ref("AuthResult"))} }
 	loginBody := obj{"required": true, "content": obj{
 		"application/json":                  obj{"schema": ref("LoginRequest")},
@@ -133,7 +143,7 @@ func apiOperations() []operation {
 		{method: "GET", path: "/api/rooms/{id}/members", tag: "rooms", summary: "Members of a room", auth: authRequired, params: []obj{id},
 			responses: responses(obj{"200": ok("Members, each with its role", arrayOf(ref("Member")))}, 403, 404)},
 		{method: "GET", path: "/api/rooms/{id}/messages", tag: "rooms", summary: "Messages of a room", auth: authRequired, params: append([]obj{id}, paging...),
-			responses: responses(obj{"200": messages}, 400, 403, 404)},
+			responses: responses(obj{"200": messages, "304": notModified}, 400, 403, 404)},
 		{method: "POST", path: "/api/rooms/{id}/messages", tag: "rooms", summary: "Post a message; it is delivered live like one sent over Socket.IO (503 when the database has not stored it within DB_WRITE_TIMEOUT)", auth: authRequired,
 			params: []obj{id}, body: jsonBody(ref("MessageRequest")),
 			responses: responses(obj{"201": ok("Stored and delivered", ref("Message"))}, 400, 403, 404, 429, 503)},
@@ -147,7 +157,7 @@ func apiOperations() []operation {
 		{method: "GET", path: "/api/conversations", tag: "conversations", summary: "The caller's conversations, newest activity first", auth: authRequired,
 			responses: responses(obj{"200": ok("Conversations", arrayOf(ref("Conversation")))})},
 		{method: "GET", path: "/api/conversations/{id}/messages", tag: "conversations", summary: "Messages of a conversation (members only)", auth: authRequired,
-			params: append([]obj{pathParam("id", "Conversation room id", true)}, paging...), responses: responses(obj{"200": messages}, 400, 403, 404)},
+			params: append([]obj{pathParam("id", "Conversation room id", true)}, paging...), responses: responses(obj{"200": messages, "304": notModified}, 400, 403, 404)},
 
 		{method: "POST", path: "/api/upload", tag: "files", summary: "Upload one file; with room_id it is also posted as a message", auth: authRequired, body: uploadOne,
 			responses: responses(obj{"201": ok("Stored", ref("UploadResult"))}, 400, 403, 404, 413, 415, 429, 503)},

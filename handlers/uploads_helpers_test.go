@@ -43,7 +43,9 @@ type uploadEnvOptions struct {
 func newUploadEnv(t *testing.T, db *gorm.DB, o uploadEnvOptions) *uploadEnv {
 	t.Helper()
 	store := models.NewStore(db)
-	svc := chat.New(chat.Deps{Store: store, Tokens: auth.NewTokens([]byte("upload-test-secret-0123456789abcdef"), time.Hour), RateLimits: o.rates})
+	svc := chat.New(chat.Deps{Store: store, Tokens: auth.NewTokens([]byte("upload-test-secret-0123456789abcdef"), time.Hour), RateLimits: o.rates,
+		// As app.go runs it: pages showing signed links must not be kept.
+		HistoryCache: chat.HistoryCacheBounds{Rooms: 100, Bytes: 1 << 20}})
 	t.Cleanup(svc.Close)
 	env := &uploadEnv{t: t, svc: svc, store: store}
 	var serve LocalObjects

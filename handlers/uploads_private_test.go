@@ -97,6 +97,16 @@ func TestPrivateRoomFilesNeedSignedLinks(t *testing.T) {
 		if code, _ := env.fetch(*msgs[0].FileURL); code != http.StatusOK {
 			t.Fatalf("history's link: %d", code)
 		}
+		// Over HTTP too, and that page (signed links expire) is not kept rendered.
+		code, page := env.do(http.MethodGet, fmt.Sprintf("/api/rooms/%d/messages", private), ann.token, nil, "")
+		if hm := decode[[]chat.Message](t, page); code != http.StatusOK || len(hm) != 1 || hm[0].FileURL == nil {
+			t.Fatalf("GET history: %d %s", code, page)
+		} else {
+			signedLink(t, *hm[0].FileURL)
+		}
+		if kept, _ := env.svc.HistoryCacheStats(); kept != 0 {
+			t.Fatalf("%d history pages kept: one with signed links must not be", kept)
+		}
 		for _, path := range []string{fmt.Sprintf("/api/rooms/%d/files", private), "/api/files", fmt.Sprintf("/api/files/%d", up.ID)} {
 			code, raw := env.do(http.MethodGet, path, ann.token, nil, "")
 			if code != http.StatusOK || !strings.Contains(string(raw), "sig=") || strings.Contains(string(raw), `"`+plain+`"`) {

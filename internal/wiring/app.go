@@ -101,10 +101,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		Limits:    chat.Limits{MaxMessageLength: cfg.MaxMessageLength},
 		// Changes on this instance are seen at once; other instances' within the TTL.
 		AccessTTL:    chat.DefaultAccessTTL,
+		UserTTL:      chat.DefaultUserTTL,
 		WriteTimeout: cfg.Database.WriteTimeout,
 		Logger:       log,
 		RateLimits:   rateLimits(cfg.Rates),
 		Limiter:      limiter(cfg, cluster),
+		HistoryCache: chat.HistoryCacheBounds{Rooms: cfg.HistoryCache.Rooms, Bytes: cfg.HistoryCache.Bytes},
 	})
 	deps.Chat, a.Chat = service, service
 
