@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/izpochat/server/internal/testkit"
 	"io"
 	"net/http"
 	"testing"
@@ -16,9 +17,9 @@ import (
 // Socket.IO) changes A's answer at once, through Redis, not after the page's age.
 func TestClusterHistoryETagAcrossInstances(t *testing.T) {
 	bin := buildClusterBinary(t, "builds and runs the binary twice")
-	rds := startE2ERedis(t)
+	rds := testkit.StartRedis(t)
 	db := testdb.Config(t, "postgres")
-	env := map[string]string{"DATABASE_URL": db.DSN, "REDIS_URL": rds.url(), "JWT_SECRET_KEY": "cluster-etag-secret", "LOG_LEVEL": "info"}
+	env := map[string]string{"DATABASE_URL": db.DSN, "REDIS_URL": rds.URL(), "JWT_SECRET_KEY": "cluster-etag-secret", "LOG_LEVEL": "info"}
 	instA := startInstance(t, bin, "A", env)
 	instB := startInstance(t, bin, "B", env)
 
@@ -94,30 +95,30 @@ func waitChanged(t *testing.T, in *instance, path, token, tag, what string) stri
 			return now
 		}
 		if status != http.StatusNotModified {
-			t.Fatalf("%s: %s answered %d", what, in.name, status)
+			t.Fatalf("%s: %s answered %d", what, in.Name, status)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("%s: %s still answers 304 with the old tag after 3 s", what, in.name)
+	t.Fatalf("%s: %s still answers 304 with the old tag after 3 s", what, in.Name)
 	return ""
 }
 
 // historyGet GETs path with If-None-Match (when set) and returns the status and ETag.
 func historyGet(t *testing.T, in *instance, path, token, ifNoneMatch string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, in.base+path, nil)
+	req, _ := http.NewRequest(http.MethodGet, in.Base+path, nil)
 	req.Header.Set("Authorization", "Bearer "+token)
 	if ifNoneMatch != "" {
 		req.Header.Set("If-None-Match", ifNoneMatch)
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatalf("GET %s on %s: %v", path, in.name, err)
+		t.Fatalf("GET %s on %s: %v", path, in.Name, err)
 	}
 	defer res.Body.Close()
 	body, _ := io.ReadAll(res.Body)
 	if res.StatusCode == http.StatusNotModified && len(body) != 0 {
-		t.Fatalf("304 with a body on %s: %q", in.name, body)
+		t.Fatalf("304 with a body on %s: %q", in.Name, body)
 	}
 	return res.StatusCode, res.Header.Get("ETag")
 }

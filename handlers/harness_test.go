@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/izpochat/server/config"
 	"io"
 	"net"
 	"net/http"
@@ -433,4 +434,9 @@ func ids(t *testing.T, l []map[string]any, key string) []int64 {
 		out = append(out, int64(num(t, m[key])))
 	}
 	return out
+}
+
+// withHistoryCache bounds the rendered history pages kept.
+func withHistoryCache(rooms int, bytes int64) harnessOption {
+	return testapp.WithConfig(func(c *config.Config) { c.HistoryCache = config.HistoryCache{Rooms: rooms, Bytes: bytes} })
 }
