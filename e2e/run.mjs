@@ -156,10 +156,12 @@ async function stopServer(server) {
   return clean;
 }
 
-// nodeSuites are the protocol suites (tests/) and the web client's browser
-// suite (browser/, its own package: playwright-core).
+// nodeSuites are the protocol suites (tests/), the web client's browser suite
+// (browser/) and the web app's history polling in a browser (polling-browser/,
+// which starts its own server from E2E_BIN); each browser suite is its own
+// package (playwright-core).
 function nodeSuites(only) {
-  return ['tests', 'browser'].flatMap((sub) => {
+  return ['tests', 'browser', 'polling-browser'].flatMap((sub) => {
     const dir = join(here, sub);
     return readdirSync(dir)
       .filter((f) => f.endsWith('.test.mjs') && f.includes(only))
