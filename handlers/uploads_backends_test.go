@@ -159,7 +159,7 @@ func startSupabaseBackend(t *testing.T, timeout time.Duration) *blobEnv {
 		}
 	}))
 	t.Cleanup(srv.Close)
-	objects, err := storage.NewSupabase(storage.SupabaseConfig{URL: srv.URL, Key: "k", Bucket: "izpochat-bucket", Timeout: timeout})
+	objects, err := storage.NewSupabase(storage.SupabaseConfig{URL: srv.URL, Key: testkit.SupabaseKey, Bucket: "izpochat-bucket", Timeout: timeout})
 	if err != nil {
 		t.Fatal(err)
 	}
