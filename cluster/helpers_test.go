@@ -2,13 +2,8 @@ package cluster
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"log/slog"
-	"os"
-	"strings"
 	"testing"
 	"time"
 
@@ -19,21 +14,9 @@ import (
 
 const sharedRedisURL = "redis://127.0.0.1:6379/0"
 
-func testLogger(t *testing.T) *slog.Logger {
-	if os.Getenv("CLUSTER_TEST_LOG") != "" {
-		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	return slog.New(slog.NewTextHandler(io.Discard, nil))
-}
+func testLogger(t *testing.T) *slog.Logger { return testkit.Logger(t) }
 
-// uniq names channels and key prefixes of one test, so tests sharing the one
-// Redis never see each other (pub/sub channels are not per-DB).
-func uniq(t *testing.T) string {
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	name := strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())
-	return "test:" + name + ":" + hex.EncodeToString(b)
-}
+func uniq(t *testing.T) string { return testkit.UniqueName(t) }
 
 // sharedRedis connects to the Redis every test may use (127.0.0.1:6379).
 func sharedRedis(t *testing.T) *redis.Client {
