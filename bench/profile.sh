@@ -27,6 +27,8 @@ IDLE=${IDLE:-5000}
 PROFILE_SECONDS=${PROFILE_SECONDS:-15}
 OUT=${OUT:-$HERE/results/profile-$MODE-$(date -u +%Y%m%dT%H%M%SZ)}
 SECRET=bench-secret-0123456789-0123456789-abcdef
+# shellcheck source=go_bench_env.sh
+source "$HERE/go_bench_env.sh"
 
 ulimit -n "$(ulimit -Hn)"
 mkdir -p "$BIN" "$OUT"
@@ -36,7 +38,7 @@ printf '{"Replace":{"%s/zz_bench_pprof.go":"%s/pprof/pprof_listener.go.txt"}}\n'
 rm -f "$overlay"
 
 DATA_DIR=$(mktemp -d /tmp/izpo-profile.XXXXXX)
-(cd "$DATA_DIR" && exec env DATA_DIR="$DATA_DIR" PORT="$PORT" JWT_SECRET_KEY="$SECRET" LOG_LEVEL=warn \
+(cd "$DATA_DIR" && exec env DATA_DIR="$DATA_DIR" PORT="$PORT" JWT_SECRET_KEY="$SECRET" LOG_LEVEL=warn $GO_BENCH_ENV \
 	BENCH_PPROF_ADDR="$PPROF" taskset -c 0 "$BIN/izpochat-pprof" -env-file "$DATA_DIR/none.env") >"$OUT/server.log" 2>&1 &
 SERVER_PID=$!
 GEN_PID=

@@ -64,7 +64,8 @@ fi
 
 SERVER_PID=
 DATA_DIR=
-GO_RATE_ENV="LOGIN_RATE_PER_IP=1000000/1s LOGIN_RATE_PER_ACCOUNT=1000000/1s REGISTER_RATE_PER_IP=1000000/1s REGISTER_RATE_PER_ACCOUNT=1000000/1s POST_RATE_PER_USER=1000000/1s UPLOAD_RATE_PER_USER=1000000/1s CONNECT_RATE_PER_IP=1000000/1s"
+# shellcheck source=go_bench_env.sh
+source "$HERE/go_bench_env.sh"
 start_server() { # server scenario
 	local server=$1 scenario=$2
 	DATA_DIR=$(mktemp -d /tmp/izpo-bench.XXXXXX)
@@ -76,12 +77,10 @@ start_server() { # server scenario
 		;;
 	go)
 		# Run from the data directory so no stray .env is read; warn-level logs
-		# keep logging out of the measurement. The generator's thousands of
-		# connections all come from 127.0.0.1 and post far faster than people: no
-		# connection caps, rate limits lifted.
+		# keep logging out of the measurement; GO_BENCH_ENV lifts the caps
+		# (go_bench_env.sh).
 		(cd "$DATA_DIR" && exec env DATA_DIR="$DATA_DIR" PORT="$PORT" JWT_SECRET_KEY="$SECRET" LOG_LEVEL=warn \
-			MAX_CONNECTIONS=0 MAX_CONNECTIONS_PER_IP=0 \
-			$GO_RATE_ENV ${GO_SERVER_ENV:-} taskset -c "$SERVER_CPU" "$GO_BIN" -env-file "$DATA_DIR/none.env") >"$logf" 2>&1 &
+			$GO_BENCH_ENV ${GO_SERVER_ENV:-} taskset -c "$SERVER_CPU" "$GO_BIN" -env-file "$DATA_DIR/none.env") >"$logf" 2>&1 &
 		;;
 	thin)
 		# Not IzpoChat: the generator's calibration (no database, no library).
