@@ -9,6 +9,7 @@
 #   RATE=200 CONNS=500 ROOM_SIZE=500 SENDERS=50 bench/profile.sh    # CPU: big room
 #   MODE=idle IDLE=5000 bench/profile.sh   # heap and goroutines with 5,000 idle connections
 #   MODE=history bench/profile.sh          # CPU of GET /api/rooms/{id}/messages?limit=100
+#   MODE=connect IDLE=15000 bench/profile.sh  # CPU while connections are opened and join rooms
 #
 # Output: bench/results/profile-<UTC time>/ (cpu.pprof or heap.pprof, top lists, generator report).
 set -euo pipefail
@@ -99,6 +100,22 @@ idle)
 	head -1 "$OUT/goroutines.txt"
 	go tool pprof -sample_index=inuse_space -top -nodecount=30 "$BIN/izpochat-pprof" "$OUT/heap.pprof" 2>/dev/null | tee "$OUT/heap-top.txt"
 	;;
+connect)
+	# The idle scenario's connecting phase (websocket handshake, Socket.IO connect
+	# with its token, join_room): the profile starts once the baseline is read.
+	taskset -c 1 "$BIN/loadgen" -mode idle -url "http://127.0.0.1:$PORT" -label go -server-pid "$SERVER_PID" \
+		-idle "$IDLE" -room-size 50 -users 50 -settle 3s -hold 1s -out "$OUT/gen.json" >"$OUT/gen.txt" 2>"$OUT/gen.log" &
+	GEN_PID=$!
+	wait_log 'idle baseline'
+	curl -sf -o "$OUT/cpu.pprof" "http://$PPROF/debug/pprof/profile?seconds=$PROFILE_SECONDS"
+	wait "$GEN_PID" || true
+	GEN_PID=
+	cat "$OUT/gen.txt"
+	go tool pprof -top -nodecount=40 "$BIN/izpochat-pprof" "$OUT/cpu.pprof" >"$OUT/cpu-flat.txt" 2>/dev/null
+	go tool pprof -top -cum -nodecount=70 "$BIN/izpochat-pprof" "$OUT/cpu.pprof" >"$OUT/cpu-cum.txt" 2>/dev/null
+	echo "--- flat ---" && head -50 "$OUT/cpu-flat.txt"
+	echo "--- cumulative ---" && head -80 "$OUT/cpu-cum.txt"
+	;;
 history)
 	# REST history reads; the profile covers the measured window.
 	taskset -c 1 "$BIN/loadgen" -mode history -url "http://127.0.0.1:$PORT" -label go -server-pid "$SERVER_PID" \
@@ -114,7 +131,7 @@ history)
 	head -70 "$OUT/cpu-cum.txt"
 	;;
 *)
-	echo "MODE must be cpu, idle or history" >&2
+	echo "MODE must be cpu, idle, connect or history" >&2
 	exit 2
 	;;
 esac
