@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"strings"
 	"testing"
 
 	"gorm.io/gorm"
@@ -238,6 +239,46 @@ func TestReadsConversationsReceiptsAndRoomDeletion(t *testing.T) {
 		var left int64
 		if err := db.Raw("SELECT COUNT(*) FROM room_reads WHERE room_id = ?", group.ID).Scan(&left).Error; err != nil || left != 0 {
 			t.Fatalf("markers left after the room's deletion: %d, %v", left, err)
+		}
+	})
+}
+
+// A read event leaves the kept newest history page in place (read state is
+// never in it); a new message drops it as before.
+func TestReadKeepsTheHistoryPage(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		f := newAccessFixture(t, db)
+		f.svc.history = newHistoryCache(HistoryCacheBounds{Rooms: 10, Bytes: 1 << 20}, nil)
+		room := f.publicRoom(t)
+		m, err := f.svc.PostMessage(f.ctx, f.alice, room.ID, PostInput{Content: "hello"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		before, err := f.svc.HistoryPage(f.ctx, f.bob, room.ID, HistoryQuery{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rooms, _ := f.svc.HistoryCacheStats(); rooms != 1 {
+			t.Fatalf("%d pages kept after the first read, want 1", rooms)
+		}
+		if _, err := f.svc.MarkRead(f.ctx, f.bob, room.ID, m.ID); err != nil {
+			t.Fatal(err)
+		}
+		if rooms, _ := f.svc.HistoryCacheStats(); rooms != 1 {
+			t.Fatal("a read event dropped the kept history page")
+		}
+		after, err := f.svc.HistoryPage(f.ctx, f.alice, room.ID, HistoryQuery{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(after.Body) != string(before.Body) || strings.Contains(string(after.Body), "last_read_id") || strings.Contains(string(after.Body), "unread_count") {
+			t.Fatalf("page after a mark = %s", after.Body)
+		}
+		if _, err := f.svc.PostMessage(f.ctx, f.alice, room.ID, PostInput{Content: "again"}); err != nil {
+			t.Fatal(err)
+		}
+		if rooms, _ := f.svc.HistoryCacheStats(); rooms != 0 {
+			t.Fatal("a new message left the old page kept")
 		}
 	})
 }
