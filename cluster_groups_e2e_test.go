@@ -54,7 +54,8 @@ func (in *instance) status(t *testing.T, method, path, token string) int {
 // TestClusterGroupsReachEveryInstance (issue 23): two instances on one
 // PostgreSQL schema and a private Redis. A member added through instance A may
 // post through B at once (B's access cache was told); an edit and a deletion
-// made on A reach ben's every door on B exactly once; removing ben on A cuts
+// made on A reach ben's every door on B exactly once, and so does the read
+// event of ann's marking on A; removing ben on A cuts
 // his doors on B at once, and B refuses him at once.
 func TestClusterGroupsReachEveryInstance(t *testing.T) {
 	bin := buildClusterBinary(t, "builds and runs the binary twice")
@@ -105,6 +106,22 @@ func TestClusterGroupsReachEveryInstance(t *testing.T) {
 	instA.call(t, "DELETE", fmt.Sprintf("/api/messages/%d", int64(id)), ann.token, nil, http.StatusNoContent)
 	for _, r := range append(bens, annMain.seenLog) {
 		expectTypedOnce(t, r, "message_deleted", "id", id)
+	}
+
+	// Read state (issue 23.5): ann marks on A what ben posted on B; the read
+	// event reaches ben's every door on B, and ann's on A, exactly once.
+	readMe := instB.call(t, "POST", messages, ben.token, map[string]any{"content": "read me"}, http.StatusCreated)
+	expectOnce(t, annMain, "read me")
+	readID := readMe["id"].(float64)
+	state := instA.call(t, "POST", fmt.Sprintf("/api/rooms/%d/read", room), ann.token, map[string]any{"message_id": readID}, http.StatusOK)
+	if state["last_read_id"] != readID {
+		t.Fatalf("ann's read state on A: %v", state)
+	}
+	for _, r := range append(bens, annMain.seenLog) {
+		expectTypedOnce(t, r, "read", "message_id", readID)
+	}
+	if view := instB.call(t, "GET", fmt.Sprintf("/api/rooms/%d", room), ann.token, nil, http.StatusOK); view["last_read_id"] != readID || view["unread_count"] != float64(0) {
+		t.Fatalf("ann's room on B: last_read_id %v, unread_count %v", view["last_read_id"], view["unread_count"])
 	}
 
 	removed := time.Now()

@@ -85,6 +85,10 @@ func (s *Service) Conversations(ctx context.Context, a Actor) ([]Conversation, e
 	if err != nil {
 		return nil, internal("conversation messages", err)
 	}
+	reads, err := s.unreadStates(ctx, a.ID, ids)
+	if err != nil {
+		return nil, err
+	}
 	others := make(map[int64]*UserRef, len(rooms))
 	for i := range memberships {
 		if m := &memberships[i]; m.User.ID != a.ID {
@@ -98,7 +102,8 @@ func (s *Service) Conversations(ctx context.Context, a Actor) ([]Conversation, e
 	entries := make([]entry, 0, len(rooms))
 	for i := range rooms {
 		r := &rooms[i]
-		e := entry{c: Conversation{RoomID: r.ID, OtherUser: others[r.ID]}, at: r.CreatedAt}
+		read := reads[r.ID]
+		e := entry{c: Conversation{RoomID: r.ID, OtherUser: others[r.ID], LastReadID: read.LastReadID, UnreadCount: read.Unread}, at: r.CreatedAt}
 		if m, ok := last[r.ID]; ok {
 			e.c.LastMessage = &LastMessage{Content: m.Content, CreatedAt: Time(m.CreatedAt)}
 			e.at = m.CreatedAt

@@ -54,7 +54,7 @@ func (s *Service) signsLinks(private bool, msgs []Message) bool {
 // kind of change invalidates by construction.
 func historyUnchanged(ev Event) bool {
 	switch ev.Type {
-	case EventTyping, EventUserJoined, EventUserLeft:
+	case EventTyping, EventUserJoined, EventUserLeft, EventRead: // read state is never in a page (reads.go)
 		return true
 	case EventSessionsEnded:
 		// A new password shows nowhere (a deleted account's messages do).

@@ -95,6 +95,10 @@ func (s *Service) roomViews(ctx context.Context, rooms []models.Room, viewerID i
 	if err != nil {
 		return nil, internal("rooms activity", err)
 	}
+	reads, err := s.unreadStates(ctx, viewerID, ids)
+	if err != nil {
+		return nil, err
+	}
 	creators := make(map[int64]int64, len(rooms))
 	for i := range rooms {
 		creators[rooms[i].ID] = rooms[i].CreatedBy
@@ -129,6 +133,7 @@ func (s *Service) roomViews(ctx context.Context, rooms []models.Room, viewerID i
 		if role, ok := myRoles[r.ID]; ok {
 			view.MyRole = &role
 		}
+		view.LastReadID, view.UnreadCount = readFields(reads, r.ID)
 		out = append(out, view)
 	}
 	return out, nil

@@ -67,6 +67,11 @@ type Room struct {
 	OwnerID   *int64   `json:"owner_id"`
 	Owner     *UserRef `json:"owner"`
 	UpdatedAt Time     `json:"updated_at"`
+	// The caller's read state (issue 23.5, reads.go): the newest message id it
+	// marked read (null: never), and others' live messages after it, up to
+	// MaxUnreadCounted. Both null when nobody is signed in.
+	LastReadID  *int64 `json:"last_read_id"`
+	UnreadCount *int   `json:"unread_count"`
 }
 
 // RoomRef names a room inside a message.
@@ -128,6 +133,9 @@ type Conversation struct {
 	RoomID      int64        `json:"room_id"`
 	OtherUser   *UserRef     `json:"other_user"`
 	LastMessage *LastMessage `json:"last_message"`
+	// The caller's read state, as on Room (issue 23.5).
+	LastReadID  *int64 `json:"last_read_id"`
+	UnreadCount int    `json:"unread_count"`
 }
 
 // LastMessage summarises a conversation's newest message.

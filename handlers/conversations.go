@@ -20,6 +20,7 @@ func conversationBody(res chat.ConversationResult, status string) gin.H {
 		"created_at": r.CreatedAt, "created_by": r.CreatedBy, "creator": r.Creator,
 		"member_count": r.MemberCount, "members": r.Members, "my_role": r.MyRole,
 		"owner_id": r.OwnerID, "owner": r.Owner, "updated_at": r.UpdatedAt,
+		"last_read_id": r.LastReadID, "unread_count": r.UnreadCount,
 		"room": r, "room_id": r.ID, "status": status,
 	}
 }

@@ -90,7 +90,7 @@ func TestConversationList(t *testing.T) {
 			t.Fatalf("conversations = %v, want newest activity first %v", got, []int64{ra, rb, rc})
 		}
 		for _, conv := range list {
-			assertKeys(t, "conversation", conv, "room_id", "other_user", "last_message")
+			assertKeys(t, "conversation", conv, "room_id", "other_user", "last_message", "last_read_id", "unread_count")
 			assertKeys(t, "other_user", conv["other_user"].(map[string]any), refKeys...)
 		}
 		if other := list[0]["other_user"].(map[string]any); int64(num(t, other["id"])) != a.ID || other["username"] != "friend_a" {

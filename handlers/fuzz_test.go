@@ -143,6 +143,7 @@ var bodyRoutes = []struct {
 	{"POST", "/api/rooms/{room}/members", true},
 	{"PUT", "/api/rooms/{room}/members/{user}", true},
 	{"PATCH", "/api/messages/{message}", true},
+	{"POST", "/api/rooms/{room}/read", true},
 }
 
 var contentTypes = []string{"application/json", "", "text/plain", "application/x-www-form-urlencoded",
@@ -192,6 +193,7 @@ var queryRoutes = []string{
 	"/api/rooms/{id}/messages", "/api/conversations/{id}/messages", "/api/users", "/api/users/search",
 	"/api/rooms", "/api/users/me/rooms", "/api/rooms/{id}/members", "/api/users/{id}",
 	"/api/users/username/{id}", "/api/ws/rooms/{id}/online", "/api/rooms/{id}", "/api/conversations",
+	"/api/rooms/{id}/reads",
 }
 
 // Any path id and query string on every route that reads them: never a 5xx,

@@ -341,7 +341,8 @@ var (
 	publicUserKeys = []string{"id", "username", "full_name", "created_at"}
 	refKeys        = []string{"id", "username", "full_name"}
 	roomKeys       = []string{"id", "name", "description", "is_private", "created_at", "created_by", "creator", "member_count", "members", "my_role",
-		"owner_id", "owner", "updated_at"} // the last three: the FastAPI generation's names
+		"owner_id", "owner", "updated_at", // the FastAPI generation's names
+		"last_read_id", "unread_count"} // the caller's read state (issue 23.5)
 	// A room's member: a public user with its role (issue 23.1).
 	memberKeys = append(slices.Clone(publicUserKeys), "role")
 	// The contract's Message fields plus type and timestamp, which one Angular build needs;

@@ -58,6 +58,8 @@ func addRoutes(r *gin.Engine, s *server) {
 	authed.POST("/api/rooms/:id/members", s.addMember)
 	authed.DELETE("/api/rooms/:id/members/:user_id", s.removeMember)
 	authed.PUT("/api/rooms/:id/members/:user_id", s.setRole)
+	authed.POST("/api/rooms/:id/read", s.markRead)
+	authed.GET("/api/rooms/:id/reads", s.roomReads)
 	authed.GET("/api/rooms/:id/messages", s.messages)
 	authed.POST("/api/rooms/:id/messages", s.postMessage)
 	authed.PATCH("/api/messages/:id", s.editMessage)

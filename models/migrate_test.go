@@ -72,6 +72,10 @@ func TestMigrateTakesOverThisServersOldSchema(t *testing.T) {
 					t.Fatalf("drop %s: %v", c.column, err)
 				}
 			}
+			// Nor the read-state table (00005).
+			if err := db.Migrator().DropTable(&models.RoomRead{}); err != nil {
+				t.Fatalf("drop room_reads: %v", err)
+			}
 			if err := models.Migrate(ctx, db); err != nil {
 				t.Fatalf("migrate this server's old schema: %v", err)
 			}

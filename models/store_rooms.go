@@ -130,6 +130,9 @@ func (s *Store) DeleteRoom(ctx context.Context, id int64) (keys []string, err er
 		if err := tx.Where("room_id = ?", id).Delete(&RoomMember{}).Error; err != nil {
 			return err
 		}
+		if err := tx.Where("room_id = ?", id).Delete(&RoomRead{}).Error; err != nil { // read state (store_reads.go)
+			return err
+		}
 		res := tx.Where("id = ?", id).Delete(&Room{})
 		if res.Error == nil && res.RowsAffected == 0 {
 			return gorm.ErrRecordNotFound

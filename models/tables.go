@@ -107,5 +107,5 @@ func (FileDeletion) TableName() string { return "file_deletions" }
 
 // All lists the models in creation order (referenced tables first).
 func All() []any {
-	return []any{&User{}, &Room{}, &RoomMember{}, &Message{}, &FileUpload{}, &FileDeletion{}}
+	return []any{&User{}, &Room{}, &RoomMember{}, &Message{}, &FileUpload{}, &FileDeletion{}, &RoomRead{}}
 }

@@ -227,6 +227,10 @@ func (d *rawDoor) handleFrame(c *rawConn, data []byte) {
 		if err := edit(ctx, c, m); err != nil {
 			d.sendError(c, err)
 		}
+	case events.Read: // issue 23.5 (door_reads.go)
+		if err := d.rawRead(ctx, c, m); err != nil {
+			d.sendError(c, err)
+		}
 	case events.Ping:
 		d.sendCounted(c, events.Pong, map[string]any{"type": events.Pong, "user_id": c.actor.ID, "timestamp": now()})
 	default:

@@ -39,6 +39,7 @@ func (d *sioDoor) mainEvents() sio.Events[mainConn] {
 		// issue 23 (door_groups.go)
 		events.EditMessage:   d.mainEditMessage,
 		events.DeleteMessage: d.mainDeleteMessage,
+		events.MarkRead:      d.mainMarkRead, // door_reads.go
 	}
 }
 

@@ -28,6 +28,7 @@ func (d *sioDoor) roomEvents() sio.Events[roomConn] {
 		// issue 23 (door_groups.go)
 		events.EditMessage:   d.roomEditMessage,
 		events.DeleteMessage: d.roomDeleteMessage,
+		events.MarkRead:      d.roomMarkRead, // door_reads.go
 	}
 }
 

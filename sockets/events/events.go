@@ -16,6 +16,9 @@ const (
 	DeleteMessage = "delete_message" // "/" and "/rooms/<id>": {message_id}
 	Edit          = "edit"           // raw WebSocket: {type, message_id, content}
 	Delete        = "delete"         // raw WebSocket: {type, message_id}
+	// Read state (issue 23.5).
+	MarkRead = "mark_read" // "/": {room_id, message_id}; "/rooms/<id>": {message_id}
+	// Read (raw WebSocket: {type, message_id}, its room) is also sent by the server, below.
 	// Typing (every door) and Message ("/rooms/<id>" and raw WebSocket: post
 	// a message) are also sent by the server, below.
 )
@@ -41,6 +44,8 @@ const (
 	MemberAdded    = "member_added"    // to the room
 	MemberRemoved  = "member_removed"  // to the room
 	RoleChanged    = "role_changed"    // to the room
+	// Issue 23.5, on every door: a reader's marker moved.
+	Read = "read" // {room_id, user_id, message_id}; also sent by raw WebSocket clients
 )
 
 // The library's own events, which a client may name too.
@@ -56,7 +61,8 @@ func Known(name string) bool {
 	case JoinRoom, LeaveRoom, SendMessage, Ping,
 		Connected, Welcome, JoinedRoom, LeftRoom, UsersOnline, UserJoined, UserLeft, NewMessage, MessageSent,
 		Message, Typing, Error, Pong, Connect, Disconnect,
-		EditMessage, DeleteMessage, Edit, Delete, MessageEdited, MessageDeleted, MemberAdded, MemberRemoved, RoleChanged:
+		EditMessage, DeleteMessage, Edit, Delete, MessageEdited, MessageDeleted, MemberAdded, MemberRemoved, RoleChanged,
+		MarkRead, Read:
 		return true
 	}
 	return false
