@@ -21,7 +21,6 @@ const (
 	pgAccentsTo   = "aeiouun"
 )
 
-
 // SearchQuery is a search the domain has checked: Terms are words (letters
 // and digits only, at least one), all of which a message must contain;
 // RoomIDs are the rooms the searcher may read (none: nothing is found).

@@ -353,6 +353,8 @@ func sentence(r *mrand.Rand, zipf *mrand.Zipf, words []string) string {
 func percentiles(took []time.Duration) (p50, p95 time.Duration) {
 	s := slices.Clone(took)
 	slices.Sort(s)
-	at := func(q float64) time.Duration { return s[min(len(s)-1, int(q*float64(len(s))))].Round(10 * time.Microsecond) }
+	at := func(q float64) time.Duration {
+		return s[min(len(s)-1, int(q*float64(len(s))))].Round(10 * time.Microsecond)
+	}
 	return at(0.50), at(0.95)
 }
