@@ -45,6 +45,7 @@ type RateLimits struct {
 	RegisterPerAccount Rule // by the username and the email given
 	PostPerUser        Rule // messages, through every door together
 	UploadPerUser      Rule // upload requests
+	SearchPerUser      Rule // message searches
 	ConnectPerIP       Rule // new Socket.IO sessions and raw WebSocket connections
 }
 
@@ -57,6 +58,7 @@ const (
 	keyRegisterAccount = "register:account:"
 	keyPostUser        = "post:user:"
 	keyUploadUser      = "upload:user:"
+	keySearchUser      = "search:user:"
 	keyConnectIP       = "connect:ip:"
 )
 

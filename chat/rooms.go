@@ -60,11 +60,16 @@ func (s *Service) roomAccess(ctx context.Context, a Actor, roomID int64) (models
 		acc.IsPrivate = acc.IsPrivate || acc.Conversation
 		s.access.put(roomID, a.ID, acc, gen)
 	}
-	if acc.IsPrivate && !acc.Member {
+	if !mayRead(acc) {
 		return acc, Forbidden("you are not a member of this private room")
 	}
 	return acc, nil
 }
+
+// mayRead is the read rule itself, for one room and one user (IsPrivate
+// already counting a conversation as private): roomAccess applies it to one
+// room, a search to every room it covers.
+func mayRead(acc models.RoomAccess) bool { return !acc.IsPrivate || acc.Member }
 
 // readableRoom loads, with its creator, a room the actor may read.
 func (s *Service) readableRoom(ctx context.Context, a Actor, roomID int64) (*models.Room, error) {

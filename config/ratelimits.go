@@ -27,6 +27,7 @@ type RequestRates struct {
 	RegisterPerAccount Rate // REGISTER_RATE_PER_ACCOUNT, default 10/1h (by username and by email)
 	PostPerUser        Rate // POST_RATE_PER_USER, default 30/10s: messages through every door together
 	UploadPerUser      Rate // UPLOAD_RATE_PER_USER, default 30/1m: upload requests
+	SearchPerUser      Rate // SEARCH_RATE_PER_USER, default 60/1m: message searches (a search-as-you-type box included)
 	ConnectPerIP       Rate // CONNECT_RATE_PER_IP, default 300/1m: new Socket.IO sessions and raw WebSockets
 	// MaxKeys bounds the in-process limiter's memory (RATE_LIMIT_MAX_KEYS,
 	// default 100000 keys, about 200 bytes each).
@@ -46,6 +47,7 @@ func loadRequestRates(e *env) (RequestRates, error) {
 		{"REGISTER_RATE_PER_ACCOUNT", Rate{10, time.Hour}, &r.RegisterPerAccount},
 		{"POST_RATE_PER_USER", Rate{30, 10 * time.Second}, &r.PostPerUser},
 		{"UPLOAD_RATE_PER_USER", Rate{30, time.Minute}, &r.UploadPerUser},
+		{"SEARCH_RATE_PER_USER", Rate{60, time.Minute}, &r.SearchPerUser},
 		{"CONNECT_RATE_PER_IP", Rate{300, time.Minute}, &r.ConnectPerIP},
 	} {
 		v, err := e.rate(f.key, f.def)

@@ -16,6 +16,7 @@ func TestRequestRatesDefaults(t *testing.T) {
 		RegisterPerAccount: Rate{10, time.Hour},
 		PostPerUser:        Rate{30, 10 * time.Second},
 		UploadPerUser:      Rate{30, time.Minute},
+		SearchPerUser:      Rate{60, time.Minute},
 		ConnectPerIP:       Rate{300, time.Minute},
 		MaxKeys:            100_000,
 	}
@@ -40,14 +41,14 @@ func TestRequestRatesOverrides(t *testing.T) {
 	cfg := mustLoad(t, map[string]string{
 		"LOGIN_RATE_PER_IP": "5/30s", "LOGIN_RATE_PER_ACCOUNT": "3/60", "REGISTER_RATE_PER_IP": "2/1h",
 		"REGISTER_RATE_PER_ACCOUNT": " 4 / 2h ", "POST_RATE_PER_USER": "1000000/1s", "UPLOAD_RATE_PER_USER": "7/1m",
-		"CONNECT_RATE_PER_IP": "9/10s", "RATE_LIMIT_MAX_KEYS": "500",
+		"SEARCH_RATE_PER_USER": "11/1m", "CONNECT_RATE_PER_IP": "9/10s", "RATE_LIMIT_MAX_KEYS": "500",
 	})
 	r := cfg.Rates
 	for name, c := range map[string][2]Rate{
 		"LoginPerIP": {r.LoginPerIP, {5, 30 * time.Second}}, "LoginPerAccount": {r.LoginPerAccount, {3, time.Minute}},
 		"RegisterPerIP": {r.RegisterPerIP, {2, time.Hour}}, "RegisterPerAccount": {r.RegisterPerAccount, {4, 2 * time.Hour}},
 		"PostPerUser": {r.PostPerUser, {1_000_000, time.Second}}, "UploadPerUser": {r.UploadPerUser, {7, time.Minute}},
-		"ConnectPerIP": {r.ConnectPerIP, {9, 10 * time.Second}},
+		"SearchPerUser": {r.SearchPerUser, {11, time.Minute}}, "ConnectPerIP": {r.ConnectPerIP, {9, 10 * time.Second}},
 	} {
 		if c[0] != c[1] {
 			t.Errorf("%s = %v, want %v", name, c[0], c[1])

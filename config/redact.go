@@ -84,6 +84,7 @@ func (c Config) Redacted() map[string]any {
 			"register_per_account": c.Rates.RegisterPerAccount.String(),
 			"post_per_user":        c.Rates.PostPerUser.String(),
 			"upload_per_user":      c.Rates.UploadPerUser.String(),
+			"search_per_user":      c.Rates.SearchPerUser.String(),
 			"connect_per_ip":       c.Rates.ConnectPerIP.String(),
 			"max_keys":             c.Rates.MaxKeys,
 		},

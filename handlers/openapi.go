@@ -82,7 +82,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // openAPIDocument assembles the whole document for the given version.
 func openAPIDocument(version string) obj {
 	paths := obj{}
-	for _, op := range append(append(apiOperations(), groupOperations()...), readOperations()...) {
+	for _, op := range append(append(append(apiOperations(), groupOperations()...), readOperations()...), searchOperations()...) {
 		item, _ := paths[op.path].(obj)
 		if item == nil {
 			item = obj{}
@@ -133,10 +133,10 @@ func openAPIDocument(version string) obj {
 				"Every route also answers with a trailing slash. Errors are `{\"error\": text, \"detail\": text}`.",
 		},
 		"servers": []obj{{"url": "/", "description": "This server"}},
-		"tags":    append(apiTags(), groupsTag(), readsTag()),
+		"tags":    append(apiTags(), groupsTag(), readsTag(), searchTag()),
 		"paths":   paths,
 		"components": obj{
-			"schemas":   withReadSchemas(withGroupSchemas(apiSchemas())),
+			"schemas":   withSearchSchemas(withReadSchemas(withGroupSchemas(apiSchemas()))),
 			"responses": errResponses,
 			"securitySchemes": obj{
 				"bearerAuth": obj{

@@ -64,6 +64,7 @@ func addRoutes(r *gin.Engine, s *server) {
 	authed.POST("/api/rooms/:id/messages", s.postMessage)
 	authed.PATCH("/api/messages/:id", s.editMessage)
 	authed.DELETE("/api/messages/:id", s.deleteMessage)
+	authed.GET("/api/search/messages", s.searchMessages)
 
 	authed.POST("/api/conversations", s.startConversation)
 	authed.POST("/api/conversations/initiate", s.initiateConversation)

@@ -15,6 +15,7 @@ func rateLimits(r config.RequestRates) chat.RateLimits {
 		RegisterPerAccount: rule(r.RegisterPerAccount),
 		PostPerUser:        rule(r.PostPerUser),
 		UploadPerUser:      rule(r.UploadPerUser),
+		SearchPerUser:      rule(r.SearchPerUser),
 		ConnectPerIP:       rule(r.ConnectPerIP),
 	}
 }
