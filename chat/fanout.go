@@ -31,6 +31,8 @@ type Event struct {
 	Deleted *MessageDeleted `json:"deleted,omitempty"`
 	// Member is a membership change (EventMemberAdded and the others, members.go).
 	Member *MemberChange `json:"member,omitempty"`
+	// Reaction is a reaction added or removed (EventReactionAdded, reactions.go).
+	Reaction *ReactionChange `json:"reaction,omitempty"`
 	// ExceptConn is the connection that caused the event and must not get it back
 	// (typing, user_joined). Empty: everyone.
 	ExceptConn string `json:"except_conn,omitempty"`
