@@ -82,7 +82,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // openAPIDocument assembles the whole document for the given version.
 func openAPIDocument(version string) obj {
 	paths := obj{}
-	for _, op := range append(apiOperations(), groupOperations()...) {
+	for _, op := range append(append(apiOperations(), groupOperations()...), reactionOperations()...) {
 		item, _ := paths[op.path].(obj)
 		if item == nil {
 			item = obj{}
@@ -133,10 +133,10 @@ func openAPIDocument(version string) obj {
 				"Every route also answers with a trailing slash. Errors are `{\"error\": text, \"detail\": text}`.",
 		},
 		"servers": []obj{{"url": "/", "description": "This server"}},
-		"tags":    append(apiTags(), groupsTag()),
+		"tags":    append(apiTags(), groupsTag(), reactionsTag()),
 		"paths":   paths,
 		"components": obj{
-			"schemas":   withGroupSchemas(apiSchemas()),
+			"schemas":   withReactionSchemas(withGroupSchemas(apiSchemas())),
 			"responses": errResponses,
 			"securitySchemes": obj{
 				"bearerAuth": obj{

@@ -62,6 +62,8 @@ func addRoutes(r *gin.Engine, s *server) {
 	authed.POST("/api/rooms/:id/messages", s.postMessage)
 	authed.PATCH("/api/messages/:id", s.editMessage)
 	authed.DELETE("/api/messages/:id", s.deleteMessage)
+	authed.POST("/api/messages/:id/reactions", s.addReaction)
+	authed.DELETE("/api/messages/:id/reactions/:emoji", s.removeReaction)
 
 	authed.POST("/api/conversations", s.startConversation)
 	authed.POST("/api/conversations/initiate", s.initiateConversation)

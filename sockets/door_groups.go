@@ -140,7 +140,7 @@ func groupViews(ev chat.Event) (name string, mainView, typedView any, ok bool) {
 		plain.Type, typed.Type = "", string(ev.Type)
 		return string(ev.Type), plain, typed, true
 	}
-	return "", nil, nil, false
+	return reactionViews(ev) // issue 23.4 (door_reactions.go)
 }
 
 // The Socket.IO packets that carry a message's text, as the recovery adapter

@@ -39,6 +39,9 @@ func (d *sioDoor) mainEvents() sio.Events[mainConn] {
 		// issue 23 (door_groups.go)
 		events.EditMessage:   d.mainEditMessage,
 		events.DeleteMessage: d.mainDeleteMessage,
+		// issue 23.4 (door_reactions.go)
+		events.React:   d.mainReact,
+		events.Unreact: d.mainUnreact,
 	}
 }
 

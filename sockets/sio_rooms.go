@@ -28,6 +28,9 @@ func (d *sioDoor) roomEvents() sio.Events[roomConn] {
 		// issue 23 (door_groups.go)
 		events.EditMessage:   d.roomEditMessage,
 		events.DeleteMessage: d.roomDeleteMessage,
+		// issue 23.4 (door_reactions.go)
+		events.React:   d.roomReact,
+		events.Unreact: d.roomUnreact,
 	}
 }
 

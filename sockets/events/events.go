@@ -16,6 +16,9 @@ const (
 	DeleteMessage = "delete_message" // "/" and "/rooms/<id>": {message_id}
 	Edit          = "edit"           // raw WebSocket: {type, message_id, content}
 	Delete        = "delete"         // raw WebSocket: {type, message_id}
+	// Reactions (issue 23.4): Socket.IO events and raw WebSocket types alike.
+	React   = "react"   // "/", "/rooms/<id>" and raw WebSocket: {message_id, emoji}
+	Unreact = "unreact" // "/", "/rooms/<id>" and raw WebSocket: {message_id, emoji}
 	// Typing (every door) and Message ("/rooms/<id>" and raw WebSocket: post
 	// a message) are also sent by the server, below.
 )
@@ -41,6 +44,9 @@ const (
 	MemberAdded    = "member_added"    // to the room
 	MemberRemoved  = "member_removed"  // to the room
 	RoleChanged    = "role_changed"    // to the room
+	// Issue 23.4, on every door, to the room: {message_id, room_id, emoji, user_id}.
+	ReactionAdded   = "reaction_added"
+	ReactionRemoved = "reaction_removed"
 )
 
 // The library's own events, which a client may name too.
@@ -56,7 +62,8 @@ func Known(name string) bool {
 	case JoinRoom, LeaveRoom, SendMessage, Ping,
 		Connected, Welcome, JoinedRoom, LeftRoom, UsersOnline, UserJoined, UserLeft, NewMessage, MessageSent,
 		Message, Typing, Error, Pong, Connect, Disconnect,
-		EditMessage, DeleteMessage, Edit, Delete, MessageEdited, MessageDeleted, MemberAdded, MemberRemoved, RoleChanged:
+		EditMessage, DeleteMessage, Edit, Delete, MessageEdited, MessageDeleted, MemberAdded, MemberRemoved, RoleChanged,
+		React, Unreact, ReactionAdded, ReactionRemoved:
 		return true
 	}
 	return false
