@@ -2,12 +2,14 @@ package main
 
 import (
 	"fmt"
-	"github.com/izpochat/server/internal/testkit"
+	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/izpochat/server/internal/testdb"
+	"github.com/izpochat/server/internal/testkit"
 )
 
 // countTyped counts the events of l whose name or payload type is typ and
@@ -102,6 +104,33 @@ func TestClusterGroupsReachEveryInstance(t *testing.T) {
 	instA.call(t, "PATCH", fmt.Sprintf("/api/messages/%d", int64(id)), ann.token, map[string]any{"content": "final"}, http.StatusOK)
 	for _, r := range append(bens, annMain.seenLog) {
 		expectTypedOnce(t, r, "message_edited", "id", id)
+	}
+	// A reaction made on B reaches every door on both instances once, and the
+	// newest page A keeps rendered is dropped by its event (issue 23.4).
+	pageOn := func(in *instance, token string) string {
+		t.Helper()
+		req, _ := http.NewRequest("GET", in.Base+messages, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return string(b)
+	}
+	if p := pageOn(instA, ann.token); strings.Contains(p, "reactions") {
+		t.Fatalf("page on A before any reaction: %s", p)
+	}
+	instB.call(t, "POST", fmt.Sprintf("/api/messages/%d/reactions", int64(id)), ben.token, map[string]any{"emoji": "👍"}, http.StatusOK)
+	for _, r := range append(bens, annMain.seenLog) {
+		expectTypedOnce(t, r, "reaction_added", "message_id", id)
+	}
+	if p := pageOn(instA, ann.token); !strings.Contains(p, `"reactions":[{"emoji":"👍","count":1,"me":false}]`) {
+		t.Fatalf("ann's page on A after ben's reaction on B: %s", p)
+	}
+	if p := pageOn(instA, ben.token); !strings.Contains(p, `"reactions":[{"emoji":"👍","count":1,"me":true}]`) {
+		t.Fatalf("ben's page on A: %s", p)
 	}
 	instA.call(t, "DELETE", fmt.Sprintf("/api/messages/%d", int64(id)), ann.token, nil, http.StatusNoContent)
 	for _, r := range append(bens, annMain.seenLog) {

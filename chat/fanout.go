@@ -33,6 +33,8 @@ type Event struct {
 	Member *MemberChange `json:"member,omitempty"`
 	// Read is a read marker that moved (EventRead, reads.go).
 	Read *ReadMark `json:"read,omitempty"`
+	// Reaction is a reaction added or removed (EventReactionAdded, reactions.go).
+	Reaction *ReactionChange `json:"reaction,omitempty"`
 	// ExceptConn is the connection that caused the event and must not get it back
 	// (typing, user_joined). Empty: everyone.
 	ExceptConn string `json:"except_conn,omitempty"`

@@ -63,6 +63,14 @@ type historyEntry struct {
 	roomID int64
 	page   HistoryPage
 	until  time.Time
+	// reactors reacted on the page (reactions.go): their "me" differs from
+	// the page's, so it is never served to them.
+	reactors map[int64]struct{}
+}
+
+// entrySize is what an entry counts against Bytes: its body and its reactors.
+func entrySize(p HistoryPage, reactors map[int64]struct{}) int64 {
+	return int64(len(p.Body)) + 16*int64(len(reactors))
 }
 
 const maxDropped = 4096
@@ -78,8 +86,8 @@ func newHistoryCache(b HistoryCacheBounds, now func() time.Time) *historyCache {
 		lru: list.New(), dropped: make(map[int64]uint64)}
 }
 
-// get returns the room's kept page, if fresh.
-func (c *historyCache) get(roomID int64) (HistoryPage, bool) {
+// get returns the room's kept page, if fresh and the same for userID.
+func (c *historyCache) get(roomID, userID int64) (HistoryPage, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	el, ok := c.pages[roomID]
@@ -89,6 +97,9 @@ func (c *historyCache) get(roomID int64) (HistoryPage, bool) {
 	e := el.Value.(*historyEntry)
 	if !c.now().Before(e.until) {
 		c.remove(el)
+		return HistoryPage{}, false
+	}
+	if _, reacted := e.reactors[userID]; reacted {
 		return HistoryPage{}, false
 	}
 	c.lru.MoveToFront(el)
@@ -102,10 +113,11 @@ func (c *historyCache) ticket() uint64 {
 	return c.gen
 }
 
-// put keeps a page read at generation ticket, unless its room was dropped
-// since or it alone exceeds the bounds; least recently read pages make room.
-func (c *historyCache) put(roomID int64, p HistoryPage, ticket uint64) {
-	size := int64(len(p.Body))
+// put keeps a page read at generation ticket, to be served to anyone not
+// among reactors, unless its room was dropped since or it alone exceeds the
+// bounds; least recently read pages make room.
+func (c *historyCache) put(roomID int64, p HistoryPage, reactors map[int64]struct{}, ticket uint64) {
+	size := entrySize(p, reactors)
 	if c.bounds.Rooms <= 0 || size > c.bounds.Bytes {
 		return
 	}
@@ -120,14 +132,15 @@ func (c *historyCache) put(roomID int64, p HistoryPage, ticket uint64) {
 	for c.lru.Len() >= c.bounds.Rooms || c.bytes+size > c.bounds.Bytes {
 		c.remove(c.lru.Back())
 	}
-	c.pages[roomID] = c.lru.PushFront(&historyEntry{roomID: roomID, page: p, until: c.now().Add(c.bounds.MaxAge)})
+	c.pages[roomID] = c.lru.PushFront(&historyEntry{roomID: roomID, page: p, until: c.now().Add(c.bounds.MaxAge),
+		reactors: reactors})
 	c.bytes += size
 }
 
 func (c *historyCache) remove(el *list.Element) {
 	e := c.lru.Remove(el).(*historyEntry)
 	delete(c.pages, e.roomID)
-	c.bytes -= int64(len(e.page.Body))
+	c.bytes -= entrySize(e.page, e.reactors)
 }
 
 // forget drops the room's page: something in it changed.

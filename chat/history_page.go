@@ -18,7 +18,7 @@ func (s *Service) HistoryPage(ctx context.Context, a Actor, roomID int64, q Hist
 	}
 	newest := q == HistoryQuery{Limit: defaultHistoryLimit}
 	if newest {
-		if p, ok := s.history.get(roomID); ok {
+		if p, ok := s.history.get(roomID, a.ID); ok {
 			return p, nil
 		}
 	}
@@ -27,9 +27,21 @@ func (s *Service) HistoryPage(ctx context.Context, a Actor, roomID int64, q Hist
 	if err != nil {
 		return HistoryPage{}, err
 	}
+	// Reactions show "me" for the caller: a page where the caller reacted is
+	// theirs alone and is rendered for each read; any other is what every
+	// reader without a reaction on it gets, and is kept with the list of those
+	// who have one (they are never served it).
+	reacted, err := s.fillReactions(ctx, a.ID, msgs)
+	if err != nil {
+		return HistoryPage{}, err
+	}
 	p := newHistoryPage(AppendMessagesJSON(nil, msgs))
-	if newest && complete && !s.signsLinks(acc.IsPrivate, msgs) {
-		s.history.put(roomID, p, ticket)
+	if newest && complete && !reacted && !s.signsLinks(acc.IsPrivate, msgs) {
+		reactors, err := s.pageReactors(ctx, msgs)
+		if err != nil {
+			return p, nil // the page stands; it is only not kept
+		}
+		s.history.put(roomID, p, reactors, ticket)
 	}
 	return p, nil
 }

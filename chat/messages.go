@@ -54,7 +54,13 @@ func (s *Service) History(ctx context.Context, a Actor, roomID int64, q HistoryQ
 		return nil, err
 	}
 	msgs, _, err := s.historyViews(ctx, acc, roomID, q)
-	return msgs, err
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.fillReactions(ctx, a.ID, msgs); err != nil {
+		return nil, err
+	}
+	return msgs, nil
 }
 
 // historyViews reads a page for a reader the access rule let in. complete is

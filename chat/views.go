@@ -104,6 +104,10 @@ type Message struct {
 	EditedAt  *Time     `json:"edited_at"`
 	DeletedAt *Time     `json:"deleted_at,omitempty"`
 	ReplyTo   *ReplyRef `json:"reply_to"`
+	// Reactions (issue 23.4) as the reader sees them, in history answers;
+	// omitted when there are none (every new message: live frames do not grow).
+	// Encoded by appendReactionsJSON (reactions.go).
+	Reactions []Reaction `json:"reactions,omitempty"`
 }
 
 // ReplyRef is what a reply shows of the message it answers: a short excerpt

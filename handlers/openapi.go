@@ -82,7 +82,9 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // openAPIDocument assembles the whole document for the given version.
 func openAPIDocument(version string) obj {
 	paths := obj{}
-	for _, op := range append(append(append(apiOperations(), groupOperations()...), readOperations()...), searchOperations()...) {
+	ops := append(append(apiOperations(), groupOperations()...), readOperations()...)
+	ops = append(append(ops, searchOperations()...), reactionOperations()...)
+	for _, op := range ops {
 		item, _ := paths[op.path].(obj)
 		if item == nil {
 			item = obj{}
@@ -133,10 +135,10 @@ func openAPIDocument(version string) obj {
 				"Every route also answers with a trailing slash. Errors are `{\"error\": text, \"detail\": text}`.",
 		},
 		"servers": []obj{{"url": "/", "description": "This server"}},
-		"tags":    append(apiTags(), groupsTag(), readsTag(), searchTag()),
+		"tags":    append(apiTags(), groupsTag(), readsTag(), searchTag(), reactionsTag()),
 		"paths":   paths,
 		"components": obj{
-			"schemas":   withSearchSchemas(withReadSchemas(withGroupSchemas(apiSchemas()))),
+			"schemas":   withReactionSchemas(withSearchSchemas(withReadSchemas(withGroupSchemas(apiSchemas())))),
 			"responses": errResponses,
 			"securitySchemes": obj{
 				"bearerAuth": obj{

@@ -65,6 +65,8 @@ func addRoutes(r *gin.Engine, s *server) {
 	authed.PATCH("/api/messages/:id", s.editMessage)
 	authed.DELETE("/api/messages/:id", s.deleteMessage)
 	authed.GET("/api/search/messages", s.searchMessages)
+	authed.POST("/api/messages/:id/reactions", s.addReaction)
+	authed.DELETE("/api/messages/:id/reactions/:emoji", s.removeReaction)
 
 	authed.POST("/api/conversations", s.startConversation)
 	authed.POST("/api/conversations/initiate", s.initiateConversation)

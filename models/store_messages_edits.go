@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // Edits, deletions and replies of messages (issue 23.2, 23.3). Nothing here
@@ -79,15 +81,22 @@ func (s *Store) EditMessage(ctx context.Context, id int64, content string, at ti
 }
 
 // DeleteMessage marks a message deleted and blanks its text in the same
-// statement, so the text is gone from the database, not only hidden;
-// ErrNotFound when there is no such message or it is deleted already.
+// statement, so the text is gone from the database, not only hidden, and its
+// reactions go with it; ErrNotFound when there is no such message or it is
+// deleted already.
 func (s *Store) DeleteMessage(ctx context.Context, id int64, at time.Time) error {
-	res := s.with(ctx).Model(&Message{}).Where("id = ? AND deleted_at IS NULL", id).
-		Updates(map[string]any{"content": "", "deleted_at": at})
-	if res.Error == nil && res.RowsAffected == 0 {
-		return fmt.Errorf("delete message: %w", ErrNotFound)
-	}
-	return translate(res.Error, "delete message")
+	err := s.with(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&Message{}).Where("id = ? AND deleted_at IS NULL", id).
+			Updates(map[string]any{"content": "", "deleted_at": at})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return gorm.ErrRecordNotFound
+		}
+		return deleteMessageReactions(tx, id)
+	})
+	return translate(err, "delete message")
 }
 
 // ReplyTarget is what a reply shows of the message it answers.

@@ -140,7 +140,10 @@ func groupViews(ev chat.Event) (name string, mainView, typedView any, ok bool) {
 		plain.Type, typed.Type = "", string(ev.Type)
 		return string(ev.Type), plain, typed, true
 	}
-	return readViews(ev) // issue 23.5 (door_reads.go)
+	if name, mainView, typedView, ok := readViews(ev); ok { // issue 23.5 (door_reads.go)
+		return name, mainView, typedView, ok
+	}
+	return reactionViews(ev) // issue 23.4 (door_reactions.go)
 }
 
 // The Socket.IO packets that carry a message's text, as the recovery adapter

@@ -231,6 +231,10 @@ func (d *rawDoor) handleFrame(c *rawConn, data []byte) {
 		if err := d.rawRead(ctx, c, m); err != nil {
 			d.sendError(c, err)
 		}
+	case events.React, events.Unreact: // issue 23.4 (door_reactions.go)
+		if err := d.rawReact(ctx, c, m, kind == events.React); err != nil {
+			d.sendError(c, err)
+		}
 	case events.Ping:
 		d.sendCounted(c, events.Pong, map[string]any{"type": events.Pong, "user_id": c.actor.ID, "timestamp": now()})
 	default:

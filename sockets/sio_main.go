@@ -40,6 +40,9 @@ func (d *sioDoor) mainEvents() sio.Events[mainConn] {
 		events.EditMessage:   d.mainEditMessage,
 		events.DeleteMessage: d.mainDeleteMessage,
 		events.MarkRead:      d.mainMarkRead, // door_reads.go
+		// issue 23.4 (door_reactions.go)
+		events.React:   d.mainReact,
+		events.Unreact: d.mainUnreact,
 	}
 }
 

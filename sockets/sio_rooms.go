@@ -29,6 +29,9 @@ func (d *sioDoor) roomEvents() sio.Events[roomConn] {
 		events.EditMessage:   d.roomEditMessage,
 		events.DeleteMessage: d.roomDeleteMessage,
 		events.MarkRead:      d.roomMarkRead, // door_reads.go
+		// issue 23.4 (door_reactions.go)
+		events.React:   d.roomReact,
+		events.Unreact: d.roomUnreact,
 	}
 }
 

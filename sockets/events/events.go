@@ -19,6 +19,9 @@ const (
 	// Read state (issue 23.5).
 	MarkRead = "mark_read" // "/": {room_id, message_id}; "/rooms/<id>": {message_id}
 	// Read (raw WebSocket: {type, message_id}, its room) is also sent by the server, below.
+	// Reactions (issue 23.4): Socket.IO events and raw WebSocket types alike.
+	React   = "react"   // "/", "/rooms/<id>" and raw WebSocket: {message_id, emoji}
+	Unreact = "unreact" // "/", "/rooms/<id>" and raw WebSocket: {message_id, emoji}
 	// Typing (every door) and Message ("/rooms/<id>" and raw WebSocket: post
 	// a message) are also sent by the server, below.
 )
@@ -46,6 +49,9 @@ const (
 	RoleChanged    = "role_changed"    // to the room
 	// Issue 23.5, on every door: a reader's marker moved.
 	Read = "read" // {room_id, user_id, message_id}; also sent by raw WebSocket clients
+	// Issue 23.4, on every door, to the room: {message_id, room_id, emoji, user_id}.
+	ReactionAdded   = "reaction_added"
+	ReactionRemoved = "reaction_removed"
 )
 
 // The library's own events, which a client may name too.
@@ -62,7 +68,8 @@ func Known(name string) bool {
 		Connected, Welcome, JoinedRoom, LeftRoom, UsersOnline, UserJoined, UserLeft, NewMessage, MessageSent,
 		Message, Typing, Error, Pong, Connect, Disconnect,
 		EditMessage, DeleteMessage, Edit, Delete, MessageEdited, MessageDeleted, MemberAdded, MemberRemoved, RoleChanged,
-		MarkRead, Read:
+		MarkRead, Read,
+		React, Unreact, ReactionAdded, ReactionRemoved:
 		return true
 	}
 	return false

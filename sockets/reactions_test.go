@@ -1,0 +1,95 @@
+package sockets_test
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/izpochat/server/internal/testdb"
+)
+
+// expectReaction asserts every door gets the reaction event once.
+func (d doorsInRoom) expectReaction(t *testing.T, event string, msgID float64, emoji string, userID int64) {
+	t.Helper()
+	check := func(name string, m map[string]any) {
+		t.Helper()
+		if m["message_id"] != msgID || m["emoji"] != emoji || int64(m["user_id"].(float64)) != userID || m["room_id"] == nil {
+			t.Fatalf("%s: %s %v", name, event, m)
+		}
+	}
+	for name, c := range map[string]*sioClient{"main": d.main, "alias": d.alias} {
+		m := c.next(event).Arg(t)
+		check(name, m)
+		if m["type"] != nil {
+			t.Fatalf("%s: %s carries a type: %v", name, event, m)
+		}
+		c.none(event, 30*time.Millisecond)
+	}
+	m := d.ns.next(event).Arg(t)
+	check("/rooms", m)
+	if m["type"] != event {
+		t.Fatalf("/rooms: %s without its type: %v", event, m)
+	}
+	check("raw", d.raw.next(event))
+}
+
+// react and unreact on every door: acked with the reactions, refusals answer
+// without breaking the connection, and every door gets each change once.
+func TestReactionsReachEveryDoorOnce(t *testing.T) {
+	for _, driver := range testdb.Drivers() {
+		t.Run(driver, func(t *testing.T) {
+			a := newApp(t, driver)
+			ann, ben := a.register("ann"), a.register("ben")
+			room := a.createRoom(ann, "general", false)
+			a.mustJSON("POST", fmt.Sprintf("/api/rooms/%d/join", room), ben.Token, nil, http.StatusOK)
+			bens := openDoors(t, a, ben, room)
+			annMain := mustDial(t, a, dialOpts{auth: map[string]any{"token": ann.Token}})
+			annMain.call("join_room", map[string]any{"room_id": room})
+			annNs := mustDial(t, a, dialOpts{nsp: fmt.Sprintf("/rooms/%d", room), auth: map[string]any{"token": ann.Token}})
+			annNs.next("welcome")
+			annRaw := dialRaw(t, a, fmt.Sprintf("/api/ws/%d?token=%s", room, ann.Token), nil)
+			annRaw.next("welcome")
+
+			msg := a.postREST(ben, room, "react here")
+			bens.expectOnce(t, "react here")
+			id := msg["id"].(float64)
+
+			r := annMain.call("react", map[string]any{"message_id": id, "emoji": "👍"})
+			rs, _ := r["reactions"].([]any)
+			if r["status"] != "success" || r["message_id"] != id || len(rs) != 1 || rs[0].(map[string]any)["me"] != true {
+				t.Fatalf("react ack: %v", r)
+			}
+			bens.expectReaction(t, "reaction_added", id, "👍", ann.ID)
+			// Again: acked the same, no event.
+			if r := annNs.call("react", map[string]any{"message_id": id, "emoji": "👍"}); r["status"] != "success" {
+				t.Fatalf("/rooms react again: %v", r)
+			}
+			bens.main.none("reaction_added", 50*time.Millisecond)
+
+			// Refused, the connection stays.
+			if r := annMain.call("react", map[string]any{"message_id": id, "emoji": "a b"}); r["status"] != "error" || r["code"] == "" {
+				t.Fatalf("bad emoji ack: %v", r)
+			}
+			if r := annNs.call("unreact", map[string]any{"message_id": id}); r["status"] != "error" {
+				t.Fatalf("unreact without emoji: %v", r)
+			}
+			if r := annMain.call("react", map[string]any{"message_id": 999999, "emoji": "👍"}); r["status"] != "error" || r["code"] != "not_found" {
+				t.Fatalf("react to a missing message: %v", r)
+			}
+			annRaw.send(map[string]any{"type": "react", "message_id": "x", "emoji": "👍"})
+			if e := annRaw.next("error"); e["code"] == "" {
+				t.Fatalf("raw react with a bad id: %v", e)
+			}
+
+			annRaw.send(map[string]any{"type": "react", "message_id": id, "emoji": "🎉"})
+			bens.expectReaction(t, "reaction_added", id, "🎉", ann.ID)
+			if r := annNs.call("unreact", map[string]any{"message_id": id, "emoji": "👍"}); r["status"] != "success" {
+				t.Fatalf("/rooms unreact: %v", r)
+			}
+			bens.expectReaction(t, "reaction_removed", id, "👍", ann.ID)
+			annRaw.send(map[string]any{"type": "unreact", "message_id": id, "emoji": "🎉"})
+			bens.expectReaction(t, "reaction_removed", id, "🎉", ann.ID)
+		})
+	}
+}
