@@ -8,14 +8,14 @@ import (
 	"gorm.io/gorm"
 )
 
-// Full-text search of messages (issue 23.7). The indexes are migration 00007:
+// Full-text search of messages (issue 23.7). The indexes are migration 00006:
 // a generated tsvector column with a GIN index on PostgreSQL, an FTS5 table kept by triggers on
 // SQLite; both are kept in step by the writes themselves, so the message
 // writer's INSERT is unchanged. Which rooms may be searched is the domain's
 // decision: it hands the room ids here.
 
 // pgAccentsFrom and pgAccentsTo fold Spanish's accents of lower-cased text,
-// as migration 00007's column does (translate(); why only these: there).
+// as migration 00006's column does (translate(); why only these: there).
 const (
 	pgAccentsFrom = "áéíóúüñ"
 	pgAccentsTo   = "aeiouun"

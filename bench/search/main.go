@@ -3,7 +3,7 @@
 // on SQLite and on PostgreSQL: it seeds rooms and messages of Spanish and
 // English words, then runs a mix of queries as a user who may read some of the
 // rooms and prints p50/p95 per kind and overall. It also times what migration
-// 00007 costs on a database that already holds them (the index rebuilt) and
+// 00006 costs on a database that already holds them (the index rebuilt) and
 // what the index costs the message writer (batches inserted with and without).
 //
 //	go run ./bench/search -messages 1000000 -searches 100
@@ -206,7 +206,7 @@ func measure(ctx context.Context, driver string, cfg config.Database, o options,
 	return writerCost(ctx, db, store, driver, searcher.ID, rooms[0], out)
 }
 
-// takeoverCost times migration 00007 on a database that already holds every
+// takeoverCost times migration 00006 on a database that already holds every
 // message: on SQLite its backfill (the FTS5 table rebuilt), on PostgreSQL its
 // statements run again once the column and index are dropped (the table
 // rewritten, the index built). Run from the repository's root: it reads the
@@ -214,7 +214,7 @@ func measure(ctx context.Context, driver string, cfg config.Database, o options,
 func takeoverCost(ctx context.Context, db *gorm.DB, driver string, out io.Writer) error {
 	stmts := []string{"INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')"}
 	if driver == config.DriverPostgres {
-		raw, err := os.ReadFile("models/migrations/postgres/00007_message_search.sql")
+		raw, err := os.ReadFile("models/migrations/postgres/00006_message_search.sql")
 		if err != nil {
 			return fmt.Errorf("read the migration (run from the repository's root): %w", err)
 		}
@@ -241,10 +241,10 @@ func takeoverCost(ctx context.Context, db *gorm.DB, driver string, out io.Writer
 	for _, st := range stmts {
 		t := time.Now()
 		if err := db.WithContext(ctx).Exec(st).Error; err != nil {
-			return fmt.Errorf("migration 00007 again: %w", err)
+			return fmt.Errorf("migration 00006 again: %w", err)
 		}
 		first, _, _ := strings.Cut(st, "\n")
-		fmt.Fprintf(out, "%s: takeover, migration 00007 over every message: %v for %s\n", driver, time.Since(t).Round(time.Millisecond), first)
+		fmt.Fprintf(out, "%s: takeover, migration 00006 over every message: %v for %s\n", driver, time.Since(t).Round(time.Millisecond), first)
 	}
 	return nil
 }
