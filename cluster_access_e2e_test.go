@@ -42,15 +42,7 @@ func TestClusterAccessEventsReachEveryInstance(t *testing.T) {
 
 	left := time.Now()
 	instA.call(t, "POST", fmt.Sprintf("/api/rooms/%d/leave", room), ben.token, nil, http.StatusOK)
-	if m := benMain.waitEvent(t, "left_room"); m["reason"] != "left" {
-		t.Fatalf("ben on B: left_room %v", m)
-	}
-	if m := benNs.waitEvent(t, "error"); m["code"] != "access_revoked" {
-		t.Fatalf("ben's /rooms on B: error %v", m)
-	}
-	if m := benRaw.waitEvent(t, "error"); m["code"] != "access_revoked" {
-		t.Fatalf("ben's raw on B: error %v", m)
-	}
+	expectDoorsCut(t, benMain, benNs, benRaw, "left")
 	// B's cache was told, well within its TTL (2 s).
 	instB.call(t, "POST", messages, ben.token, map[string]any{"content": "still here?"}, http.StatusForbidden)
 	if d := time.Since(left); d >= 2*time.Second {

@@ -53,7 +53,7 @@ func TestClusterThreeInstances(t *testing.T) {
 	upgraded := pollingThenUpgrade(t, a, c, b, gina.token) // socket.io-client's default path, over three instances
 	upgraded.joinRoom(t, room)
 	poll := startRoundRobinPoller(t, []*instance{a, b, c}, erin.token)
-	poll.post(fmt.Sprintf(`42["join_room",{"room_id":%d}]`, room))
+	poll.WriteRaw(fmt.Sprintf(`42["join_room",{"room_id":%d}]`, room))
 	poll.waitEvent(t, "users_online")
 
 	// Everyone receives what alice sends on A, exactly once.
@@ -62,7 +62,7 @@ func TestClusterThreeInstances(t *testing.T) {
 		expectOnce(t, r, "hello from A")
 	}
 	// The polling client, whose requests land on all three, sends too.
-	poll.post(fmt.Sprintf(`420["send_message",{"room_id":%d,"content":"hello from polling"}]`, room))
+	poll.WriteRaw(fmt.Sprintf(`420["send_message",{"room_id":%d,"content":"hello from polling"}]`, room))
 	for _, r := range []receiver{sioAlice, sioBob, nsCarol, rawDave} {
 		expectOnce(t, r, "hello from polling")
 	}
@@ -74,7 +74,7 @@ func TestClusterThreeInstances(t *testing.T) {
 			t.Errorf("presence on C lacks %s (connected elsewhere): %v", name, online)
 		}
 	}
-	poll.close()
+	poll.closeAndWait(t)
 
 	// Redis restarts while alice keeps sending.
 	var acked, failed int
@@ -303,6 +303,22 @@ func (l *seenLog) waitEvent(t *testing.T, name string) map[string]any {
 	}
 }
 
+// expectDoorsCut waits until a user's every door on an instance is cut: the
+// main namespace leaves the room for reason, /rooms/<id> and the raw door
+// answer access_revoked.
+func expectDoorsCut(t *testing.T, main, ns *e2eSIO, raw *e2eRaw, reason string) {
+	t.Helper()
+	if m := main.waitEvent(t, "left_room"); m["reason"] != reason {
+		t.Fatalf("%s: left_room %v, want reason %q", main.name, m, reason)
+	}
+	if m := ns.waitEvent(t, "error"); m["code"] != "access_revoked" {
+		t.Fatalf("%s: error %v", ns.name, m)
+	}
+	if m := raw.waitEvent(t, "error"); m["code"] != "access_revoked" {
+		t.Fatalf("%s: error %v", raw.name, m)
+	}
+}
+
 func waitSeen(r receiver, content string, timeout time.Duration) bool {
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
@@ -327,134 +343,49 @@ func expectOnce(t *testing.T, r receiver, content string) {
 	}
 }
 
-// ---- a hand-written Socket.IO (EIO=4) websocket client ----
+// ---- Socket.IO clients: the test kit's, recording what they receive ----
 
+// e2eSIO is the kit's client with every event it receives in a seenLog.
 type e2eSIO struct {
 	*seenLog
-	conn   *ws.Conn
-	prefix string // "" for "/", "<nsp>," otherwise
-	wmu    sync.Mutex
-	amu    sync.Mutex
-	nextID int
-	acks   map[int]chan []json.RawMessage
+	*testkit.Client
 }
 
 func dialE2E(t *testing.T, in *instance, nsp, token string) *e2eSIO {
 	t.Helper()
-	u := "ws" + strings.TrimPrefix(in.Base, "http") + "/socket.io/?EIO=4&transport=websocket"
-	conn, _, err := ws.DefaultDialer.Dial(u, nil)
-	if err != nil {
-		t.Fatalf("dial %s: %v", u, err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
-	c := &e2eSIO{seenLog: newSeenLog(in.Name + nsp), conn: conn, acks: map[int]chan []json.RawMessage{}}
-	if nsp != "/" {
-		c.prefix = nsp + ","
-	}
-	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-	if _, open, err := conn.ReadMessage(); err != nil || !strings.HasPrefix(string(open), "0") {
-		t.Fatalf("open packet: %q %v", open, err)
-	}
-	c.write("40" + c.prefix + `{"token":"` + token + `"}`)
-	for {
-		_, msg, err := conn.ReadMessage()
-		if err != nil {
-			t.Fatalf("connect %s: %v", nsp, err)
-		}
-		s := string(msg)
-		if s == "2" {
-			c.write("3")
-			continue
-		}
-		if strings.HasPrefix(s, "44"+c.prefix) {
-			t.Fatalf("connect %s refused: %s", nsp, s)
-		}
-		if strings.HasPrefix(s, "40"+c.prefix) {
-			break
-		}
-	}
-	_ = conn.SetReadDeadline(time.Time{})
-	go c.readLoop()
-	return c
+	c := testkit.MustDial(t, in.Base, testkit.DialOptions{Namespace: nsp, Auth: map[string]string{"token": token}})
+	return recordE2E(c, in.Name+nsp)
 }
 
-func (c *e2eSIO) write(s string) {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	_ = c.conn.WriteMessage(ws.TextMessage, []byte(s))
-}
-
-func (c *e2eSIO) readLoop() {
-	for {
-		_, msg, err := c.conn.ReadMessage()
-		if err != nil {
-			return
-		}
-		s := string(msg)
-		switch {
-		case s == "2":
-			c.write("3")
-		case strings.HasPrefix(s, "42"+c.prefix):
-			if ev, ok := parseEvent(s[2+len(c.prefix):]); ok {
-				c.record(ev)
-			}
-		case strings.HasPrefix(s, "43"+c.prefix):
-			body := s[2+len(c.prefix):]
-			i := strings.IndexByte(body, '[')
-			var id int
-			if i < 0 || json.Unmarshal([]byte(body[:i]), &id) != nil {
-				continue
-			}
-			var args []json.RawMessage
-			_ = json.Unmarshal([]byte(body[i:]), &args)
-			c.amu.Lock()
-			ch := c.acks[id]
-			delete(c.acks, id)
-			c.amu.Unlock()
-			if ch != nil {
-				ch <- args
+// recordE2E moves every event c receives into a seenLog named name.
+func recordE2E(c *testkit.Client, name string) *e2eSIO {
+	s := &e2eSIO{seenLog: newSeenLog(name), Client: c}
+	go func() {
+		for {
+			select {
+			case ev := <-c.Events():
+				e := e2eEvent{name: ev.Name}
+				if len(ev.Args) > 0 {
+					_ = json.Unmarshal(ev.Args[0], &e.arg)
+				}
+				s.record(e)
+			case <-c.Closed:
+				return
 			}
 		}
-	}
-}
-
-// parseEvent reads `["name", {arg}]`, skipping a leading ack id.
-func parseEvent(body string) (e2eEvent, bool) {
-	if i := strings.IndexByte(body, '['); i > 0 {
-		body = body[i:]
-	}
-	var arr []json.RawMessage
-	if json.Unmarshal([]byte(body), &arr) != nil || len(arr) == 0 {
-		return e2eEvent{}, false
-	}
-	var ev e2eEvent
-	_ = json.Unmarshal(arr[0], &ev.name)
-	if len(arr) > 1 {
-		_ = json.Unmarshal(arr[1], &ev.arg)
-	}
-	return ev, true
+	}()
+	return s
 }
 
 // emitAck sends an event and waits for its ack; ok reports status "success".
 func (c *e2eSIO) emitAck(event string, payload any, timeout time.Duration) bool {
-	c.amu.Lock()
-	id := c.nextID
-	c.nextID++
-	ch := make(chan []json.RawMessage, 1)
-	c.acks[id] = ch
-	c.amu.Unlock()
-	data, _ := json.Marshal([]any{event, payload})
-	c.write(fmt.Sprintf("42%s%d%s", c.prefix, id, data))
-	select {
-	case args := <-ch:
-		var res map[string]any
-		if len(args) > 0 {
-			_ = json.Unmarshal(args[0], &res)
-		}
-		return res["status"] == "success"
-	case <-time.After(timeout):
+	args, ok := c.CallRaw(timeout, event, payload)
+	if !ok || len(args) == 0 {
 		return false
 	}
+	var res map[string]any
+	_ = json.Unmarshal(args[0], &res)
+	return res["status"] == "success"
 }
 
 func (c *e2eSIO) joinRoom(t *testing.T, room int64) {
@@ -475,54 +406,39 @@ func (c *e2eSIO) send(t *testing.T, room int64, content string) {
 	}
 }
 
+// closeAndWait ends the session from the client's side and waits for its end.
+func (c *e2eSIO) closeAndWait(t *testing.T) {
+	t.Helper()
+	c.Close()
+	select {
+	case <-c.Closed:
+	case <-time.After(10 * time.Second):
+		t.Errorf("%s: the session did not end after close", c.name)
+	}
+}
+
 // pollingThenUpgrade does what socket.io-client does by default: handshake
 // over polling (on first), CONNECT over polling (through second), then upgrade
 // to websocket (through third); the session lives on first throughout.
 func pollingThenUpgrade(t *testing.T, first, second, third *instance, token string) *e2eSIO {
 	t.Helper()
-	res, err := http.Get(first.Base + "/socket.io/?EIO=4&transport=polling")
-	if err != nil {
-		t.Fatal(err)
+	c := testkit.MustDial(t, first.Base, testkit.DialOptions{Polling: true, PollVia: []string{second.Base},
+		UpgradeVia: third.Base, Auth: map[string]string{"token": token}})
+	return recordE2E(c, "upgraded via "+third.Name)
+}
+
+// startRoundRobinPoller connects over polling with every request after the
+// handshake (on the first instance) going to the next instance, in turn.
+func startRoundRobinPoller(t *testing.T, ins []*instance, token string) *e2eSIO {
+	t.Helper()
+	var via []string
+	for i := range ins {
+		via = append(via, ins[(i+1)%len(ins)].Base)
 	}
-	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	var hs struct {
-		Sid string `json:"sid"`
-	}
-	if !strings.HasPrefix(string(body), "0") || json.Unmarshal(body[1:], &hs) != nil || hs.Sid == "" {
-		t.Fatalf("polling handshake: %d %q", res.StatusCode, body)
-	}
-	q := "/socket.io/?EIO=4&transport=polling&sid=" + hs.Sid
-	res, err = http.Post(second.Base+q, "text/plain;charset=UTF-8", strings.NewReader(`40{"token":"`+token+`"}`))
-	if err != nil || res.StatusCode != http.StatusOK {
-		t.Fatalf("CONNECT over polling through %s: %v %v", second.Name, res, err)
-	}
-	res.Body.Close()
-	res, err = http.Get(second.Base + q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ = io.ReadAll(res.Body)
-	res.Body.Close()
-	if !strings.HasPrefix(string(body), "40") {
-		t.Fatalf("CONNECT answer over polling: %q", body)
-	}
-	u := "ws" + strings.TrimPrefix(third.Base, "http") + "/socket.io/?EIO=4&transport=websocket&sid=" + hs.Sid
-	conn, _, err := ws.DefaultDialer.Dial(u, nil)
-	if err != nil {
-		t.Fatalf("upgrade through %s: %v", third.Name, err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
-	_ = conn.WriteMessage(ws.TextMessage, []byte("2probe"))
-	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-	if _, msg, err := conn.ReadMessage(); err != nil || string(msg) != "3probe" {
-		t.Fatalf("probe through %s: %q %v", third.Name, msg, err)
-	}
-	_ = conn.WriteMessage(ws.TextMessage, []byte("5"))
-	_ = conn.SetReadDeadline(time.Time{})
-	c := &e2eSIO{seenLog: newSeenLog("upgraded via " + third.Name), conn: conn, acks: map[int]chan []json.RawMessage{}}
-	go c.readLoop()
-	return c
+	c := testkit.MustDial(t, ins[0].Base, testkit.DialOptions{Polling: true, PollVia: via, Auth: map[string]string{"token": token}})
+	p := recordE2E(c, "polling")
+	p.waitEvent(t, "connected")
+	return p
 }
 
 // ---- the raw WebSocket door ----
@@ -556,102 +472,6 @@ func dialRaw(t *testing.T, in *instance, room int64, token string) *e2eRaw {
 		}
 	}()
 	return r
-}
-
-// ---- a polling client whose every request goes to the next instance ----
-
-type roundRobinPoller struct {
-	*seenLog
-	t     *testing.T
-	bases []string
-	sid   string
-	mu    sync.Mutex
-	next  int
-	done  chan struct{}
-}
-
-func startRoundRobinPoller(t *testing.T, ins []*instance, token string) *roundRobinPoller {
-	t.Helper()
-	p := &roundRobinPoller{seenLog: newSeenLog("polling"), t: t, done: make(chan struct{})}
-	for _, in := range ins {
-		p.bases = append(p.bases, in.Base)
-	}
-	res, err := http.Get(p.bases[0] + "/socket.io/?EIO=4&transport=polling")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	var hs struct {
-		Sid string `json:"sid"`
-	}
-	if !strings.HasPrefix(string(body), "0") || json.Unmarshal(body[1:], &hs) != nil || hs.Sid == "" {
-		t.Fatalf("polling handshake: %d %q", res.StatusCode, body)
-	}
-	p.sid = hs.Sid
-	p.next = 1 // the handshake went to the first instance
-	p.post(`40{"token":"` + token + `"}`)
-	go p.pollLoop()
-	p.waitEvent(t, "connected")
-	return p
-}
-
-func (p *roundRobinPoller) url() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	base := p.bases[p.next%len(p.bases)]
-	p.next++
-	return base + "/socket.io/?EIO=4&transport=polling&sid=" + p.sid
-}
-
-func (p *roundRobinPoller) post(packets ...string) {
-	p.t.Helper()
-	res, err := http.Post(p.url(), "text/plain;charset=UTF-8", strings.NewReader(strings.Join(packets, "\x1e")))
-	if err != nil {
-		p.t.Fatalf("polling post: %v", err)
-	}
-	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if res.StatusCode != http.StatusOK || string(body) != "ok" {
-		p.t.Fatalf("polling post: %d %s", res.StatusCode, body)
-	}
-}
-
-func (p *roundRobinPoller) pollLoop() {
-	defer close(p.done)
-	for {
-		res, err := http.Get(p.url())
-		if err != nil {
-			return
-		}
-		body, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		if res.StatusCode != http.StatusOK {
-			return
-		}
-		for _, pkt := range strings.Split(string(body), "\x1e") {
-			switch {
-			case pkt == "2":
-				go func() { _, _ = http.Post(p.url(), "text/plain;charset=UTF-8", strings.NewReader("3")) }()
-			case pkt == "1":
-				return
-			case strings.HasPrefix(pkt, "42"):
-				if ev, ok := parseEvent(pkt[2:]); ok {
-					p.record(ev)
-				}
-			}
-		}
-	}
-}
-
-// close ends the session (Engine.IO close packet) and waits for the poll loop.
-func (p *roundRobinPoller) close() {
-	p.post("1")
-	select {
-	case <-p.done:
-	case <-time.After(10 * time.Second):
-		p.t.Error("polling loop did not end after close")
-	}
 }
 
 // buildClusterBinary builds the server for a test that runs it as several

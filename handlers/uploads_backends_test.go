@@ -295,38 +295,9 @@ func TestUploadBackendsFailuresAre502AndHangs504(t *testing.T) {
 func TestUploadBackendsConcurrentUploadsKeepTheirTypes(t *testing.T) {
 	eachBackend(t, 20*time.Second, func(t *testing.T, b *blobEnv) {
 		ann := b.user("ann")
-		kinds := []struct {
-			name, ct string
-			body     []byte
-		}{{"a.png", "image/png", pngBytes}, {"b.pdf", "application/pdf", pdfBytes}, {"c.mp3", "audio/mpeg", mp3Bytes}, {"d.txt", "text/plain; charset=utf-8", txtBytes}}
-		var wg sync.WaitGroup
-		files := make([]fileJSON, 20)
-		for i := range files {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				k := kinds[i%len(kinds)]
-				body, ct := multipartBody(t, fileP("file", fmt.Sprintf("%d_%s", i, k.name), k.body))
-				req, _ := http.NewRequest(http.MethodPost, b.srv.URL+"/api/uploads", body)
-				req.Header.Set("Authorization", "Bearer "+ann.token)
-				req.Header.Set("Content-Type", ct)
-				resp, err := b.srv.Client().Do(req)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				defer resp.Body.Close()
-				raw, _ := io.ReadAll(resp.Body)
-				if resp.StatusCode != 201 {
-					t.Errorf("upload %d: %d %s", i, resp.StatusCode, raw)
-					return
-				}
-				files[i] = decode[fileJSON](t, raw)
-			}()
-		}
-		wg.Wait()
+		files := b.uploadConcurrently(t, ann.token, 20)
 		for i, f := range files {
-			k := kinds[i%len(kinds)]
+			k := uploadKinds[i%len(uploadKinds)]
 			body, ct, ok := b.object(f.Filename)
 			if !ok || !bytes.Equal(body, k.body) || (ct != "" && ct != k.ct) || f.ContentType != k.ct {
 				t.Errorf("upload %d (%s): stored %v as %q with %d bytes", i, k.name, ok, ct, len(body))

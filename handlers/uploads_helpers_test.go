@@ -12,6 +12,7 @@ import (
 	"net/textproto"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -249,4 +250,46 @@ type fileJSON struct {
 	UserID           int64  `json:"user_id"`
 	RoomID           *int64 `json:"room_id"`
 	CreatedAt        string `json:"created_at"`
+}
+
+// uploadKinds are the file types the concurrent upload tests mix.
+var uploadKinds = []struct {
+	name, ct string
+	body     []byte
+}{
+	{"a.png", "image/png", pngBytes}, {"b.pdf", "application/pdf", pdfBytes},
+	{"c.mp3", "audio/mpeg", mp3Bytes}, {"d.txt", "text/plain; charset=utf-8", txtBytes},
+}
+
+// uploadConcurrently posts n files at once to /api/uploads as token, file i
+// of kind uploadKinds[i%len(uploadKinds)], and returns the answers in order.
+func (e *uploadEnv) uploadConcurrently(t *testing.T, token string, n int) []fileJSON {
+	t.Helper()
+	var wg sync.WaitGroup
+	files := make([]fileJSON, n)
+	for i := range files {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			k := uploadKinds[i%len(uploadKinds)]
+			body, ct := multipartBody(t, fileP("file", fmt.Sprintf("%d_%s", i, k.name), k.body))
+			req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/api/uploads", body)
+			req.Header.Set("Authorization", "Bearer "+token)
+			req.Header.Set("Content-Type", ct)
+			resp, err := e.srv.Client().Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer resp.Body.Close()
+			raw, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != 201 {
+				t.Errorf("upload %d: %d %s", i, resp.StatusCode, raw)
+				return
+			}
+			files[i] = decode[fileJSON](t, raw)
+		}()
+	}
+	wg.Wait()
+	return files
 }

@@ -3,11 +3,9 @@ package handlers
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -77,41 +75,9 @@ func TestUploadSupabaseConcurrentUploadsKeepTheirTypes(t *testing.T) {
 	stub := testkit.StartFakeSupabase(t)
 	env := newSupabaseEnv(t, stub, 10*time.Second)
 	ann := env.user("ann")
-	kinds := []struct {
-		name, ct string
-		body     []byte
-	}{
-		{"a.png", "image/png", pngBytes}, {"b.pdf", "application/pdf", pdfBytes},
-		{"c.mp3", "audio/mpeg", mp3Bytes}, {"d.txt", "text/plain; charset=utf-8", txtBytes},
-	}
-	var wg sync.WaitGroup
-	results := make([]fileJSON, 20)
-	for i := range 20 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			k := kinds[i%len(kinds)]
-			body, ct := multipartBody(t, fileP("file", fmt.Sprintf("%d_%s", i, k.name), k.body))
-			req, _ := http.NewRequest(http.MethodPost, env.srv.URL+"/api/uploads", body)
-			req.Header.Set("Authorization", "Bearer "+ann.token)
-			req.Header.Set("Content-Type", ct)
-			resp, err := env.srv.Client().Do(req)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			defer resp.Body.Close()
-			raw, _ := io.ReadAll(resp.Body)
-			if resp.StatusCode != 201 {
-				t.Errorf("upload %d: %d %s", i, resp.StatusCode, raw)
-				return
-			}
-			results[i] = decode[fileJSON](t, raw)
-		}()
-	}
-	wg.Wait()
+	results := env.uploadConcurrently(t, ann.token, 20)
 	for i, f := range results {
-		k := kinds[i%len(kinds)]
+		k := uploadKinds[i%len(uploadKinds)]
 		got, _ := stub.Object("izpochat-bucket/" + f.Filename)
 		if got.ContentType != k.ct || f.ContentType != k.ct || len(got.Body) != len(k.body) {
 			t.Errorf("upload %d (%s): arrived as %q with %d bytes, row says %q", i, k.name, got.ContentType, len(got.Body), f.ContentType)

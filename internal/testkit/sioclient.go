@@ -49,6 +49,14 @@ type DialOptions struct {
 	// never): the library's own websocket transport can drop a CONNECT sent
 	// right after the open packet (a race in engine.io v2.5.0).
 	ResendConnect time.Duration
+	// PollVia, with Polling: the bases every request after the handshake goes
+	// to, each in turn (instances of a cluster without sticky sessions); the
+	// handshake goes to Dial's base. Empty: every request goes to that base.
+	PollVia []string
+	// UpgradeVia, with Polling: after the CONNECT over polling, upgrade the
+	// session to a websocket at this base (probe, then upgrade packet), as
+	// socket.io-client does by default; the client then speaks websocket.
+	UpgradeVia string
 }
 
 // Client speaks Engine.IO 4 or 3 and Socket.IO by hand over a websocket or
@@ -164,6 +172,14 @@ func Dial(t testing.TB, base string, o DialOptions) (*Client, map[string]any, er
 		kind, rest := s[1], stripNamespace(s[2:])
 		switch kind {
 		case '0':
+			if o.Polling && o.UpgradeVia != "" {
+				ws, err := upgradeToWebsocket(tr.(*pollTransport), o)
+				if err != nil {
+					t.Fatalf("testkit: upgrade through %s: %v", o.UpgradeVia, err)
+				}
+				t.Cleanup(ws.close)
+				c.tr = ws
+			}
 			go c.readLoop()
 			var data map[string]any
 			_ = json.Unmarshal([]byte(rest), &data)

@@ -23,12 +23,18 @@ func TestClientOverEveryTransport(t *testing.T) {
 		{EIO: 4, Polling: true, Auth: map[string]string{"token": token}},
 		{EIO: 3, Query: "token=" + token},
 		{EIO: 3, Polling: true, Query: "token=" + token},
+		// socket.io-client's default: polling, then an upgrade to websocket.
+		{EIO: 4, Polling: true, UpgradeVia: app.URL, Auth: map[string]string{"token": token}},
+		{EIO: 4, Polling: true, PollVia: []string{app.URL, app.URL}, Auth: map[string]string{"token": token}},
 	} {
-		t.Run(fmt.Sprintf("eio%d polling=%v", o.EIO, o.Polling), func(t *testing.T) {
+		t.Run(fmt.Sprintf("eio%d polling=%v upgrade=%v", o.EIO, o.Polling, o.UpgradeVia != ""), func(t *testing.T) {
 			o.Record = true
 			c := testkit.MustDial(t, app.URL, o)
 			if c.SID == "" {
 				t.Fatal("no session id")
+			}
+			if upgraded := c.Conn() != nil; upgraded != (!o.Polling || o.UpgradeVia != "") {
+				t.Fatalf("websocket under the client: %v", upgraded)
 			}
 			c.Call("join_room", map[string]any{"room_id": room})
 			content := fmt.Sprintf("over eio%d polling=%v ✓", o.EIO, o.Polling)

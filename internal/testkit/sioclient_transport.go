@@ -1,6 +1,7 @@
 package testkit
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -82,22 +84,72 @@ func openWebsocket(base string, o DialOptions) (transport, string, error) {
 		return nil, "", fmt.Errorf("dial %s: %w", u, err)
 	}
 	t := &wsTransport{inbox: newInbox(), conn: conn}
-	go func() {
-		for {
-			_, msg, err := conn.ReadMessage()
-			if err != nil {
-				t.stop(err)
-				return
-			}
-			t.packets <- string(msg)
-		}
-	}()
+	go t.readLoop()
 	open, err := t.read(5 * time.Second)
 	if err != nil {
 		conn.Close()
 		return nil, "", fmt.Errorf("engine.io open packet: %w", err)
 	}
 	return t, open, nil
+}
+
+func (t *wsTransport) readLoop() {
+	for {
+		_, msg, err := t.conn.ReadMessage()
+		if err != nil {
+			t.stop(err)
+			return
+		}
+		t.packets <- string(msg)
+	}
+}
+
+// upgradeToWebsocket moves the polling session p to a websocket at
+// o.UpgradeVia: probe ("2probe" answered "3probe"), hand the pending GET's
+// answer over, then the upgrade packet ("5"). The websocket reads into p's
+// inbox, so nothing the polling side received is lost.
+func upgradeToWebsocket(p *pollTransport, o DialOptions) (*wsTransport, error) {
+	u := fmt.Sprintf("ws%s/socket.io/?EIO=%d&transport=websocket&sid=%s", strings.TrimPrefix(o.UpgradeVia, "http"), o.EIO, p.sid)
+	if o.Query != "" {
+		u += "&" + o.Query
+	}
+	conn, res, err := ws.DefaultDialer.Dial(u, o.Header)
+	if err != nil {
+		if res != nil {
+			return nil, fmt.Errorf("dial %s: status %d: %w", u, res.StatusCode, err)
+		}
+		return nil, fmt.Errorf("dial %s: %w", u, err)
+	}
+	// From now on the poll loop ends at its GET's answer (the server answers
+	// the pending GET with a noop at the probe); what the server sends until
+	// the upgrade packet waits for the websocket.
+	p.handOver()
+	if err := conn.WriteMessage(ws.TextMessage, []byte("2probe")); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, msg, err := conn.ReadMessage()
+	if err != nil || string(msg) != "3probe" {
+		conn.Close()
+		return nil, fmt.Errorf("probe answered %q: %v", msg, err)
+	}
+	_ = conn.SetReadDeadline(time.Time{})
+	if err := conn.WriteMessage(ws.TextMessage, []byte("5")); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	// A GET the server left pending would hold the server's shutdown.
+	go func() {
+		select {
+		case <-p.loopDone:
+		case <-time.After(2 * time.Second):
+			p.cancel()
+		}
+	}()
+	t := &wsTransport{inbox: p.inbox, conn: conn}
+	go t.readLoop()
+	return t, nil
 }
 
 func (t *wsTransport) write(s string) error {
@@ -111,11 +163,36 @@ func (t *wsTransport) close() { _ = t.conn.Close() }
 // pollTransport is Engine.IO over long-polling: one GET always pending, a POST per write.
 type pollTransport struct {
 	*inbox
-	url    string // with sid
+	sid    string
 	eio    int
 	header http.Header
 	quit   chan struct{}
 	once   sync.Once
+	// handedOver: the session moved to a websocket; the poll loop ends at its
+	// GET's answer without ending the inbox the websocket now fills.
+	handedOver atomic.Bool
+	loopDone   chan struct{} // closed when the poll loop returns
+	ctx        context.Context
+	cancel     context.CancelFunc // ends a pending GET
+
+	mu   sync.Mutex
+	urls []string // with sid: one, or one per instance (DialOptions.PollVia)
+	next int
+}
+
+// url is where the next request goes: the next of urls, in turn.
+func (t *pollTransport) url() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	u := t.urls[t.next%len(t.urls)]
+	t.next++
+	return u
+}
+
+// handOver stops the polling side without a CLOSE: the session lives on over a websocket.
+func (t *pollTransport) handOver() {
+	t.handedOver.Store(true)
+	t.once.Do(func() {}) // close must no longer end the session
 }
 
 func openPolling(base string, o DialOptions) (transport, string, error) {
@@ -123,7 +200,8 @@ func openPolling(base string, o DialOptions) (transport, string, error) {
 	if o.Query != "" {
 		u += "&" + o.Query
 	}
-	t := &pollTransport{inbox: newInbox(), eio: o.EIO, header: o.Header, quit: make(chan struct{})}
+	t := &pollTransport{inbox: newInbox(), eio: o.EIO, header: o.Header, quit: make(chan struct{}), loopDone: make(chan struct{})}
+	t.ctx, t.cancel = context.WithCancel(context.Background())
 	body, err := t.get(u)
 	if err != nil {
 		return nil, "", err
@@ -133,12 +211,17 @@ func openPolling(base string, o DialOptions) (transport, string, error) {
 		return nil, "", fmt.Errorf("empty polling handshake")
 	}
 	open := packets[0]
-	sid := ""
 	if i := strings.Index(open, `"sid":"`); i >= 0 {
-		sid = open[i+7:]
-		sid = sid[:strings.IndexByte(sid, '"')]
+		t.sid = open[i+7:]
+		t.sid = t.sid[:strings.IndexByte(t.sid, '"')]
 	}
-	t.url = u + "&sid=" + sid
+	query := strings.TrimPrefix(u, base)
+	for _, via := range o.PollVia {
+		t.urls = append(t.urls, via+query+"&sid="+t.sid)
+	}
+	if len(t.urls) == 0 {
+		t.urls = []string{u + "&sid=" + t.sid}
+	}
 	for _, p := range packets[1:] {
 		t.packets <- p
 	}
@@ -147,7 +230,7 @@ func openPolling(base string, o DialOptions) (transport, string, error) {
 }
 
 func (t *pollTransport) get(u string) (string, error) {
-	req, _ := http.NewRequest(http.MethodGet, u, nil)
+	req, _ := http.NewRequestWithContext(t.ctx, http.MethodGet, u, nil)
 	for k, v := range t.header {
 		req.Header[k] = v
 	}
@@ -164,8 +247,19 @@ func (t *pollTransport) get(u string) (string, error) {
 }
 
 func (t *pollTransport) pollLoop() {
+	defer close(t.loopDone)
 	for {
-		body, err := t.get(t.url)
+		body, err := t.get(t.url())
+		if t.handedOver.Load() {
+			// The pending GET is answered with a noop (or a close of the
+			// polling transport); anything else is the session's.
+			for _, p := range decodePayload(body, t.eio) {
+				if err == nil && p != "6" && p != "1" {
+					t.packets <- p
+				}
+			}
+			return
+		}
 		select {
 		case <-t.quit:
 			t.stop(errors.New("closed by the client"))
@@ -187,7 +281,7 @@ func (t *pollTransport) write(s string) error {
 	if t.eio == 3 {
 		body = strconv.Itoa(len(utf16.Encode([]rune(s)))) + ":" + s
 	}
-	req, _ := http.NewRequest(http.MethodPost, t.url, strings.NewReader(body))
+	req, _ := http.NewRequest(http.MethodPost, t.url(), strings.NewReader(body))
 	req.Header.Set("Content-Type", "text/plain;charset=UTF-8")
 	for k, v := range t.header {
 		req.Header[k] = v
