@@ -7,8 +7,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"flag"
 	"fmt"
 	"io"
@@ -16,7 +14,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -24,6 +21,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/izpochat/server/auth"
+	"github.com/izpochat/server/bench/internal/scratchdb"
 	"github.com/izpochat/server/chat"
 	"github.com/izpochat/server/config"
 	"github.com/izpochat/server/handlers"
@@ -54,56 +52,8 @@ func main() {
 
 func run(ctx context.Context, o options, out io.Writer) error {
 	log := slog.New(slog.DiscardHandler)
-	for _, driver := range o.drivers {
-		cfg, cleanup, err := database(ctx, driver, o.pgURL, log)
-		if err != nil {
-			return err
-		}
-		err = measure(ctx, driver, cfg, o, log, out)
-		cleanup()
-		if err != nil {
-			return fmt.Errorf("%s: %w", driver, err)
-		}
-	}
-	return nil
-}
-
-// database prepares an empty database of driver and returns how to remove it.
-func database(ctx context.Context, driver, pgURL string, log *slog.Logger) (config.Database, func(), error) {
-	switch driver {
-	case config.DriverSQLite:
-		dir, err := os.MkdirTemp("", "history-bench-")
-		if err != nil {
-			return config.Database{}, nil, fmt.Errorf("temp dir: %w", err)
-		}
-		path := filepath.Join(dir, "bench.db")
-		return config.Database{Driver: driver, Path: path, MaxOpenConns: 4, MaxIdleConns: 4,
-				DSN: path + "?_txlock=immediate&_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"},
-			func() { _ = os.RemoveAll(dir) }, nil
-	case config.DriverPostgres:
-		var b [6]byte
-		_, _ = rand.Read(b[:])
-		schema := "bench_" + hex.EncodeToString(b[:])
-		admin, err := models.Open(ctx, config.Database{Driver: driver, DSN: pgURL, MaxOpenConns: 1}, log)
-		if err != nil {
-			return config.Database{}, nil, fmt.Errorf("connect to PostgreSQL: %w", err)
-		}
-		if err := admin.Exec("CREATE SCHEMA " + schema).Error; err != nil {
-			_ = models.Close(admin)
-			return config.Database{}, nil, fmt.Errorf("create schema: %w", err)
-		}
-		sep := "?"
-		if strings.Contains(pgURL, "?") {
-			sep = "&"
-		}
-		return config.Database{Driver: driver, DSN: pgURL + sep + "search_path=" + schema, MaxOpenConns: 10, MaxIdleConns: 5},
-			func() {
-				admin.Exec("DROP SCHEMA " + schema + " CASCADE")
-				_ = models.Close(admin)
-			}, nil
-	default:
-		return config.Database{}, nil, fmt.Errorf("unknown driver %q", driver)
-	}
+	return scratchdb.Each(ctx, o.drivers, scratchdb.Options{Name: "history", PostgresURL: o.pgURL, Log: log},
+		func(driver string, cfg config.Database) error { return measure(ctx, driver, cfg, o, log, out) })
 }
 
 func measure(ctx context.Context, driver string, cfg config.Database, o options, log *slog.Logger, out io.Writer) error {
