@@ -26,8 +26,9 @@ func messageIDField(m map[string]any) (int64, error) {
 	return id, nil
 }
 
-// editInput reads {message_id, content} of an edit.
-func editInput(payload any) (int64, string, error) {
+// messageTextInput reads {message_id, <field>} where field is a string: an
+// edit's content, a reaction's emoji.
+func messageTextInput(payload any, field string) (int64, string, error) {
 	m, err := object(payload)
 	if err != nil {
 		return 0, "", err
@@ -36,12 +37,15 @@ func editInput(payload any) (int64, string, error) {
 	if err != nil {
 		return 0, "", err
 	}
-	content, ok := m["content"].(string)
+	text, ok := m[field].(string)
 	if !ok {
-		return 0, "", chat.Invalid("content is required and must be a string")
+		return 0, "", chat.Invalid("%s is required and must be a string", field)
 	}
-	return id, content, nil
+	return id, text, nil
 }
+
+// editInput reads {message_id, content} of an edit.
+func editInput(payload any) (int64, string, error) { return messageTextInput(payload, "content") }
 
 // deleteInput reads {message_id} of a deletion.
 func deleteInput(payload any) (int64, error) {

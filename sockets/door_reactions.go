@@ -13,21 +13,7 @@ import (
 // chat decides who may; these only translate.
 
 // reactionInput reads {message_id, emoji} of react and unreact.
-func reactionInput(payload any) (int64, string, error) {
-	m, err := object(payload)
-	if err != nil {
-		return 0, "", err
-	}
-	id, err := messageIDField(m)
-	if err != nil {
-		return 0, "", err
-	}
-	emoji, ok := m["emoji"].(string)
-	if !ok {
-		return 0, "", chat.Invalid("emoji is required and must be a string")
-	}
-	return id, emoji, nil
-}
+func reactionInput(payload any) (int64, string, error) { return messageTextInput(payload, "emoji") }
 
 // reactEvent is react and unreact on "/" and on "/rooms/<id>" (any room: the
 // message names its own; chat checks the actor may read it).
