@@ -64,6 +64,13 @@ wait_log() { # pattern: wait until the generator logged it
 	return 1
 }
 
+print_cpu_tops() { # the CPU profile's flat and cumulative tops, kept beside it
+	go tool pprof -top -nodecount=40 "$BIN/izpochat-pprof" "$OUT/cpu.pprof" >"$OUT/cpu-flat.txt" 2>/dev/null
+	go tool pprof -top -cum -nodecount=70 "$BIN/izpochat-pprof" "$OUT/cpu.pprof" >"$OUT/cpu-cum.txt" 2>/dev/null
+	echo "--- flat ---" && head -50 "$OUT/cpu-flat.txt"
+	echo "--- cumulative ---" && head -80 "$OUT/cpu-cum.txt"
+}
+
 case $MODE in
 cpu)
 	# One long step: 10 s warmup, then the profile inside the measured window.
@@ -79,10 +86,7 @@ cpu)
 	wait "$GEN_PID" || true
 	GEN_PID=
 	cat "$OUT/gen.txt"
-	go tool pprof -top -nodecount=40 "$BIN/izpochat-pprof" "$OUT/cpu.pprof" >"$OUT/cpu-flat.txt" 2>/dev/null
-	go tool pprof -top -cum -nodecount=60 "$BIN/izpochat-pprof" "$OUT/cpu.pprof" >"$OUT/cpu-cum.txt" 2>/dev/null
-	echo "--- flat ---" && head -50 "$OUT/cpu-flat.txt"
-	echo "--- cumulative ---" && head -70 "$OUT/cpu-cum.txt"
+	print_cpu_tops
 	;;
 idle)
 	taskset -c 1 "$BIN/loadgen" -mode idle -url "http://127.0.0.1:$PORT" -label go -server-pid "$SERVER_PID" \
@@ -111,10 +115,7 @@ connect)
 	wait "$GEN_PID" || true
 	GEN_PID=
 	cat "$OUT/gen.txt"
-	go tool pprof -top -nodecount=40 "$BIN/izpochat-pprof" "$OUT/cpu.pprof" >"$OUT/cpu-flat.txt" 2>/dev/null
-	go tool pprof -top -cum -nodecount=70 "$BIN/izpochat-pprof" "$OUT/cpu.pprof" >"$OUT/cpu-cum.txt" 2>/dev/null
-	echo "--- flat ---" && head -50 "$OUT/cpu-flat.txt"
-	echo "--- cumulative ---" && head -80 "$OUT/cpu-cum.txt"
+	print_cpu_tops
 	;;
 history)
 	# REST history reads; the profile covers the measured window.
