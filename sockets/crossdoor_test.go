@@ -32,6 +32,19 @@ func openDoors(t *testing.T, a *app, u user, room int64) doorsInRoom {
 	return d
 }
 
+// actingDoors opens u's three doors of room to act through: "/" joined to the
+// room, the room's namespace and the raw WebSocket, their welcomes read.
+func actingDoors(t *testing.T, a *app, u user, room int64) (main, ns *sioClient, raw *rawClient) {
+	t.Helper()
+	main = mustDial(t, a, dialOpts{auth: map[string]any{"token": u.Token}})
+	main.call("join_room", map[string]any{"room_id": room})
+	ns = mustDial(t, a, dialOpts{nsp: fmt.Sprintf("/rooms/%d", room), auth: map[string]any{"token": u.Token}})
+	ns.next("welcome")
+	raw = dialRaw(t, a, fmt.Sprintf("/api/ws/%d?token=%s", room, u.Token), nil)
+	raw.next("welcome")
+	return main, ns, raw
+}
+
 // expectOnce asserts every door gets the message with this content exactly once.
 func (d doorsInRoom) expectOnce(t *testing.T, content string) {
 	t.Helper()

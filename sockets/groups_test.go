@@ -61,12 +61,7 @@ func TestEditAndDeleteReachEveryDoorOnce(t *testing.T) {
 			room := a.createRoom(ann, "general", false)
 			a.mustJSON("POST", fmt.Sprintf("/api/rooms/%d/join", room), ben.Token, nil, http.StatusOK)
 			bens := openDoors(t, a, ben, room)
-			annMain := mustDial(t, a, dialOpts{auth: map[string]any{"token": ann.Token}})
-			annMain.call("join_room", map[string]any{"room_id": room})
-			annNs := mustDial(t, a, dialOpts{nsp: fmt.Sprintf("/rooms/%d", room), auth: map[string]any{"token": ann.Token}})
-			annNs.next("welcome")
-			annRaw := dialRaw(t, a, fmt.Sprintf("/api/ws/%d?token=%s", room, ann.Token), nil)
-			annRaw.next("welcome")
+			annMain, annNs, annRaw := actingDoors(t, a, ann, room)
 
 			// A message posted as a reply, edited on "/", edited again on
 			// "/rooms/<id>", deleted over the raw WebSocket.
