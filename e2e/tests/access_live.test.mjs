@@ -4,9 +4,9 @@
 // one. Real clients: socket.io-client 4.x and 2.x, ws on the raw door.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import io2 from 'sio2';
-import { BASE, api, expectStatus, registerUser, createRoom, joinRoomREST, postMessageREST, sleep } from '../lib/api.mjs';
-import { open, connect, join, ack, closeAll, DEFAULT_TIMEOUT, Recorder } from '../lib/sio.mjs';
+import { api, expectStatus, registerUser, createRoom, joinRoomREST, postMessageREST, sleep } from '../lib/api.mjs';
+import { open, connect, join, ack, closeAll, DEFAULT_TIMEOUT } from '../lib/sio.mjs';
+import { connect2 } from '../lib/sio2.mjs';
 import { connectRaw, closedWithin } from '../lib/raw.mjs';
 
 let ann;
@@ -16,18 +16,8 @@ before(async () => {
   [ann, ben, eve] = [await registerUser('acc'), await registerUser('acc'), await registerUser('acc')];
 });
 
-function connect2(token) {
-  const s = io2(BASE, { forceNew: true, reconnection: false, transports: ['websocket'], query: { token }, timeout: DEFAULT_TIMEOUT });
-  s.rec = new Recorder();
-  for (const e of ['joined_room', 'left_room', 'new_message', 'typing', 'user_joined', 'error']) s.on(e, (d) => s.rec.push(e, d));
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('2.x: no connect')), DEFAULT_TIMEOUT + 1000);
-    s.once('connect', () => {
-      clearTimeout(t);
-      resolve(s);
-    });
-  });
-}
+// The events the 2.x connections record.
+const V2_EVENTS = ['joined_room', 'left_room', 'new_message', 'typing', 'user_joined', 'error'];
 
 function join2(s, roomId) {
   return new Promise((resolve, reject) => {
@@ -44,7 +34,7 @@ function join2(s, roomId) {
 async function openAll(user, roomId) {
   const main = await connect({ token: user.token });
   await join(main, roomId);
-  const v2 = await connect2(user.token);
+  const v2 = await connect2(user.token, V2_EVENTS);
   await join2(v2, roomId);
   const ns = await connect({ nsp: `/rooms/${roomId}`, token: user.token });
   await ns.rec.waitFor('welcome');

@@ -6,9 +6,9 @@
 // message's text.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import io2 from 'sio2';
-import { BASE, api, expectStatus, registerUser, createRoom, postMessageREST, sleep } from '../lib/api.mjs';
-import { open, connect, join, ack, closeAll, DEFAULT_TIMEOUT, Recorder } from '../lib/sio.mjs';
+import { api, expectStatus, registerUser, createRoom, postMessageREST, sleep } from '../lib/api.mjs';
+import { open, connect, join, ack, closeAll } from '../lib/sio.mjs';
+import { connect2, ack2 } from '../lib/sio2.mjs';
 import { connectRaw, closedWithin } from '../lib/raw.mjs';
 
 let owner;
@@ -18,36 +18,14 @@ before(async () => {
   [owner, ben, cat] = [await registerUser('grp'), await registerUser('grp'), await registerUser('grp')];
 });
 
-function connect2(token) {
-  const s = io2(BASE, { forceNew: true, reconnection: false, transports: ['websocket'], query: { token }, timeout: DEFAULT_TIMEOUT });
-  s.rec = new Recorder();
-  for (const e of ['joined_room', 'left_room', 'new_message', 'message_edited', 'message_deleted', 'member_removed', 'error']) {
-    s.on(e, (d) => s.rec.push(e, d));
-  }
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('2.x: no connect')), DEFAULT_TIMEOUT + 1000);
-    s.once('connect', () => {
-      clearTimeout(t);
-      resolve(s);
-    });
-  });
-}
-
-function ack2(s, event, payload) {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`2.x: no ${event} ack`)), DEFAULT_TIMEOUT);
-    s.emit(event, payload, (a) => {
-      clearTimeout(t);
-      resolve(a);
-    });
-  });
-}
+// The events the 2.x connections record.
+const V2_EVENTS = ['joined_room', 'left_room', 'new_message', 'message_edited', 'message_deleted', 'member_removed', 'error'];
 
 // openAll opens user's connections to room on every door.
 async function openAll(user, roomId) {
   const main = await connect({ token: user.token });
   await join(main, roomId);
-  const v2 = await connect2(user.token);
+  const v2 = await connect2(user.token, V2_EVENTS);
   const joined = await ack2(v2, 'join_room', { room_id: roomId });
   assert.equal(joined.status, 'success', JSON.stringify(joined));
   const ns = await connect({ nsp: `/rooms/${roomId}`, token: user.token });
