@@ -12,13 +12,16 @@ import (
 	"time"
 )
 
-// client is one Engine.IO v4 / Socket.IO v5 connection over a bare WebSocket.
-// Its reads are driven by the run's poller (or, with -reader goroutine, by one
-// goroutine of its own); writers share the connection under its write lock.
+// client is one Engine.IO v4 / Socket.IO v5 connection over a bare WebSocket
+// or (-transport polling) a long-polling session that never upgrades. A
+// websocket's reads are driven by the run's poller (or, with -reader goroutine,
+// by one goroutine of its own); writers share the connection under its write
+// lock. A polling session has a reader and a writer goroutine of its own.
 type client struct {
 	idx  int
 	room int // index of the room it joins
 	ws   *wsConn
+	lp   *pollConn // instead of ws, with -transport polling
 	run  *runState
 	recv *receiver // nil when the run does not count deliveries
 
@@ -51,6 +54,18 @@ var (
 )
 
 const joinAckID = "1"
+
+// endpoint is the Engine.IO URL for a transport: ws://…&transport=websocket
+// or http://…&transport=polling. Its scheme tells connectAll which to open.
+func endpoint(base, transport string) (string, error) {
+	switch transport {
+	case "websocket", "":
+		return socketURL(base)
+	case "polling":
+		return pollingURL(base)
+	}
+	return "", fmt.Errorf("transport %q (want websocket or polling)", transport)
+}
 
 // socketURL turns http://host:port into the Engine.IO websocket endpoint.
 func socketURL(base string) (string, error) {
@@ -117,7 +132,42 @@ func dial(ctx context.Context, wsURL, token string) (*wsConn, error) {
 }
 
 func (c *client) write(p []byte) error {
+	if c.lp != nil {
+		return c.lp.send(p)
+	}
 	return c.ws.writeText(p)
+}
+
+// opened says whether the client holds a connection or session.
+func (c *client) opened() bool { return c.ws != nil || c.lp != nil }
+
+// drop ends the connection without ceremony (its reader reports the end).
+func (c *client) drop() {
+	if c.lp != nil {
+		c.lp.shut()
+		return
+	}
+	c.ws.nc.Close()
+}
+
+// pollLoop is a polling session's reader: one GET at a time until the session
+// ends, each answer's packets handled as a websocket's messages are. It starts
+// the session's writer.
+func (c *client) pollLoop() {
+	defer close(c.done)
+	go c.lp.writeLoop()
+	for {
+		pkts, err := c.lp.read()
+		if err != nil {
+			c.lp.shut()
+			c.ended(err)
+			return
+		}
+		for _, p := range pkts {
+			c.run.packets.Add(1)
+			c.handle(p)
+		}
+	}
 }
 
 // feed parses data (and whatever was left over before it) into packets.
@@ -177,7 +227,7 @@ func (c *client) handle(p []byte) {
 	switch {
 	case len(p) == 1 && p[0] == '2':
 		if err := c.write(pktPing); err != nil {
-			c.ws.nc.Close()
+			c.drop()
 		}
 	case bytes.HasPrefix(p, newMessagePrefix):
 		if c.recv != nil {
@@ -197,7 +247,7 @@ func (c *client) handle(p []byte) {
 		c.run.errors.Add(1)
 		c.run.lastError.Store(string(p))
 	case len(p) > 0 && p[0] == '1', bytes.HasPrefix(p, []byte("41")):
-		c.ws.nc.Close() // server closed the session or the namespace
+		c.drop() // server closed the session or the namespace
 	}
 }
 
@@ -236,8 +286,11 @@ type ConnectStats struct {
 }
 
 // connectAll opens clients[from:to] (concurrency at a time) and starts reading
-// them: from the poller when there is one, else from a goroutine each.
+// them: from the poller when there is one, else from a goroutine each. An
+// http(s) URL (endpoint with "polling") opens polling sessions, read by a
+// goroutine each whatever p is.
 func connectAll(ctx context.Context, clients []*client, from, to int, wsURL string, tokens []string, concurrency int, p *poller) ConnectStats {
+	polling := strings.HasPrefix(wsURL, "http")
 	var (
 		mu    sync.Mutex
 		hist  histogram
@@ -255,10 +308,19 @@ func connectAll(ctx context.Context, clients []*client, from, to int, wsURL stri
 			cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 			defer cancel()
 			t0 := time.Now()
-			ws, err := dial(cctx, wsURL, tokens[i%len(tokens)])
-			took := time.Since(t0)
 			c := clients[i]
-			if err == nil {
+			var ws *wsConn
+			var err error
+			if polling {
+				c.lp, err = dialPolling(cctx, wsURL, tokens[i%len(tokens)])
+				if err == nil {
+					go c.pollLoop()
+				}
+			} else {
+				ws, err = dial(cctx, wsURL, tokens[i%len(tokens)])
+			}
+			took := time.Since(t0)
+			if err == nil && !polling {
 				c.ws = ws
 				if p != nil {
 					c.polled = true
@@ -322,7 +384,7 @@ func joinAll(ctx context.Context, clients []*client, from, to int, roomIDs []int
 	)
 	for i := from; i < to; i++ {
 		c := clients[i]
-		if c.ws == nil {
+		if !c.opened() {
 			continue // failed to connect; already counted
 		}
 		wg.Add(1)
@@ -371,13 +433,26 @@ func closeAll(clients []*client, run *runState, p *poller) {
 	if p != nil {
 		p.close()
 	}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 64)
 	for _, c := range clients {
-		if c.ws != nil {
+		switch {
+		case c.ws != nil:
 			c.ws.close()
+		case c.lp != nil:
+			// Each close is a POST: many at a time.
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer wg.Done()
+				c.lp.close()
+				<-sem
+			}()
 		}
 	}
+	wg.Wait()
 	for _, c := range clients {
-		if c.ws != nil && !c.polled {
+		if c.opened() && !c.polled {
 			<-c.done
 		}
 	}

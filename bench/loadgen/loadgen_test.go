@@ -270,26 +270,55 @@ func TestParseFlagsRejectsBadLists(t *testing.T) {
 	}
 }
 
-func TestTableComparesNodeAndGo(t *testing.T) {
+func TestTableComparesBothNodeConfigurationsWithGo(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name string, rep *Report) {
 		if err := writeJSON(filepath.Join(dir, name), rep); err != nil {
 			t.Fatal(err)
 		}
 	}
-	nodeBest := StepResult{RoomRate: 40, DeliveriesPerSec: 40000, Pass: true, Latency: Latency{P99: 27}}
-	goStep := StepResult{RoomRate: 40, DeliveriesPerSec: 40000, Pass: true, Latency: Latency{P99: 6}}
-	goBest := StepResult{RoomRate: 160, DeliveriesPerSec: 160000, Pass: true, Latency: Latency{P99: 30}}
-	write("node-fanout.json", &Report{Steps: []StepResult{nodeBest}, Best: &nodeBest})
-	write("go-fanout.json", &Report{Steps: []StepResult{goStep, goBest}, Best: &goBest})
-	write("node-idle.json", &Report{IdlePoints: []IdlePoint{{Conns: 5000, PerConnKiB: 17.6}, {Conns: 10000, RSSBytes: 200 << 20}}})
-	write("go-idle.json", &Report{IdlePoints: []IdlePoint{{Conns: 5000, PerConnKiB: 40}, {Conns: 10000, RSSBytes: 300 << 20}}})
+	step := func(rate, dps, p99 float64) StepResult {
+		return StepResult{RoomRate: rate, DeliveriesPerSec: dps, Pass: true, Latency: Latency{P99: p99}}
+	}
+	report := func(steps ...StepResult) *Report {
+		b := steps[len(steps)-1]
+		return &Report{Steps: steps, Best: &b}
+	}
+	// fan-out: Go 4.0× plain Node, 3.2× Node with bufferutil (met once, not twice).
+	write("node-fanout.json", report(step(40, 40000, 27)))
+	write("node-native-fanout.json", report(step(40, 40000, 20), step(50, 50000, 25)))
+	write("go-fanout.json", &Report{Steps: []StepResult{step(40, 40000, 6), step(50, 50000, 7), step(160, 160000, 30)},
+		Best:             &StepResult{RoomRate: 160, DeliveriesPerSec: 160000, Pass: true, Latency: Latency{P99: 30}},
+		RSSBeforeTraffic: 100 << 20, RSSAfterTraffic: 250 << 20})
+	// polling fan-out: only Node ran; Go's report is missing.
+	write("node-fanout-polling.json", report(step(10, 10000, 50)))
+	write("node-native-fanout-polling.json", report(step(10, 10000, 45)))
+	// big room: Go sustained nothing.
+	write("node-bigroom.json", report(step(40, 20000, 30)))
+	write("go-bigroom.json", &Report{Steps: []StepResult{{RoomRate: 20, Why: "lost 3 of 10000"}}, RSSBeforeTraffic: 50 << 20, RSSAfterTraffic: 60 << 20})
+	write("node-idle.json", &Report{IdlePoints: []IdlePoint{{Conns: 5000, PerConnKiB: 17.6, RSSBytes: 150 << 20}, {Conns: 15000, RSSBytes: 400 << 20}}})
+	write("node-native-idle.json", &Report{IdlePoints: []IdlePoint{{Conns: 5000, PerConnKiB: 17.0, RSSBytes: 140 << 20}}})
+	write("go-idle.json", &Report{IdlePoints: []IdlePoint{{Conns: 5000, PerConnKiB: 20, RSSBytes: 145 << 20}, {Conns: 15000, RSSBytes: 300 << 20}}})
 	var out strings.Builder
 	if err := printTable(&out, dir); err != nil {
 		t.Fatal(err)
 	}
 	s := out.String()
-	for _, want := range []string{"4.00×", "0.22×", "40.0 KiB | 2.27× | ≤ 32 KiB | **no**", "300 MiB", "big room 1×500: highest sustainable deliveries/s | — | —"} {
+	for _, want := range []string{
+		"| fan-out 50×20: highest sustainable deliveries/s | node (ws in JS) | 40000/s (p99 27.0 ms, CPU 0%) | 160000/s (p99 30.0 ms, CPU 0%) | 4.00× | ≥ 4× | yes |",
+		"| fan-out 50×20: highest sustainable deliveries/s | node-native (ws + bufferutil) | 50000/s (p99 25.0 ms, CPU 0%) | 160000/s (p99 30.0 ms, CPU 0%) | 3.20× | ≥ 4× | **no** |",
+		"| big room 1×500: highest sustainable deliveries/s | node (ws in JS) | 20000/s (p99 30.0 ms, CPU 0%) | no step passed | — | ≥ 3× | **no** |",
+		"| big room 1×500: highest sustainable deliveries/s | node-native (ws + bufferutil) | — | no step passed | — | ≥ 3× | — |",
+		"| fan-out 50×20, long-polling clients: highest sustainable deliveries/s | node-native (ws + bufferutil) | 10000/s (p99 45.0 ms, CPU 0%) | — | — | ≥ 2× | — |",
+		"| fan-out p99 at Node's best rate (40 msg/s per room) | node (ws in JS) | 27.0 ms | 6.0 ms | 0.22× | ≤ ⅓ | yes |",
+		"| fan-out p99 at Node's best rate (50 msg/s per room) | node-native (ws + bufferutil) | 25.0 ms | 7.0 ms | 0.28× | ≤ ⅓ | yes |",
+		"| RSS with 5000 idle connections | node (ws in JS) | 150 MiB (17.6 KiB per connection) | 145 MiB (20.0 KiB per connection) | 0.97× | ≤ Node's | yes |",
+		"| RSS with 5000 idle connections | node-native (ws + bufferutil) | 140 MiB (17.0 KiB per connection) | 145 MiB (20.0 KiB per connection) | 1.04× | ≤ Node's | **no** |",
+		"| RSS with 15000 idle connections | node (ws in JS) | 400 MiB (0.0 KiB per connection) | 300 MiB (0.0 KiB per connection) | 0.75× | ≤ Node's | yes |",
+		"| RSS with 15000 idle connections | node-native (ws + bufferutil) | not measured | 300 MiB (0.0 KiB per connection) | — | ≤ Node's | — |",
+		"| Go RSS after the fanout steps vs idle before them | — | — | 100 MiB → 250 MiB | 2.50× | ≤ 2× | **no** |",
+		"| Go RSS after the bigroom steps vs idle before them | — | — | 50 MiB → 60 MiB | 1.20× | ≤ 2× | yes |",
+	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("table lacks %q:\n%s", want, s)
 		}
@@ -301,11 +330,53 @@ func TestTableComparesNodeAndGo(t *testing.T) {
 	if err := printTable(&out, dir); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "not reached: failed at 20 msg/s per room (p99 400.0 ms > 100 ms) | — | ≤ ⅓ | **no**") {
+	if !strings.Contains(out.String(), "| node (ws in JS) | 27.0 ms | not reached: failed at 20 msg/s per room (p99 400.0 ms > 100 ms) | — | ≤ ⅓ | **no** |") {
 		t.Errorf("p99 row without a Go step at Node's rate:\n%s", out.String())
 	}
 	if err := printTable(io.Discard, t.TempDir()); err == nil {
 		t.Fatal("empty directory accepted")
+	}
+}
+
+func TestTableGoAlone(t *testing.T) {
+	dir := t.TempDir()
+	b := StepResult{RoomRate: 40, DeliveriesPerSec: 40000, Pass: true}
+	if err := writeJSON(filepath.Join(dir, "go-fanout-polling.json"), &Report{Steps: []StepResult{b}, Best: &b}); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	if err := printTable(&out, dir); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "| fan-out 50×20, long-polling clients: highest sustainable deliveries/s | — | — | 40000/s") {
+		t.Errorf("Go-only table:\n%s", out.String())
+	}
+}
+
+func TestEndpointPerTransport(t *testing.T) {
+	for transport, want := range map[string]string{
+		"websocket": "ws://127.0.0.1:5000/socket.io/?EIO=4&transport=websocket",
+		"polling":   "http://127.0.0.1:5000/socket.io/?EIO=4&transport=polling",
+	} {
+		if got, err := endpoint("http://127.0.0.1:5000/", transport); err != nil || got != want {
+			t.Errorf("%s: %q %v", transport, got, err)
+		}
+	}
+	if _, err := endpoint("http://x", "carrier-pigeon"); err == nil {
+		t.Error("unknown transport accepted")
+	}
+	if _, err := parseFlags([]string{"-transport", "sse"}, io.Discard); err == nil {
+		t.Error("-transport sse accepted")
+	}
+}
+
+func TestSplitPackets(t *testing.T) {
+	got := splitPackets([]byte("40{\"sid\":\"a\"}\x1e42[\"x\"]\x1e2"))
+	if len(got) != 3 || string(got[0]) != `40{"sid":"a"}` || string(got[1]) != `42["x"]` || string(got[2]) != "2" {
+		t.Fatalf("%q", got)
+	}
+	if splitPackets(nil) != nil {
+		t.Fatal("empty body gave packets")
 	}
 }
 

@@ -1,6 +1,7 @@
 // Command loadgen drives an IzpoChat-compatible server (ours or the Node
 // reference) over Engine.IO v4 / Socket.IO v5 on bare WebSockets and reports
 // delivery rate, loss, duplicates, latency and the server's CPU and memory.
+// The traffic mode also runs over long-polling (-transport polling).
 //
 // Modes:
 //
@@ -70,6 +71,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.traffic.RetryFailed, "retry", true, "traffic: run a failing step once more before calling it failed")
 	users := fs.Int("users", 50, "distinct accounts; connection i uses account i mod users")
 	conc := fs.Int("concurrency", 64, "connections opened (and rooms joined) at a time")
+	fs.StringVar(&o.traffic.Transport, "transport", "websocket", "traffic: websocket, or polling (Engine.IO long-polling, never upgraded)")
 	reader := fs.String("reader", "epoll", "how connections are read: epoll (one loop for all) or goroutine (one each)")
 
 	fs.StringVar(&o.idleCounts, "idle", "1000,5000,10000", "idle: cumulative connection counts")
@@ -99,6 +101,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return options{}, fmt.Errorf("-reader must be epoll or goroutine")
 	}
 	o.traffic.Reader, o.idle.Reader = *reader, *reader
+	if o.traffic.Transport != "websocket" && o.traffic.Transport != "polling" {
+		return options{}, fmt.Errorf("-transport must be websocket or polling")
+	}
 	o.history.Duration, o.history.Warmup = o.traffic.Duration, o.traffic.Warmup
 	if *users < 1 || *conc < 1 {
 		return options{}, fmt.Errorf("-users and -concurrency must be positive")

@@ -24,6 +24,10 @@ type Report struct {
 	Connect *ConnectStats  `json:"connect,omitempty"`
 	Steps   []StepResult   `json:"steps,omitempty"`
 	Best    *StepResult    `json:"best,omitempty"` // highest passing step
+	// The server's RSS with the run's connections joined and idle before the
+	// first step, and after the last step's deliveries have drained.
+	RSSBeforeTraffic int64 `json:"rss_before_traffic_bytes,omitempty"`
+	RSSAfterTraffic  int64 `json:"rss_after_traffic_bytes,omitempty"`
 
 	Idle            *idleConfig `json:"idle,omitempty"`
 	IdleBaselineRSS int64       `json:"idle_baseline_rss_bytes,omitempty"`

@@ -27,6 +27,9 @@ type trafficConfig struct {
 	Users       int           `json:"users"`
 	Concurrency int           `json:"connect_concurrency"`
 	Reader      string        `json:"reader"`
+	// Transport is websocket (bare, from the first request) or polling
+	// (Engine.IO long-polling that never upgrades).
+	Transport string `json:"transport,omitempty"`
 	// InStep makes every room send at the same instants (bursts of one
 	// message per room); by default rooms are spread over the interval.
 	InStep bool `json:"rooms_in_step"`
@@ -76,7 +79,7 @@ func runTraffic(ctx context.Context, base string, w watch, cfg trafficConfig, lo
 	if cfg.Senders <= 0 || cfg.Senders > cfg.RoomSize {
 		return fmt.Errorf("senders per room (%d) must be in 1..room size", cfg.Senders)
 	}
-	wsURL, err := socketURL(base)
+	wsURL, err := endpoint(base, cfg.Transport)
 	if err != nil {
 		return err
 	}
@@ -112,6 +115,14 @@ func runTraffic(ctx context.Context, base string, w watch, cfg trafficConfig, lo
 		return err
 	}
 	waitQuiet(run, time.Second, 60*time.Second)
+	if s, err := sampleProc(w.pid); err == nil {
+		rep.RSSBeforeTraffic = s.RSSBytes
+	}
+	defer func() {
+		if s, err := sampleProc(w.pid); err == nil {
+			rep.RSSAfterTraffic = s.RSSBytes
+		}
+	}()
 
 	t := &trafficRun{cfg: cfg, run: run, clients: clients, roomIDs: roomIDs, watch: w, log: log}
 	for i, rate := range cfg.Rates {
