@@ -1,9 +1,19 @@
 #!/usr/bin/env bash
-# Runs the Node reference server and our Go server through the same scenarios in
-# one run: each server pinned to one core, the load generator to the other, a
-# fresh SQLite data directory per scenario. Prints the comparison table.
+# Runs the Node reference server (two configurations) and our Go server through
+# the same scenarios in one run: each server pinned to one core, the load
+# generator to the other, a fresh SQLite data directory per scenario. Prints
+# the comparison table.
 #
-#   bench/run.sh                      # everything (~15-25 minutes)
+# Servers: node         the reference with ws in plain JS (WS_NO_BUFFER_UTIL=1
+#                       WS_NO_UTF_8_VALIDATE=1: ws ignores its native addons)
+#          node-native  the same install with ws's native addons (bufferutil,
+#                       utf-8-validate) as ws finds them: Node at its best here
+#          go           our server;  thin: the generator's calibration server
+# Each Node start logs which addons ws loaded; the run stops if that is not
+# what the configuration says.
+#
+#   bench/run.sh                      # everything (~25-40 minutes)
+#   SCENARIOS=fanout-polling bench/run.sh   # fan-out with long-polling clients (no upgrade)
 #   SERVERS=go SCENARIOS=fanout bench/run.sh
 #   QUICK=1 bench/run.sh              # short steps, small idle counts: a smoke run
 #   SERVERS=thin SCENARIOS=fanout bench/run.sh   # calibrate the generator on a server with no work
@@ -17,8 +27,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
 BIN=$HERE/.bin
 
-SERVERS=${SERVERS:-"node go"}
-SCENARIOS=${SCENARIOS:-"idle fanout bigroom history"}
+SERVERS=${SERVERS:-"node node-native go"}
+SCENARIOS=${SCENARIOS:-"idle fanout fanout-polling bigroom history"}
 PORT=${BENCH_PORT:-5700}
 SERVER_CPU=${SERVER_CPU:-0}
 GEN_CPU=${GEN_CPU:-1}
@@ -30,12 +40,15 @@ SECRET=${JWT_SECRET_KEY:-bench-secret-0123456789-0123456789-abcdef}
 FANOUT_RATES=${FANOUT_RATES:-10,20,30,40,50,60,80,100,120,140,160,200,240,280,320}
 # big room: 1 x 500, deliveries/s = rate x 500.
 BIGROOM_RATES=${BIGROOM_RATES:-20,40,60,80,100,120,160,200,240,280,320,400,480,560,640,800}
-IDLE_COUNTS=${IDLE_COUNTS:-1000,5000,10000}
+# fan-out with long-polling clients: the same 50 x 20, lower rates (every
+# delivery rides an HTTP answer).
+POLLING_RATES=${POLLING_RATES:-5,10,20,30,40,60,80,100}
+IDLE_COUNTS=${IDLE_COUNTS:-1000,5000,10000,15000}
 STEP=${STEP:-6s}
 WARMUP=${WARMUP:-2s}
 if [[ ${QUICK:-0} == 1 ]]; then
 	STEP=2s WARMUP=1s IDLE_COUNTS=500,1000
-	FANOUT_RATES=10,40 BIGROOM_RATES=20,80
+	FANOUT_RATES=10,40 BIGROOM_RATES=20,80 POLLING_RATES=5,20
 fi
 
 log() { printf '\n### %s\n' "$*" >&2; }
@@ -53,7 +66,7 @@ if [[ $GO_BIN == "$BIN/izpochat" ]]; then
 	(cd "$ROOT" && CGO_ENABLED=0 go build -o "$BIN/izpochat" .)
 fi
 (cd "$ROOT" && go build -o "$BIN/loadgen" ./bench/loadgen && go build -o "$BIN/thinserver" ./bench/thinserver)
-if [[ " $SERVERS " == *" node "* ]]; then
+if [[ " $SERVERS " == *" node "* || " $SERVERS " == *" node-native "* ]]; then
 	(
 		cd "$HERE/reference-node"
 		if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
@@ -71,8 +84,13 @@ start_server() { # server scenario
 	DATA_DIR=$(mktemp -d /tmp/izpo-bench.XXXXXX)
 	local logf=$OUT/$server-$scenario.log
 	case $server in
-	node)
-		(cd "$HERE/reference-node" && exec env DATA_DIR="$DATA_DIR" PORT="$PORT" JWT_SECRET_KEY="$SECRET" \
+	node | node-native)
+		local addons=()
+		if [[ $server == node ]]; then
+			addons=(WS_NO_BUFFER_UTIL=1 WS_NO_UTF_8_VALIDATE=1)
+		fi
+		(cd "$HERE/reference-node" && exec env -u WS_NO_BUFFER_UTIL -u WS_NO_UTF_8_VALIDATE "${addons[@]}" \
+			DATA_DIR="$DATA_DIR" PORT="$PORT" JWT_SECRET_KEY="$SECRET" \
 			taskset -c "$SERVER_CPU" node server.js) >"$logf" 2>&1 &
 		;;
 	go)
@@ -94,6 +112,7 @@ start_server() { # server scenario
 	SERVER_PID=$!
 	for _ in $(seq 1 100); do
 		if curl -sf "http://127.0.0.1:$PORT/health" >/dev/null 2>&1; then
+			check_addons "$server" "$logf"
 			return 0
 		fi
 		if ! kill -0 "$SERVER_PID" 2>/dev/null; then
@@ -105,6 +124,29 @@ start_server() { # server scenario
 	done
 	echo "$server did not become healthy on :$PORT" >&2
 	return 1
+}
+
+# check_addons server log: the Node reference logs at startup which of ws's
+# native addons it loaded (server.js); node must run without bufferutil,
+# node-native with it. (ws 8 takes Node's buffer.isUtf8 over utf-8-validate,
+# so utf-8-validate is installed but loaded by neither; the line says so.)
+check_addons() {
+	local server=$1 logf=$2 want line
+	case $server in
+	node) want="bufferutil resolves=yes loaded=no" ;;
+	node-native) want="bufferutil resolves=yes loaded=yes" ;;
+	*) return 0 ;;
+	esac
+	for _ in $(seq 1 20); do
+		line=$(grep -m1 '^ws addons:' "$logf" || true)
+		[[ -n $line ]] && break
+		sleep 0.1
+	done
+	echo "$server: $line" >&2
+	if [[ $line != *"$want"* ]]; then
+		echo "$server: ws addons are not as the configuration says (want \"$want\"); stopping" >&2
+		exit 3
+	fi
 }
 
 stop_server() {
@@ -124,6 +166,7 @@ scenario_args() {
 	case $1 in
 	idle) echo "-mode idle -idle $IDLE_COUNTS -room-size 50 -users 50 -settle 3s" ;;
 	fanout) echo "-mode traffic -conns 1000 -room-size 20 -senders 20 -users 20 -payload 64 -rates $FANOUT_RATES -warmup $WARMUP -duration $STEP" ;;
+	fanout-polling) echo "-mode traffic -transport polling -conns 1000 -room-size 20 -senders 20 -users 20 -payload 64 -rates $POLLING_RATES -warmup $WARMUP -duration $STEP" ;;
 	bigroom) echo "-mode traffic -conns 500 -room-size 500 -senders 50 -users 50 -payload 64 -rates $BIGROOM_RATES -warmup $WARMUP -duration $STEP" ;;
 	history) echo "-mode history -workers 16 -seed 200 -limit 100 -warmup 2s -duration 8s" ;;
 	*)

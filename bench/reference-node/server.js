@@ -369,8 +369,25 @@ io.on('connection', (socket) => {
   });
 });
 
+// Which of ws's optional native addons this process runs with (bench/run.sh
+// checks the line: node must load none, node-native bufferutil). ws requires
+// them when its receiver loads, which socket.io has done by now, unless
+// WS_NO_BUFFER_UTIL / WS_NO_UTF_8_VALIDATE is set; a module in require.cache
+// was loaded, one that only resolves was not. ws >= 8.12 takes
+// buffer.isUtf8 over utf-8-validate where Node has it (Node >= 18.14).
+function addonState(name, envVar) {
+  let resolves = 'no';
+  try {
+    require.resolve(name);
+    resolves = 'yes';
+  } catch (_) { /* not installed */ }
+  const loaded = Object.keys(require.cache).some((k) => k.includes(`${path.sep}node_modules${path.sep}${name}${path.sep}`));
+  return `${name} resolves=${resolves} loaded=${loaded ? 'yes' : 'no'} ${envVar}=${process.env[envVar] ? process.env[envVar] : 'unset'}`;
+}
+
 server.listen(port, () => {
   console.log(`reference-node listening on :${port} (data ${dataDir})`);
+  console.log(`ws addons: ${addonState('bufferutil', 'WS_NO_BUFFER_UTIL')}; ${addonState('utf-8-validate', 'WS_NO_UTF_8_VALIDATE')}; buffer.isUtf8=${typeof require('node:buffer').isUtf8 === 'function' ? 'yes' : 'no'}`);
 });
 
 function shutdown() {
