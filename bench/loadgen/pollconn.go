@@ -47,9 +47,12 @@ var pollHTTP = sync.OnceValue(func() *http.Client {
 	return &http.Client{Transport: &http.Transport{
 		MaxIdleConns:        1 << 16,
 		MaxIdleConnsPerHost: 1 << 16,
-		IdleConnTimeout:     2 * time.Minute,
-		DisableCompression:  true,
-		ForceAttemptHTTP2:   false,
+		// Below the servers' keep-alive timeouts (Node's http server: 5 s), so
+		// a POST never goes out on a connection the server is closing as idle
+		// (a POST is not retried).
+		IdleConnTimeout:    3 * time.Second,
+		DisableCompression: true,
+		ForceAttemptHTTP2:  false,
 	}}
 })
 
