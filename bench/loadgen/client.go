@@ -159,7 +159,7 @@ func (c *client) pollLoop() {
 	for {
 		pkts, err := c.lp.read()
 		if err != nil {
-			c.lp.shut()
+			c.lp.shutWith(err)
 			c.ended(err)
 			return
 		}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -367,6 +369,29 @@ func TestEndpointPerTransport(t *testing.T) {
 	}
 	if _, err := parseFlags([]string{"-transport", "sse"}, io.Discard); err == nil {
 		t.Error("-transport sse accepted")
+	}
+}
+
+func TestPollSendAfterTheSessionEndedNamesTheCause(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	pc := &pollConn{ctx: ctx, cancel: cancel, wake: make(chan struct{}, 1), written: make(chan struct{})}
+	if err := pc.send([]byte("3")); err != nil {
+		t.Fatalf("send on an open session: %v", err)
+	}
+	if string(pc.out) != "3" {
+		t.Fatalf("queued %q", pc.out)
+	}
+	pc.send([]byte("42[]"))
+	if string(pc.out) != "3\x1e42[]" {
+		t.Fatalf("two packets queued as %q", pc.out)
+	}
+	pc.shutWith(errors.New("GET: status 400"))
+	err := pc.send([]byte("3"))
+	if !errors.Is(err, errPollClosed) || !strings.Contains(err.Error(), "GET: status 400") {
+		t.Fatalf("send after the end: %v", err)
+	}
+	if ctx.Err() == nil {
+		t.Fatal("shutWith did not cancel the session's requests")
 	}
 }
 

@@ -37,6 +37,7 @@ type pollConn struct {
 
 	leftover [][]byte // packets read during the handshake after the CONNECT
 	postErr  error    // why the writer ended the session (read by the reader after it ends)
+	endErr   error    // why the reader ended it, for later sends to say
 }
 
 const packetSep = '\x1e'
@@ -182,8 +183,12 @@ var errPollClosed = errors.New("polling session closed")
 func (pc *pollConn) send(p []byte) error {
 	pc.mu.Lock()
 	if pc.closed {
+		err := errPollClosed
+		if pc.endErr != nil {
+			err = fmt.Errorf("%w: %w", errPollClosed, pc.endErr)
+		}
 		pc.mu.Unlock()
-		return errPollClosed
+		return err
 	}
 	if len(pc.out) > 0 {
 		pc.out = append(pc.out, packetSep)
@@ -201,15 +206,17 @@ func (pc *pollConn) send(p []byte) error {
 // closes; a failed POST ends the session (the reader reports it).
 func (pc *pollConn) writeLoop() {
 	defer close(pc.written)
-	var batch []byte
 	for {
 		select {
 		case <-pc.wake:
 		case <-pc.ctx.Done():
 			return
 		}
+		// A fresh buffer each time, never the last POST's: the HTTP
+		// transport may still read a request body after Do has returned.
 		pc.mu.Lock()
-		batch, pc.out = pc.out, batch[:0]
+		batch := pc.out
+		pc.out = nil
 		pc.mu.Unlock()
 		if len(batch) == 0 {
 			continue
@@ -246,9 +253,16 @@ func (pc *pollConn) read() ([][]byte, error) {
 
 // shut ends the session without telling the server: the reader's GET and the
 // writer's POST are cancelled.
-func (pc *pollConn) shut() {
+func (pc *pollConn) shut() { pc.shutWith(nil) }
+
+// shutWith is shut by the reader, with why the session ended (nil: on purpose);
+// later sends return it, so a sender's error names the cause.
+func (pc *pollConn) shutWith(reason error) {
 	pc.mu.Lock()
 	pc.closed = true
+	if pc.endErr == nil {
+		pc.endErr = reason
+	}
 	pc.mu.Unlock()
 	pc.cancel()
 }
