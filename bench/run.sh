@@ -15,6 +15,7 @@
 #   bench/run.sh                      # everything (~25-40 minutes)
 #   SCENARIOS=fanout-polling bench/run.sh   # fan-out with long-polling clients (no upgrade)
 #   SERVERS=go SCENARIOS=fanout bench/run.sh
+#   SERVERS="node go" SCENARIOS=storm bench/run.sh   # reconnect storm: 10,000 drop and reconnect at once
 #   QUICK=1 bench/run.sh              # short steps, small idle counts: a smoke run
 #   SERVERS=thin SCENARIOS=fanout bench/run.sh   # calibrate the generator on a server with no work
 #   GEN_ARGS=-in-step bench/run.sh    # extra generator flags (here: all rooms send at the same instants)
@@ -44,10 +45,13 @@ BIGROOM_RATES=${BIGROOM_RATES:-20,40,60,80,100,120,160,200,240,280,320,400,480,5
 # delivery rides an HTTP answer).
 POLLING_RATES=${POLLING_RATES:-2,5,10,20,30,40,60,80,100}
 IDLE_COUNTS=${IDLE_COUNTS:-1000,5000,10000,15000}
+# reconnect storm: this many connections drop and reconnect at once, STORM_ROUNDS times.
+STORM_CONNS=${STORM_CONNS:-10000}
+STORM_ROUNDS=${STORM_ROUNDS:-3}
 STEP=${STEP:-6s}
 WARMUP=${WARMUP:-2s}
 if [[ ${QUICK:-0} == 1 ]]; then
-	STEP=2s WARMUP=1s IDLE_COUNTS=500,1000
+	STEP=2s WARMUP=1s IDLE_COUNTS=500,1000 STORM_CONNS=500 STORM_ROUNDS=1
 	FANOUT_RATES=10,40 BIGROOM_RATES=20,80 POLLING_RATES=5,20
 fi
 
@@ -168,6 +172,7 @@ scenario_args() {
 	fanout) echo "-mode traffic -conns 1000 -room-size 20 -senders 20 -users 20 -payload 64 -rates $FANOUT_RATES -warmup $WARMUP -duration $STEP" ;;
 	fanout-polling) echo "-mode traffic -transport polling -conns 1000 -room-size 20 -senders 20 -users 20 -payload 64 -rates $POLLING_RATES -warmup $WARMUP -duration $STEP" ;;
 	bigroom) echo "-mode traffic -conns 500 -room-size 500 -senders 50 -users 50 -payload 64 -rates $BIGROOM_RATES -warmup $WARMUP -duration $STEP" ;;
+	storm) echo "-mode storm -conns $STORM_CONNS -room-size 50 -users 50 -rounds $STORM_ROUNDS -settle 3s" ;;
 	history) echo "-mode history -workers 16 -seed 200 -limit 100 -warmup 2s -duration 8s" ;;
 	*)
 		echo "unknown scenario $1" >&2

@@ -290,7 +290,14 @@ type ConnectStats struct {
 // http(s) URL (endpoint with "polling") opens polling sessions, read by a
 // goroutine each whatever p is.
 func connectAll(ctx context.Context, clients []*client, from, to int, wsURL string, tokens []string, concurrency int, p *poller) ConnectStats {
-	polling := strings.HasPrefix(wsURL, "http")
+	return openAll(ctx, clients, from, to, concurrency, func(ctx context.Context, c *client) error {
+		return c.open(ctx, wsURL, tokens[c.idx%len(tokens)], p)
+	})
+}
+
+// openAll runs open for clients[from:to], concurrency at a time, each within
+// 30 s, and summarises how long each took and what failed.
+func openAll(ctx context.Context, clients []*client, from, to, concurrency int, open func(context.Context, *client) error) ConnectStats {
 	var (
 		mu    sync.Mutex
 		hist  histogram
@@ -308,30 +315,8 @@ func connectAll(ctx context.Context, clients []*client, from, to int, wsURL stri
 			cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 			defer cancel()
 			t0 := time.Now()
-			c := clients[i]
-			var ws *wsConn
-			var err error
-			if polling {
-				c.lp, err = dialPolling(cctx, wsURL, tokens[i%len(tokens)])
-				if err == nil {
-					go c.pollLoop()
-				}
-			} else {
-				ws, err = dial(cctx, wsURL, tokens[i%len(tokens)])
-			}
+			err := open(cctx, clients[i])
 			took := time.Since(t0)
-			if err == nil && !polling {
-				c.ws = ws
-				if p != nil {
-					c.polled = true
-					if err = p.add(c); err != nil {
-						ws.nc.Close()
-						c.ws = nil
-					}
-				} else {
-					go c.readLoop()
-				}
-			}
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -351,6 +336,38 @@ func connectAll(ctx context.Context, clients []*client, from, to int, wsURL stri
 	}
 	stats.Latency = hist.summary()
 	return stats
+}
+
+// open connects c with token and starts reading it: from the poller when
+// there is one, else from a goroutine of its own; an http(s) URL (endpoint
+// with "polling") opens a polling session, read by a goroutine whatever p is.
+// c.ws (c.lp) stays nil on failure.
+func (c *client) open(ctx context.Context, wsURL, token string, p *poller) error {
+	if strings.HasPrefix(wsURL, "http") {
+		lp, err := dialPolling(ctx, wsURL, token)
+		if err != nil {
+			return err
+		}
+		c.lp = lp
+		go c.pollLoop()
+		return nil
+	}
+	ws, err := dial(ctx, wsURL, token)
+	if err != nil {
+		return err
+	}
+	c.ws = ws
+	if p == nil {
+		go c.readLoop()
+		return nil
+	}
+	c.polled = true
+	if err := p.add(c); err != nil {
+		ws.nc.Close()
+		c.ws = nil
+		return err
+	}
+	return nil
 }
 
 // newClients prepares n clients (not connected) in rooms of roomSize.

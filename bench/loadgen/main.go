@@ -40,6 +40,7 @@ type options struct {
 	rates                 string
 	idle                  idleConfig
 	idleCounts            string
+	storm                 stormConfig
 	history               historyConfig
 	tableDir              string
 	cpuProfile            string
@@ -49,7 +50,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.mode, "mode", "traffic", "traffic | idle | history | table")
+	fs.StringVar(&o.mode, "mode", "traffic", "traffic | idle | storm | history | table")
 	fs.StringVar(&o.url, "url", "http://127.0.0.1:5000", "server base URL")
 	fs.StringVar(&o.label, "label", "server", "name of the server in reports")
 	fs.StringVar(&o.out, "out", "", "write the JSON report here (default: stdout after the summary)")
@@ -78,6 +79,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.idle.Settle, "settle", 3*time.Second, "idle: wait before reading RSS")
 	fs.DurationVar(&o.idle.Hold, "hold", 0, "idle: keep the connections open this long after the last reading")
 
+	fs.IntVar(&o.storm.Burst, "burst", 0, "storm: reconnects in flight at once (0: every connection at once)")
+	fs.IntVar(&o.storm.Rounds, "rounds", 3, "storm: measured storms, each after all connections dropped at once")
+
 	fs.IntVar(&o.history.Workers, "workers", 16, "history: concurrent HTTP workers")
 	fs.IntVar(&o.history.Seed, "seed", 200, "history: messages stored before reading")
 	fs.IntVar(&o.history.Limit, "limit", 100, "history: limit query parameter")
@@ -97,10 +101,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	o.traffic.Users, o.idle.Users = *users, *users
 	o.traffic.Concurrency, o.idle.Concurrency, o.history.Concurrency = *conc, *conc, *conc
 	o.idle.RoomSize = o.traffic.RoomSize
+	o.storm.Conns, o.storm.RoomSize, o.storm.Users = o.traffic.Conns, o.traffic.RoomSize, *users
+	o.storm.Concurrency, o.storm.Settle = *conc, o.idle.Settle
 	if *reader != "epoll" && *reader != "goroutine" {
 		return options{}, fmt.Errorf("-reader must be epoll or goroutine")
 	}
-	o.traffic.Reader, o.idle.Reader = *reader, *reader
+	o.traffic.Reader, o.idle.Reader, o.storm.Reader = *reader, *reader, *reader
 	if o.traffic.Transport != "websocket" && o.traffic.Transport != "polling" {
 		return options{}, fmt.Errorf("-transport must be websocket or polling")
 	}
@@ -142,6 +148,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		err = runTraffic(ctx, o.url, o.watch, o.traffic, log, rep)
 	case "idle":
 		err = runIdle(ctx, o.url, o.watch, o.idle, log, rep)
+	case "storm":
+		err = runStorm(ctx, o.url, o.watch, o.storm, log, rep)
 	case "history":
 		err = runHistory(ctx, o.url, o.watch, o.history, log, rep)
 	default:

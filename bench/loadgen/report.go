@@ -33,6 +33,9 @@ type Report struct {
 	IdleBaselineRSS int64       `json:"idle_baseline_rss_bytes,omitempty"`
 	IdlePoints      []IdlePoint `json:"idle_points,omitempty"`
 
+	Storm       *stormConfig `json:"storm,omitempty"`
+	StormRounds []StormRound `json:"storm_rounds,omitempty"`
+
 	HistoryConfig *historyConfig `json:"history_config,omitempty"`
 	History       *HistoryResult `json:"history,omitempty"`
 
@@ -108,6 +111,13 @@ func printSummary(w io.Writer, rep *Report) {
 		fmt.Fprintf(w, "%8s %9s %12s %8s %10s\n", "conns", "rssMiB", "KiB/conn", "threads", "connect/s")
 		for _, p := range rep.IdlePoints {
 			fmt.Fprintf(w, "%8d %9.1f %12.1f %8d %10.0f\n", p.Conns, float64(p.RSSBytes)/(1<<20), p.PerConnKiB, p.Threads, p.Connect.PerSecond)
+		}
+	}
+	if len(rep.StormRounds) > 0 {
+		fmt.Fprintf(w, "%8s %8s %10s %12s %10s %10s  %s\n", "conns", "failed", "all in s", "CPU/conn ms", "p50 ms", "p99 ms", "notes")
+		for _, r := range rep.StormRounds {
+			fmt.Fprintf(w, "%8d %8d %10.2f %12.3f %10.1f %10.1f %s\n", r.Conns, r.Connect.Failed, r.Seconds, r.CPUPerConnectMs,
+				r.Connect.Latency.P50, r.Connect.Latency.P99, r.Window.notes())
 		}
 	}
 	if h := rep.History; h != nil {

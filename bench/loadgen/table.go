@@ -18,6 +18,9 @@ const (
 	targetPollingRatio = 2.0     // issue 25: long-polling clients, fan-out
 	targetP99Ratio     = 1.0 / 3 // issue 8
 	targetTrafficRSS   = 2.0     // issue 25: RSS after the fan-out steps ≤ 2× the idle RSS before them
+	targetStormSeconds = 5.0     // issue 25: a reconnect storm is over (all rejoined) within 5 s
+	targetConnectMs    = 0.4     // issue 25: server CPU per reconnect, authentication included
+	targetConnectRatio = 3.0     // … and at most a third of Node's
 )
 
 // targetIdleConns are the idle counts at which our RSS must be at or below
@@ -27,7 +30,7 @@ var targetIdleConns = []int{5000, 15000}
 // The servers and scenarios of run.sh, in table order.
 var (
 	tableServers   = []string{"node", "node-native", "go"}
-	tableScenarios = []string{"idle", "fanout", "fanout-polling", "bigroom", "history"}
+	tableScenarios = []string{"idle", "fanout", "fanout-polling", "bigroom", "storm", "history"}
 )
 
 // nodeConfigs are run.sh's two Node reference configurations.
@@ -162,6 +165,29 @@ func printTable(w io.Writer, dir string) error {
 			fmt.Sprintf("%s → %s", mib(rep.RSSBeforeTraffic, true), mib(rep.RSSAfterTraffic, true)),
 			fmt.Sprintf("%.2f×", x), fmt.Sprintf("≤ %.0f×", targetTrafficRSS), yes(x <= targetTrafficRSS))
 	}
+	for _, nc := range nodes {
+		ns, gs := slowestStorm(r[nc.key+"-storm"]), slowestStorm(r["go-storm"])
+		if ns == nil && gs == nil {
+			continue
+		}
+		sCell := func(s *StormRound) string {
+			if s == nil {
+				return "—"
+			}
+			return fmt.Sprintf("%.2f s, %.3f ms CPU each (%d failed)", s.Seconds, s.CPUPerConnectMs, s.Connect.Failed)
+		}
+		ratio, met := "—", "—"
+		if gs != nil {
+			ok := gs.Seconds <= targetStormSeconds && gs.CPUPerConnectMs <= targetConnectMs && gs.Connect.Failed == 0
+			if ns != nil && gs.CPUPerConnectMs > 0 {
+				x := ns.CPUPerConnectMs / gs.CPUPerConnectMs
+				ratio, ok = fmt.Sprintf("%.2f× less CPU", x), ok && x >= targetConnectRatio
+			}
+			met = yes(ok)
+		}
+		row(fmt.Sprintf("reconnect storm: %d at once, slowest round", stormConns(r)), nc.name, sCell(ns), sCell(gs), ratio,
+			fmt.Sprintf("≤ %.0f s, ≤ %.1f ms, ≥ %.0f× less", targetStormSeconds, targetConnectMs, targetConnectRatio), met)
+	}
 	hCell := func(h *HistoryResult) string {
 		if h == nil {
 			return "—"
@@ -265,6 +291,29 @@ func stepCell(s *StepResult, rep *Report) string {
 	return fmt.Sprintf("%.0f/s (p99 %.1f ms, CPU %.0f%%)", s.DeliveriesPerSec, s.Latency.P99, 100*s.ServerCPU)
 }
 
+// slowestStorm is the storm round that took longest (nil: none measured).
+func slowestStorm(rep *Report) *StormRound {
+	if rep == nil {
+		return nil
+	}
+	var worst *StormRound
+	for i := range rep.StormRounds {
+		if s := &rep.StormRounds[i]; worst == nil || s.Seconds > worst.Seconds {
+			worst = s
+		}
+	}
+	return worst
+}
+
+func stormConns(r results) int {
+	for _, rep := range r {
+		if rep.Storm != nil {
+			return rep.Storm.Conns
+		}
+	}
+	return 0
+}
+
 func mib(v int64, ok bool) string {
 	if !ok {
 		return "—"
@@ -295,6 +344,11 @@ func contendedSteps(rep *Report) int {
 	}
 	if rep.History != nil && rep.History.Contended {
 		n++
+	}
+	for _, r := range rep.StormRounds {
+		if r.Window.Contended {
+			n++
+		}
 	}
 	return n
 }
