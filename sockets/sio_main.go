@@ -99,6 +99,11 @@ func (d *sioDoor) onMainDisconnect(s *socket.Socket, c *mainConn) {
 }
 
 func (d *sioDoor) onMainConnection(s *socket.Socket, c *mainConn) {
+	if !c.Resuming() {
+		// Its user's events (door_users.go), from before `connected` is sent; a
+		// resumed socket rejoins with what it missed (reenter).
+		s.Join(userRoom(c.actor.ID))
+	}
 	d.io.Emit(s, events.Connected, connectedView{Message: "Connected to IzpoChat", Sid: string(s.Id()),
 		UserID: c.actor.ID, Username: c.actor.Username})
 	if c.Resuming() {
@@ -110,10 +115,12 @@ func (d *sioDoor) onMainConnection(s *socket.Socket, c *mainConn) {
 // there, and enters their presence.
 func (d *sioDoor) reenter(s *socket.Socket, c *mainConn) {
 	joined := c.joined()
-	rooms := make([]socket.Room, len(joined))
+	rooms := make([]socket.Room, len(joined), len(joined)+1)
 	for i, roomID := range joined {
 		rooms[i] = roomName(roomID)
 	}
+	// Its user's room too (door_users.go): the user events it missed are replayed.
+	rooms = append(rooms, userRoom(c.actor.ID))
 	if !c.Resume(s, rooms) {
 		// What it missed is gone: a fresh start (it reconnects unrecovered).
 		c.mu.Lock()
