@@ -90,6 +90,11 @@ func TestMentionRules(t *testing.T) {
 			t.Fatalf("history = %+v, %v", page, err)
 		}
 
+		hits, err := f.svc.SearchMessages(f.ctx, f.bob, SearchQuery{Text: "hi", RoomID: public.ID})
+		if err != nil || len(hits) != 1 || !slices.Equal(hits[0].Mentions, want) {
+			t.Fatalf("search = %+v, %v", hits, err)
+		}
+
 		// A private room: bob cannot read it, so a mention of him leaks nothing.
 		before := len(log.of(EventMention))
 		msg, err = f.svc.PostMessage(f.ctx, f.alice, private.ID, PostInput{Content: "@bob look"})
