@@ -45,6 +45,7 @@ func TestUserEventsReachMainAndRawOnce(t *testing.T) {
 				t.Fatalf("raw: member_added %v", m)
 			}
 			benRaw.none("member_added", 50*time.Millisecond)
+			benNs.none("member_added", 10*time.Millisecond) // "/rooms/<id>": its room's events only
 			calMain.none("member_added", 30*time.Millisecond)
 
 			// A mention in the private room: ben (a member now) is told, cal
@@ -69,6 +70,23 @@ func TestUserEventsReachMainAndRawOnce(t *testing.T) {
 			benNs.none("mention", 10*time.Millisecond)
 			calMain.none("mention", 30*time.Millisecond)
 			calRaw.none("mention", 10*time.Millisecond)
+
+			// An edit that adds a mention tells the added user, once; those
+			// mentioned already are not told again.
+			annMain := mustDial(t, a, dialOpts{auth: map[string]any{"token": ann.Token}})
+			a.mustJSON("POST", fmt.Sprintf("/api/rooms/%d/members", group), ann.Token, map[string]any{"user_id": cal.ID}, http.StatusCreated)
+			r := annMain.call("edit_message", map[string]any{"message_id": msg["id"], "content": "hey @ben and @cal, see this"})
+			if r["status"] != "success" {
+				t.Fatalf("edit ack: %v", r)
+			}
+			if m := calMain.next("mention").Arg(t); m["message_id"] != msg["id"] || int64(m["user_id"].(float64)) != cal.ID {
+				t.Fatalf("cal: mention after the edit %v", m)
+			}
+			if m := calRaw.next("mention"); m["message_id"] != msg["id"] {
+				t.Fatalf("cal raw: mention after the edit %v", m)
+			}
+			benMain.none("mention", 50*time.Millisecond)
+			benRaw.none("mention", 10*time.Millisecond)
 
 			// In a room ben's sockets are in: the mention once, the message once.
 			benMain.call("join_room", map[string]any{"room_id": lobby})
