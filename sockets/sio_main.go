@@ -78,6 +78,13 @@ func (d *sioDoor) admitMain(ctx context.Context, s *socket.Socket, recovered any
 	c := &mainConn{actor: actor}
 	prev, _ := recovered.(*mainConn)
 	if prev == nil || prev.actor.ID != actor.ID {
+		// Its user's events (door_users.go) from before the CONNECT answer is
+		// written: the connection handler may run well after the client has
+		// it (the library writes the answer first), and an event published
+		// meanwhile would be missed. A socket refused later, or whose client
+		// goes away first, leaves the room with the library's cleanup. A
+		// resumed socket rejoins it with what it missed (reenter).
+		s.Join(userRoom(actor.ID))
 		return c, false, nil
 	}
 	for _, roomID := range prev.joined() {
@@ -99,11 +106,6 @@ func (d *sioDoor) onMainDisconnect(s *socket.Socket, c *mainConn) {
 }
 
 func (d *sioDoor) onMainConnection(s *socket.Socket, c *mainConn) {
-	if !c.Resuming() {
-		// Its user's events (door_users.go), from before `connected` is sent; a
-		// resumed socket rejoins with what it missed (reenter).
-		s.Join(userRoom(c.actor.ID))
-	}
 	d.io.Emit(s, events.Connected, connectedView{Message: "Connected to IzpoChat", Sid: string(s.Id()),
 		UserID: c.actor.ID, Username: c.actor.Username})
 	if c.Resuming() {
