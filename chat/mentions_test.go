@@ -222,3 +222,27 @@ func TestMentionsJSONMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// Mentions that cannot be stored do not fail the message: it is stored and
+// published without them, and nobody is told of a mention history would not
+// show.
+func TestMentionsNotStoredAreNotShownNorTold(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *gorm.DB) {
+		f := newAccessFixture(t, db)
+		room := f.publicRoom(t)
+		log := listenAll(f.svc)
+		if err := db.Exec("DROP TABLE message_mentions").Error; err != nil {
+			t.Fatal(err)
+		}
+		msg, err := f.svc.PostMessage(f.ctx, f.alice, room.ID, PostInput{Content: "@bob hi"})
+		if err != nil {
+			t.Fatalf("post: %v", err)
+		}
+		if len(msg.Mentions) != 0 || len(log.of(EventMention)) != 0 {
+			t.Fatalf("unstored mentions shown %+v or told (%d events)", msg.Mentions, len(log.of(EventMention)))
+		}
+		if evs := log.of(EventMessage); len(evs) != 1 || evs[0].Message.ID != msg.ID || len(evs[0].Message.Mentions) != 0 {
+			t.Fatalf("message events = %+v", evs)
+		}
+	})
+}
