@@ -64,7 +64,22 @@ func (s *Service) StartConversation(ctx context.Context, a Actor, recipientID in
 	if err != nil {
 		return ConversationResult{}, err
 	}
+	if created {
+		s.announceConversation(ctx, a, full, other.ID)
+	}
 	return ConversationResult{Room: view, Created: created}, nil
+}
+
+// announceConversation tells the other member of a new conversation, wherever
+// they are connected (issue 23.6), with the room as they see it.
+func (s *Service) announceConversation(ctx context.Context, a Actor, room *models.Room, otherID int64) {
+	theirs, err := s.roomView(ctx, room, otherID)
+	if err != nil {
+		s.log.WarnContext(ctx, "conversation_started view", "room_id", room.ID, "err", err)
+		return
+	}
+	s.publish(ctx, Event{Type: EventConversationStarted, ToUser: otherID, User: a.Ref(),
+		Conversation: &ConversationStarted{RoomID: room.ID, Room: theirs, OtherUser: a.Ref()}})
 }
 
 // Conversations lists the actor's one-to-one conversations, newest activity first.

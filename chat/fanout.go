@@ -35,6 +35,14 @@ type Event struct {
 	Read *ReadMark `json:"read,omitempty"`
 	// Reaction is a reaction added or removed (EventReactionAdded, reactions.go).
 	Reaction *ReactionChange `json:"reaction,omitempty"`
+	// Mention and Conversation are the user events of issue 23.6 (mentions.go).
+	Mention      *MentionNotice       `json:"mention,omitempty"`
+	Conversation *ConversationStarted `json:"conversation,omitempty"`
+	// ToUser addresses the event to one user's connections wherever they are
+	// (issue 23.6, mentions.go): with RoomID 0 to them only; with a RoomID
+	// (member_added) to the room as usual and also to that user's connections
+	// that are not in the room, so each connection gets it once.
+	ToUser int64 `json:"to_user,omitempty"`
 	// ExceptConn is the connection that caused the event and must not get it back
 	// (typing, user_joined). Empty: everyone.
 	ExceptConn string `json:"except_conn,omitempty"`

@@ -68,6 +68,8 @@ func historyUnchanged(ev Event) bool {
 	switch ev.Type {
 	case EventTyping, EventUserJoined, EventUserLeft, EventRead: // read state is never in a page (reads.go)
 		return true
+	case EventMention, EventConversationStarted: // to a user; the message's own event changed the page
+		return true
 	case EventSessionsEnded:
 		// A new password shows nowhere (a deleted account's messages do).
 		return ev.Access != nil && ev.Access.Reason == ReasonPasswordChanged

@@ -91,7 +91,9 @@ func (s *Service) AddMember(ctx context.Context, a Actor, roomID, userID int64) 
 	// Other instances' caches may still say "not a member": an access event
 	// makes them forget (it cuts nobody off, see AccessChange.Revokes).
 	s.publishAccess(ctx, r.ID, AccessChange{Reason: ReasonMemberAdded, Users: []int64{u.ID}})
-	s.publish(ctx, Event{Type: EventMemberAdded, RoomID: r.ID, User: a.Ref(),
+	// To the room, and to the added user wherever they are connected (issue
+	// 23.6): they are not in the room's live delivery yet.
+	s.publish(ctx, Event{Type: EventMemberAdded, RoomID: r.ID, User: a.Ref(), ToUser: u.ID,
 		Member: &MemberChange{RoomID: r.ID, UserID: u.ID, Username: u.Username, Role: RoleMember, ByUserID: a.ID}})
 	return Member{UserPublic: publicView(u), Role: RoleMember}, nil
 }

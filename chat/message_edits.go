@@ -81,8 +81,17 @@ func (s *Service) EditMessage(ctx context.Context, a Actor, messageID int64, con
 	if content == "" { // a file's message keeps its file line
 		content = row.Content
 	}
+	// Mentions are evaluated anew: those the edit adds are told, once.
+	mentions, err := s.mentionsIn(ctx, row.RoomID, acc.IsPrivate, content)
+	if err != nil {
+		return Message{}, err
+	}
+	before, err := s.store.Mentions(ctx, []int64{row.ID})
+	if err != nil {
+		return Message{}, internal("mentions", err)
+	}
 	at := Now()
-	if err := s.store.EditMessage(ctx, row.ID, content, at); err != nil {
+	if err := s.store.EditMessage(ctx, row.ID, content, at, mentionIDs(mentions)); err != nil {
 		if errors.Is(err, models.ErrNotFound) {
 			return Message{}, NotFound("message not found") // deleted meanwhile
 		}
@@ -97,7 +106,9 @@ func (s *Service) EditMessage(ctx context.Context, a Actor, messageID int64, con
 		s.linkMessages(ctx, views)
 	}
 	view := views[0]
+	view.Mentions = mentions
 	s.publish(ctx, Event{Type: EventMessageEdited, RoomID: row.RoomID, User: a.Ref(), At: at, Message: &view})
+	s.notifyMentions(ctx, a, &view, mentionRefs(before[row.ID]))
 	return view, nil
 }
 

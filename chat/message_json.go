@@ -44,7 +44,7 @@ func (m Message) MarshalJSON() ([]byte, error) {
 // jsonSize is about what the message takes encoded (a file takes more): a
 // buffer sized once.
 func (m *Message) jsonSize() int {
-	return messageJSONOverhead + len(m.Content) + 2*len(m.Username) + len(m.Sender.FullName) + len(m.Room.Name) + m.threadJSONSize() + m.reactionsJSONSize()
+	return messageJSONOverhead + len(m.Content) + 2*len(m.Username) + len(m.Sender.FullName) + len(m.Room.Name) + m.threadJSONSize() + m.reactionsJSONSize() + m.mentionsJSONSize()
 }
 
 // messageJSONOverhead is about what a message without a file takes besides its
@@ -103,6 +103,7 @@ func (m *Message) AppendJSON(b []byte) []byte {
 	b = append(b, '}')
 	b = m.appendThreadJSON(b)
 	b = m.appendReactionsJSON(b)
+	b = m.appendMentionsJSON(b)
 	return append(b, '}')
 }
 

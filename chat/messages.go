@@ -84,6 +84,9 @@ func (s *Service) historyViews(ctx context.Context, acc models.RoomAccess, roomI
 	if err := s.fillReplies(ctx, out, replyTo); err != nil {
 		return nil, false, err
 	}
+	if err := s.fillMentions(ctx, out); err != nil {
+		return nil, false, err
+	}
 	complete = s.attachFiles(ctx, out)
 	if acc.IsPrivate {
 		s.linkMessages(ctx, out)
@@ -132,7 +135,11 @@ func (s *Service) PostMessage(ctx context.Context, a Actor, roomID int64, in Pos
 	if err != nil {
 		return Message{}, err
 	}
-	m := &models.Message{Content: content, UserID: a.ID, RoomID: roomID, CreatedAt: Now()}
+	mentions, err := s.mentionsIn(ctx, roomID, acc.IsPrivate, content)
+	if err != nil {
+		return Message{}, err
+	}
+	m := &models.Message{Content: content, UserID: a.ID, RoomID: roomID, CreatedAt: Now(), Mentions: mentionIDs(mentions)}
 	var replyTo *ReplyRef
 	if in.ReplyToID != nil {
 		if replyTo, err = s.replyTarget(ctx, roomID, *in.ReplyToID); err != nil {
@@ -166,6 +173,9 @@ func (s *Service) PostMessage(ctx context.Context, a Actor, roomID int64, in Pos
 	err = s.writer.submit(ctx, m, func(m *models.Message) Event {
 		view = messageView(m, a.Username, &a.FullName, acc.Name)
 		view.ReplyTo = replyTo
+		if len(m.Mentions) > 0 { // stored with it (sequencer.storeMentions)
+			view.Mentions = mentions
+		}
 		if file != nil {
 			fv := fileView(file)
 			fv.RoomID = &roomID
@@ -186,6 +196,7 @@ func (s *Service) PostMessage(ctx context.Context, a Actor, roomID int64, in Pos
 		}
 		return Message{}, internal("store message", err)
 	}
+	s.notifyMentions(ctx, a, &view, nil)
 	if file != nil && file.RoomID == nil {
 		if err := s.store.AttachFile(ctx, file.ID, roomID); err != nil {
 			s.log.WarnContext(ctx, "attach file to room", "file_id", file.ID, "room_id", roomID, "err", err)

@@ -158,6 +158,9 @@ func (s *Service) SearchMessages(ctx context.Context, a Actor, q SearchQuery) ([
 	if err := s.fillReplies(ctx, views, replyTo[:len(views)]); err != nil {
 		return nil, err
 	}
+	if err := s.fillMentions(ctx, views); err != nil {
+		return nil, err
+	}
 	s.attachFiles(ctx, views)
 	for i := range views {
 		if rooms[views[i].RoomID].IsPrivate {

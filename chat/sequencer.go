@@ -272,7 +272,35 @@ func (q *sequencer) write(batch []*pendingPost) {
 			}
 		}
 	}
+	q.storeMentions(ctx, batch)
 	q.stored <- storedBatch{posts: batch}
+}
+
+// storeMentions records the mentions of the batch's stored messages (issue
+// 23.6) before any of them is published: a page read after the event shows
+// them. Most batches have none and cost no statement. A failure is logged:
+// the messages are stored, only their mentions are lost.
+func (q *sequencer) storeMentions(ctx context.Context, batch []*pendingPost) {
+	var byMessage map[int64][]int64
+	for _, p := range batch {
+		if p.err == nil && len(p.msg.Mentions) > 0 && p.msg.ID > 0 {
+			if byMessage == nil {
+				byMessage = make(map[int64][]int64)
+			}
+			byMessage[p.msg.ID] = p.msg.Mentions
+		}
+	}
+	if byMessage == nil {
+		return
+	}
+	if err := q.store.InsertMentions(ctx, byMessage); err != nil {
+		q.log.Error("store mentions", "messages", len(byMessage), "err", err)
+		for _, p := range batch {
+			if _, ok := byMessage[p.msg.ID]; ok {
+				p.msg.Mentions = nil // not stored: not shown or notified
+			}
+		}
+	}
 }
 
 func (q *sequencer) setInflight(batch []*pendingPost, since time.Time) {

@@ -108,6 +108,9 @@ type Message struct {
 	// omitted when there are none (every new message: live frames do not grow).
 	// Encoded by appendReactionsJSON (reactions.go).
 	Reactions []Reaction `json:"reactions,omitempty"`
+	// Mentions (issue 23.6): the users the text mentions who may read the
+	// room; omitted when none. Encoded by appendMentionsJSON (mentions.go).
+	Mentions []MentionRef `json:"mentions,omitempty"`
 }
 
 // ReplyRef is what a reply shows of the message it answers: a short excerpt

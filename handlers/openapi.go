@@ -135,10 +135,10 @@ func openAPIDocument(version string) obj {
 				"Every route also answers with a trailing slash. Errors are `{\"error\": text, \"detail\": text}`.",
 		},
 		"servers": []obj{{"url": "/", "description": "This server"}},
-		"tags":    append(apiTags(), groupsTag(), readsTag(), searchTag(), reactionsTag()),
+		"tags":    append(apiTags(), groupsTag(), readsTag(), searchTag(), reactionsTag(), userChannelTag()),
 		"paths":   paths,
 		"components": obj{
-			"schemas":   withReactionSchemas(withSearchSchemas(withReadSchemas(withGroupSchemas(apiSchemas())))),
+			"schemas":   withMentionSchemas(withReactionSchemas(withSearchSchemas(withReadSchemas(withGroupSchemas(apiSchemas()))))),
 			"responses": errResponses,
 			"securitySchemes": obj{
 				"bearerAuth": obj{

@@ -69,15 +69,28 @@ func (s *Store) MessageByID(ctx context.Context, id int64) (*MessageRow, error) 
 	return &r, translate(rs.Err(), "message by id")
 }
 
-// EditMessage replaces the content of a message that is not deleted and
-// stamps edited_at; ErrNotFound when there is no such message.
-func (s *Store) EditMessage(ctx context.Context, id int64, content string, at time.Time) error {
-	res := s.with(ctx).Model(&Message{}).Where("id = ? AND deleted_at IS NULL", id).
-		Updates(map[string]any{"content": content, "edited_at": at})
-	if res.Error == nil && res.RowsAffected == 0 {
-		return fmt.Errorf("edit message: %w", ErrNotFound)
-	}
-	return translate(res.Error, "edit message")
+// EditMessage replaces the content of a message that is not deleted, stamps
+// edited_at and replaces its mentions with mentions (issue 23.6), in one
+// transaction; ErrNotFound when there is no such message.
+func (s *Store) EditMessage(ctx context.Context, id int64, content string, at time.Time, mentions []int64) error {
+	err := s.with(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&Message{}).Where("id = ? AND deleted_at IS NULL", id).
+			Updates(map[string]any{"content": content, "edited_at": at})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return gorm.ErrRecordNotFound
+		}
+		if err := deleteMessageMentions(tx, id); err != nil {
+			return err
+		}
+		if rows := mentionRows(map[int64][]int64{id: mentions}); len(rows) > 0 {
+			return tx.Create(&rows).Error
+		}
+		return nil
+	})
+	return translate(err, "edit message")
 }
 
 // DeleteMessage marks a message deleted and blanks its text in the same
@@ -93,6 +106,9 @@ func (s *Store) DeleteMessage(ctx context.Context, id int64, at time.Time) error
 		}
 		if res.RowsAffected == 0 {
 			return gorm.ErrRecordNotFound
+		}
+		if err := deleteMessageMentions(tx, id); err != nil {
+			return err
 		}
 		return deleteMessageReactions(tx, id)
 	})

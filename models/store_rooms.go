@@ -124,6 +124,9 @@ func (s *Store) DeleteRoom(ctx context.Context, id int64) (keys []string, err er
 		if err := deleteRoomReactions(tx, id); err != nil {
 			return err
 		}
+		if err := deleteRoomMentions(tx, id); err != nil {
+			return err
+		}
 		if err := tx.Where("room_id = ?", id).Delete(&Message{}).Error; err != nil {
 			return err
 		}

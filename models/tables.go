@@ -70,6 +70,10 @@ type Message struct {
 	EditedAt  *time.Time `gorm:"column:edited_at"`
 	DeletedAt *time.Time `gorm:"column:deleted_at"`
 	ReplyToID *int64     `gorm:"column:reply_to_id"`
+	// Mentions are the users the message mentions (issue 23.6): not a column,
+	// their rows (message_mentions) are stored with the message by the
+	// domain's writer.
+	Mentions []int64 `gorm:"-"`
 
 	User *User `gorm:"foreignKey:UserID;constraint:OnDelete:CASCADE"`
 	Room *Room `gorm:"foreignKey:RoomID;constraint:OnDelete:CASCADE"`
@@ -107,5 +111,15 @@ func (FileDeletion) TableName() string { return "file_deletions" }
 
 // All lists the models in creation order (referenced tables first).
 func All() []any {
-	return []any{&User{}, &Room{}, &RoomMember{}, &Message{}, &FileUpload{}, &FileDeletion{}, &RoomRead{}}
+	return []any{&User{}, &Room{}, &RoomMember{}, &Message{}, &FileUpload{}, &FileDeletion{}, &RoomRead{}, &MessageMention{}}
 }
+
+// MessageMention is a row of message_mentions (issue 23.6, migration 00007):
+// a user a message mentions (@username) who could read its room when it was
+// written or last edited.
+type MessageMention struct {
+	MessageID int64 `gorm:"primaryKey;autoIncrement:false"`
+	UserID    int64 `gorm:"primaryKey;autoIncrement:false;index:message_mentions_user_idx"`
+}
+
+func (MessageMention) TableName() string { return "message_mentions" }

@@ -28,6 +28,7 @@ func (d *rawDoor) revoke(ev chat.Event) {
 		for c := range set {
 			if change.Revokes(c.actor.ID) {
 				delete(set, c)
+				d.dropUser(c) // nor its user's events: it is closing
 				cut = append(cut, c)
 			}
 		}

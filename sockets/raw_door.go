@@ -30,12 +30,13 @@ type rawDoor struct {
 
 	mu       sync.RWMutex
 	rooms    map[int64]map[*rawConn]struct{}
+	users    map[int64]map[*rawConn]struct{} // the same connections by user (door_users.go)
 	draining bool
 }
 
 func newRawDoor(ctx context.Context, o Options) *rawDoor {
 	d := &rawDoor{opts: o, service: o.Service, log: o.Logger.With("door", "websocket"), ctx: ctx,
-		rooms: make(map[int64]map[*rawConn]struct{})}
+		rooms: make(map[int64]map[*rawConn]struct{}), users: make(map[int64]map[*rawConn]struct{})}
 	d.upgrader = ws.Upgrader{
 		ReadBufferSize:  4096,
 		WriteBufferSize: 4096,
@@ -141,6 +142,7 @@ func (d *rawDoor) register(c *rawConn) bool {
 		d.rooms[c.roomID] = set
 	}
 	set[c] = struct{}{}
+	d.addUser(c)
 	return true
 }
 
@@ -153,6 +155,7 @@ func (d *rawDoor) unregister(c *rawConn) {
 			delete(d.rooms, c.roomID)
 		}
 	}
+	d.dropUser(c)
 }
 
 // readLoop handles the client's frames until it goes away or is dropped.
@@ -272,12 +275,19 @@ func (d *rawDoor) render(ev chat.Event) {
 		d.revoke(ev)
 		return
 	default:
+		if name, _, typed, ok := userViews(ev); ok { // to a user only (door_users.go)
+			d.toUser(ev, name, typed)
+			return
+		}
 		// issue 23's events (door_groups.go)
 		name, _, typed, ok := groupViews(ev)
 		if !ok {
 			return
 		}
 		view, kind = typed, name
+		if ev.ToUser != 0 { // member_added: the added user's other connections too
+			d.toUser(ev, name, typed)
+		}
 	}
 	d.mu.RLock()
 	defer d.mu.RUnlock()

@@ -88,3 +88,53 @@ func TestReactionsReachEveryDoorOnce(t *testing.T) {
 		})
 	}
 }
+
+// A "/" socket that missed reaction_added and reaction_removed while it was
+// away gets them replayed, in order, when it recovers its session.
+func TestRecoveryReplaysMissedReactions(t *testing.T) {
+	a := newApp(t, "sqlite")
+	owner, bob := a.register("owner"), a.register("bob")
+	room := a.createRoom(owner, "open", false)
+	c, connect, err := dialSIO(t, a, dialOpts{auth: map[string]any{"token": bob.Token}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, _ := connect["pid"].(string)
+	c.call("join_room", map[string]any{"room_id": room})
+	msg := a.postREST(owner, room, "react to me")
+	ev := c.next("new_message")
+	offset := mustString(t, ev.Args[len(ev.Args)-1])
+	c.close()
+	time.Sleep(200 * time.Millisecond)
+
+	path := fmt.Sprintf("/api/messages/%d/reactions", int64(msg["id"].(float64)))
+	a.mustJSON("POST", path, owner.Token, map[string]any{"emoji": "👍"}, http.StatusOK)
+	a.mustJSON("POST", path, owner.Token, map[string]any{"emoji": "🎉"}, http.StatusOK)
+	a.mustJSON("DELETE", path+"/%F0%9F%91%8D", owner.Token, nil, http.StatusOK)
+
+	r, connect, err := dialSIO(t, a, dialOpts{auth: map[string]any{"token": bob.Token, "pid": pid, "offset": offset}})
+	if err != nil || connect["pid"] != pid {
+		t.Fatalf("bob not recovered: %v %v", connect, err)
+	}
+	var got []string
+	deadline := time.After(5 * time.Second)
+	for len(got) < 3 {
+		select {
+		case ev := <-r.events:
+			if ev.Name != "reaction_added" && ev.Name != "reaction_removed" {
+				continue
+			}
+			m := ev.Arg(t)
+			if m["message_id"] != msg["id"] || int64(m["user_id"].(float64)) != owner.ID {
+				t.Fatalf("replayed %s %v", ev.Name, m)
+			}
+			got = append(got, ev.Name+" "+m["emoji"].(string))
+		case <-deadline:
+			t.Fatalf("replayed %q, want three reaction events", got)
+		}
+	}
+	if want := []string{"reaction_added 👍", "reaction_added 🎉", "reaction_removed 👍"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("replayed %q, want %q", got, want)
+	}
+	r.none("reaction_added", 50*time.Millisecond)
+}

@@ -71,6 +71,7 @@ func (d *sioDoor) endSessions(ev chat.Event) {
 				for _, roomID := range c.joined() {
 					s.Leave(roomName(roomID))
 				}
+				s.Leave(userRoom(c.actor.ID)) // nor its user's events (door_users.go)
 				d.io.Emit(s, events.Error, revokedOf("", 0, change))
 				s.Disconnect(false)
 			}

@@ -78,6 +78,13 @@ func (d *sioDoor) admitMain(ctx context.Context, s *socket.Socket, recovered any
 	c := &mainConn{actor: actor}
 	prev, _ := recovered.(*mainConn)
 	if prev == nil || prev.actor.ID != actor.ID {
+		// Its user's events (door_users.go) from before the CONNECT answer is
+		// written: the connection handler may run well after the client has
+		// it (the library writes the answer first), and an event published
+		// meanwhile would be missed. A socket refused later, or whose client
+		// goes away first, leaves the room with the library's cleanup. A
+		// resumed socket rejoins it with what it missed (reenter).
+		s.Join(userRoom(actor.ID))
 		return c, false, nil
 	}
 	for _, roomID := range prev.joined() {
@@ -110,10 +117,12 @@ func (d *sioDoor) onMainConnection(s *socket.Socket, c *mainConn) {
 // there, and enters their presence.
 func (d *sioDoor) reenter(s *socket.Socket, c *mainConn) {
 	joined := c.joined()
-	rooms := make([]socket.Room, len(joined))
+	rooms := make([]socket.Room, len(joined), len(joined)+1)
 	for i, roomID := range joined {
 		rooms[i] = roomName(roomID)
 	}
+	// Its user's room too (door_users.go): the user events it missed are replayed.
+	rooms = append(rooms, userRoom(c.actor.ID))
 	if !c.Resume(s, rooms) {
 		// What it missed is gone: a fresh start (it reconnects unrecovered).
 		c.mu.Lock()

@@ -40,6 +40,10 @@ func (d *sioDoor) render(ev chat.Event) {
 		d.endSessions(ev)
 		return
 	default:
+		if name, plain, _, ok := userViews(ev); ok { // to a user only (door_users.go)
+			d.toUser(ev, name, plain)
+			return
+		}
 		// issue 23's events (door_groups.go)
 		name, plain, typed, ok := groupViews(ev)
 		if !ok {
@@ -49,6 +53,9 @@ func (d *sioDoor) render(ev chat.Event) {
 			d.forgetDeleted(ev)
 		}
 		mainName, mainView, roomNsName, roomView = name, plain, name, typed
+		if ev.ToUser != 0 { // member_added: the added user's sockets outside the room too
+			d.toUser(ev, name, plain)
+		}
 	}
 	delivered := false
 	room := roomName(ev.RoomID)

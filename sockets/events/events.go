@@ -52,6 +52,10 @@ const (
 	// Issue 23.4, on every door, to the room: {message_id, room_id, emoji, user_id}.
 	ReactionAdded   = "reaction_added"
 	ReactionRemoved = "reaction_removed"
+	// Issue 23.6, to one user's sockets on "/" and raw WebSocket connections
+	// wherever they are (member_added too, to the added user).
+	Mention             = "mention"              // {message_id, room_id, user_id, by: {id, username}, excerpt}
+	ConversationStarted = "conversation_started" // {room_id, room, other_user}
 )
 
 // The library's own events, which a client may name too.
@@ -69,7 +73,8 @@ func Known(name string) bool {
 		Message, Typing, Error, Pong, Connect, Disconnect,
 		EditMessage, DeleteMessage, Edit, Delete, MessageEdited, MessageDeleted, MemberAdded, MemberRemoved, RoleChanged,
 		MarkRead, Read,
-		React, Unreact, ReactionAdded, ReactionRemoved:
+		React, Unreact, ReactionAdded, ReactionRemoved,
+		Mention, ConversationStarted:
 		return true
 	}
 	return false
