@@ -82,6 +82,7 @@ type Client struct {
 	keep   bool
 	// engineClosed: the server sent an Engine.IO CLOSE packet.
 	engineClosed bool
+	pings        int
 }
 
 // ErrEngineClose is the CloseErr of a polling session the server ended with an Engine.IO CLOSE packet.
@@ -288,6 +289,9 @@ func (c *Client) readLoop() {
 		}
 		switch {
 		case s == "2":
+			c.mu.Lock()
+			c.pings++
+			c.mu.Unlock()
 			c.WriteRaw("3")
 		case s == "1":
 			// A websocket still ends with the server's close frame; a polling
@@ -355,6 +359,13 @@ func (c *Client) EngineClosed() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.engineClosed
+}
+
+// Pings is how many Engine.IO pings the server sent since the CONNECT (each answered with a pong).
+func (c *Client) Pings() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.pings
 }
 
 // Events is every event as it arrives (Next and None read it too).

@@ -1,11 +1,18 @@
 package testkit_test
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/izpochat/server/internal/testkit"
 	"github.com/izpochat/server/internal/testkit/testapp"
@@ -90,4 +97,96 @@ func post(t *testing.T, url, token string, body any, want int) map[string]any {
 		t.Fatalf("POST %s: %d %v", url, res.StatusCode, m)
 	}
 	return m
+}
+
+// A PollingSession drives one request at a time: the handshake, the CONNECT
+// and its answer, a GET left waiting until the server has a packet for it,
+// and EIO 3's length-prefixed framing both ways.
+func TestPollingSession(t *testing.T) {
+	app := testapp.Start(t, "sqlite")
+	token := register(t, app.URL, "poller")
+	for _, eio := range []int{4, 3} {
+		t.Run(fmt.Sprintf("eio%d", eio), func(t *testing.T) {
+			o := testkit.PollingOptions{EIO: eio}
+			if eio == 3 {
+				o.Query = "token=" + token
+			}
+			s := testkit.OpenPolling(t, app.URL, o)
+			if s.SID == "" || !strings.Contains(s.URL, "sid="+s.SID) || !strings.HasPrefix(s.Open, "0{") {
+				t.Fatalf("session %q at %q, open %q", s.SID, s.URL, s.Open)
+			}
+			if eio == 4 {
+				if answer, _ := s.Connect(map[string]string{"token": token}); !strings.HasPrefix(answer, "40{") {
+					t.Fatalf("CONNECT answered %q", answer)
+				}
+			} else if !slices.Contains(s.Early, "40") {
+				// EIO 3 connects "/" in the handshake, or in the first GET.
+				if a := s.Get(); !slices.Contains(a.Packets, "40") {
+					t.Fatalf("EIO 3: no CONNECT of / in %q / %q", s.Early, a.Body)
+				}
+			}
+			pending := s.Pending()
+			select {
+			case a := <-pending:
+				t.Fatalf("the GET was answered at once: %d %q", a.Status, a.Body)
+			case <-time.After(300 * time.Millisecond):
+			}
+			// Two packets in one payload: an event with an ack id (é: EIO 3
+			// counts UTF-16 units) and a ping answer.
+			if a := s.Post(`421["join_room",{"room_id":999999,"note":"é"}]`, "3"); a.Status != http.StatusOK || a.Body != "ok" {
+				t.Fatalf("POST: %d %q", a.Status, a.Body)
+			}
+			select {
+			case a := <-pending:
+				if a.Err != nil || a.Status != http.StatusOK || len(a.Packets) == 0 || !strings.HasPrefix(a.Packets[0], "431[") {
+					t.Fatalf("pending GET: %d %q %v", a.Status, a.Body, a.Err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("the pending GET got no answer")
+			}
+			if a := s.Post("1"); a.Status != http.StatusOK {
+				t.Fatalf("close: %d %q", a.Status, a.Body)
+			}
+		})
+	}
+}
+
+// The hostile helpers send what they say: an EndlessBody of undeclared length
+// goes chunked and whole, SendRaw writes its bytes as they are, and Trickle
+// reports a server that answers and one that is still reading.
+func TestHostileHelpers(t *testing.T) {
+	var got atomic.Int64
+	var chunked atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			<-r.Context().Done()
+			return
+		}
+		chunked.Store(slices.Contains(r.TransferEncoding, "chunked"))
+		n, _ := io.Copy(io.Discard, r.Body)
+		got.Store(n)
+	}))
+	defer srv.Close()
+	body := testkit.NewEndlessBody(3<<20, '4')
+	req, _ := http.NewRequest(http.MethodPost, srv.URL, body)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if got.Load() != 3<<20 || body.Sent() != 3<<20 || !chunked.Load() {
+		t.Fatalf("server read %d, body sent %d, chunked %v", got.Load(), body.Sent(), chunked.Load())
+	}
+	conn := testkit.SendRaw(t, srv.URL, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if line, err := bufio.NewReader(conn).ReadString('\n'); err != nil || !strings.HasPrefix(line, "HTTP/1.1 200") {
+		t.Fatalf("SendRaw answered %q %v", line, err)
+	}
+	head := "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n"
+	if took, what := testkit.Trickle(t, srv.URL, head, []byte("ab"), 10*time.Millisecond, 5*time.Second); !strings.HasPrefix(what, "HTTP/1.1 200") || took >= 5*time.Second {
+		t.Fatalf("Trickle to an answering server: %v %q", took, what)
+	}
+	if took, what := testkit.Trickle(t, srv.URL, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n", nil, 10*time.Millisecond, 300*time.Millisecond); what != "still reading" || took != 300*time.Millisecond {
+		t.Fatalf("Trickle to a server that never answers: %v %q", took, what)
+	}
 }
