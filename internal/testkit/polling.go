@@ -73,6 +73,21 @@ func OpenPolling(t testing.TB, base string, o PollingOptions) *PollingSession {
 
 // request sends one request and reads the whole answer.
 func (s *PollingSession) request(method, url, body string) PollAnswer {
+	return s.send(method, url, "text/plain;charset=UTF-8", body)
+}
+
+// PostRaw sends body as it is, with contentType, for a payload no client
+// would frame (a fuzzer's); it fails the test on a cut connection.
+func (s *PollingSession) PostRaw(contentType string, body []byte) PollAnswer {
+	s.t.Helper()
+	a := s.send(http.MethodPost, s.URL, contentType, string(body))
+	if a.Err != nil {
+		s.t.Fatalf("testkit: polling POST: %v", a.Err)
+	}
+	return a
+}
+
+func (s *PollingSession) send(method, url, contentType, body string) PollAnswer {
 	var rd io.Reader
 	if method == http.MethodPost {
 		rd = strings.NewReader(body)
@@ -82,7 +97,7 @@ func (s *PollingSession) request(method, url, body string) PollAnswer {
 		req.Header[k] = v
 	}
 	if method == http.MethodPost {
-		req.Header.Set("Content-Type", "text/plain;charset=UTF-8")
+		req.Header.Set("Content-Type", contentType)
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {

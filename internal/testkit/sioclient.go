@@ -243,7 +243,7 @@ func (c *Client) EmitRaw(event, rawArgs string) {
 }
 
 // CallRaw emits with an ack id and returns the ack's arguments, or false when
-// none came within timeout.
+// none came within timeout or the connection ended first.
 func (c *Client) CallRaw(timeout time.Duration, event string, args ...any) ([]json.RawMessage, bool) {
 	c.mu.Lock()
 	id := c.nextID
@@ -256,6 +256,13 @@ func (c *Client) CallRaw(timeout time.Duration, event string, args ...any) ([]js
 	select {
 	case res := <-ch:
 		return res, true
+	case <-c.Closed:
+		select { // an ack read just before the end
+		case res := <-ch:
+			return res, true
+		default:
+			return nil, false
+		}
 	case <-time.After(timeout):
 		return nil, false
 	}

@@ -105,6 +105,7 @@ func post(t *testing.T, url, token string, body any, want int) map[string]any {
 func TestPollingSession(t *testing.T) {
 	app := testapp.Start(t, "sqlite")
 	token := register(t, app.URL, "poller")
+	room := createRoom(t, app.URL, token)
 	for _, eio := range []int{4, 3} {
 		t.Run(fmt.Sprintf("eio%d", eio), func(t *testing.T) {
 			o := testkit.PollingOptions{EIO: eio}
@@ -131,18 +132,30 @@ func TestPollingSession(t *testing.T) {
 				t.Fatalf("the GET was answered at once: %d %q", a.Status, a.Body)
 			case <-time.After(300 * time.Millisecond):
 			}
-			// Two packets in one payload: an event with an ack id (é: EIO 3
-			// counts UTF-16 units) and a ping answer.
-			if a := s.Post(`421["join_room",{"room_id":999999,"note":"é"}]`, "3"); a.Status != http.StatusOK || a.Body != "ok" {
+			// Two packets in one payload (é: EIO 3 counts UTF-16 units): an
+			// event, and one with an ack id.
+			typing := fmt.Sprintf(`42["typing",{"room_id":%d,"typing":false,"note":"é"}]`, room)
+			join := fmt.Sprintf(`421["join_room",{"room_id":%d}]`, room)
+			if a := s.Post(typing, join); a.Status != http.StatusOK || a.Body != "ok" {
 				t.Fatalf("POST: %d %q", a.Status, a.Body)
 			}
+			var got []string
 			select {
 			case a := <-pending:
-				if a.Err != nil || a.Status != http.StatusOK || len(a.Packets) == 0 || !strings.HasPrefix(a.Packets[0], "431[") {
+				if a.Err != nil || a.Status != http.StatusOK || len(a.Packets) == 0 {
 					t.Fatalf("pending GET: %d %q %v", a.Status, a.Body, a.Err)
 				}
+				got = a.Packets
 			case <-time.After(5 * time.Second):
 				t.Fatal("the pending GET got no answer")
+			}
+			hasAck := func(p string) bool { return strings.HasPrefix(p, "431[") }
+			for deadline := time.Now().Add(5 * time.Second); !slices.ContainsFunc(got, hasAck) && time.Now().Before(deadline); {
+				got = append(got, s.Get().Packets...)
+			}
+			// The payload decoded into whole packets: the room's event, then the ack.
+			if !strings.HasPrefix(got[0], `42["joined_room",{`) || !strings.HasSuffix(got[0], "]") || !slices.ContainsFunc(got, hasAck) {
+				t.Fatalf("answers %q", got)
 			}
 			if a := s.Post("1"); a.Status != http.StatusOK {
 				t.Fatalf("close: %d %q", a.Status, a.Body)
