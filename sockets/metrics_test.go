@@ -1,7 +1,6 @@
 package sockets_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -132,20 +131,12 @@ func TestMetricsMoveUpgradedConnections(t *testing.T) {
 	a := newApp(t, "sqlite")
 	alice := a.register("alice")
 
-	base := a.srv.URL + "/socket.io/?EIO=4&transport=polling"
-	open := (&pollingClient{t: t, url: base}).get()[0]
-	var hs struct {
-		Sid string `json:"sid"`
-	}
-	if !strings.HasPrefix(open, "0") || json.Unmarshal([]byte(open[1:]), &hs) != nil || hs.Sid == "" {
-		t.Fatalf("open = %q", open)
-	}
-	p := &pollingClient{t: t, url: base + "&sid=" + hs.Sid}
+	p := openPollingClient(t, a.srv.URL)
 	p.post(`40{"token":"` + alice.Token + `"}`)
 	p.until("connected")
 	a.eventually(connected("polling", "/"), 1)
 
-	conn, _, err := ws.DefaultDialer.Dial(a.wsURL("/socket.io/?EIO=4&transport=websocket&sid="+hs.Sid), nil)
+	conn, _, err := ws.DefaultDialer.Dial(a.wsURL("/socket.io/?EIO=4&transport=websocket&sid="+p.SID), nil)
 	if err != nil {
 		t.Fatalf("upgrade dial: %v", err)
 	}

@@ -1,8 +1,6 @@
 package sockets_test
 
 import (
-	"encoding/json"
-	"strings"
 	"testing"
 	"time"
 
@@ -19,14 +17,8 @@ func TestSessionClosingWhileUpgradingIsOrdered(t *testing.T) {
 	for i := 0; i < 40; i++ {
 		t.Run("round", func(t *testing.T) {
 			a := newApp(t, "sqlite")
-			open := (&pollingClient{t: t, url: a.srv.URL + "/socket.io/?EIO=4&transport=polling"}).get()[0]
-			var hs struct {
-				Sid string `json:"sid"`
-			}
-			if !strings.HasPrefix(open, "0") || json.Unmarshal([]byte(open[1:]), &hs) != nil || hs.Sid == "" {
-				t.Fatalf("polling open = %q", open)
-			}
-			conn, _, err := ws.DefaultDialer.Dial(a.wsURL("/socket.io/?EIO=4&transport=websocket&sid="+hs.Sid), nil)
+			sid := openPollingClient(t, a.srv.URL).SID
+			conn, _, err := ws.DefaultDialer.Dial(a.wsURL("/socket.io/?EIO=4&transport=websocket&sid="+sid), nil)
 			if err != nil {
 				t.Fatalf("upgrade dial: %v", err)
 			}

@@ -142,6 +142,12 @@ func (s *PollingSession) Post(packets ...string) PollAnswer {
 	return a
 }
 
+// TryPost is Post without failing the test, for any goroutine: a cut
+// connection is the answer's Err (and Status 0).
+func (s *PollingSession) TryPost(packets ...string) PollAnswer {
+	return s.request(http.MethodPost, s.URL, encodePayload(packets, s.eio))
+}
+
 // Connect sends the CONNECT of "/" with auth (EIO 4; nil: none) and reads
 // until the server's answer, which it returns ("40{…}" or "44{…}"); what came
 // before it is returned too.
@@ -183,4 +189,44 @@ func encodePayload(packets []string, eio int) string {
 		b.WriteString(eio3Frame(p))
 	}
 	return b.String()
+}
+
+// Via is the same session reached through another base (another instance of
+// a cluster): its requests go there.
+func (s *PollingSession) Via(base string) *PollingSession {
+	v := *s
+	v.URL = base + s.URL[strings.Index(s.URL, "/socket.io/"):]
+	return &v
+}
+
+// Next polls until an event named name arrives (10 s at most), answering
+// pings on the way, and returns it; other packets are skipped.
+func (s *PollingSession) Next(name string) Event {
+	s.t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+		a := s.Get()
+		if a.Status != http.StatusOK {
+			s.t.Fatalf("testkit: polling GET: %d %q", a.Status, a.Body)
+		}
+		for _, p := range a.Packets {
+			if p == "2" {
+				s.Post("3")
+				continue
+			}
+			if !strings.HasPrefix(p, "42") {
+				continue
+			}
+			var arr []json.RawMessage
+			if json.Unmarshal([]byte(stripNamespace(p[2:])), &arr) != nil || len(arr) == 0 {
+				continue
+			}
+			var ev string
+			_ = json.Unmarshal(arr[0], &ev)
+			if ev == name {
+				return Event{Name: ev, Args: arr[1:]}
+			}
+		}
+	}
+	s.t.Fatalf("testkit: no %q event over polling", name)
+	return Event{}
 }
