@@ -149,9 +149,10 @@ func (s *PollingSession) TryPost(packets ...string) PollAnswer {
 }
 
 // Connect sends the CONNECT of "/" with auth (EIO 4; nil: none) and reads
-// until the server's answer, which it returns ("40{…}" or "44{…}"); what came
-// before it is returned too.
-func (s *PollingSession) Connect(auth any) (answer string, before []string) {
+// until the server's answer, which it returns ("40{…}" or "44{…}"); the other
+// packets of the payloads read on the way (before the answer and after it in
+// its payload) are returned too.
+func (s *PollingSession) Connect(auth any) (answer string, others []string) {
 	s.t.Helper()
 	connect := "40"
 	if auth != nil {
@@ -168,10 +169,10 @@ func (s *PollingSession) Connect(auth any) (answer string, before []string) {
 		}
 		for i, p := range a.Packets {
 			if strings.HasPrefix(p, "40") || strings.HasPrefix(p, "44") {
-				return p, append(before, a.Packets[:i]...)
+				return p, append(append(others, a.Packets[:i]...), a.Packets[i+1:]...)
 			}
 		}
-		before = append(before, a.Packets...)
+		others = append(others, a.Packets...)
 	}
 	s.t.Fatal("testkit: no CONNECT answer over polling")
 	return "", nil

@@ -57,6 +57,9 @@ type DialOptions struct {
 	// session to a websocket at this base (probe, then upgrade packet), as
 	// socket.io-client does by default; the client then speaks websocket.
 	UpgradeVia string
+	// BeforeConnect, when set, is called with each event that arrives before
+	// the CONNECT answer (packets a recovered session replays), refused or not.
+	BeforeConnect func(Event)
 }
 
 // Client speaks Engine.IO 4 or 3 and Socket.IO by hand over a websocket or
@@ -167,6 +170,9 @@ func Dial(t testing.TB, base string, o DialOptions) (*Client, map[string]any, er
 			continue
 		}
 		if s[1] == '2' { // events sent before CONNECT (recovered packets)
+			if ev, ok := parseEvent(s); ok && o.BeforeConnect != nil {
+				o.BeforeConnect(ev)
+			}
 			c.pushEvent(s)
 			continue
 		}
@@ -336,13 +342,20 @@ func (c *Client) readLoop() {
 }
 
 func (c *Client) pushEvent(s string) {
+	if ev, ok := parseEvent(s); ok {
+		c.record(ev)
+	}
+}
+
+// parseEvent reads an EVENT packet ("42[…]", a namespace or not).
+func parseEvent(s string) (Event, bool) {
 	var arr []json.RawMessage
 	if err := json.Unmarshal([]byte(stripNamespace(s[2:])), &arr); err != nil || len(arr) == 0 {
-		return
+		return Event{}, false
 	}
 	var name string
 	_ = json.Unmarshal(arr[0], &name)
-	c.record(Event{Name: name, Args: arr[1:]})
+	return Event{Name: name, Args: arr[1:]}, true
 }
 
 func (c *Client) record(ev Event) {

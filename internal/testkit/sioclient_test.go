@@ -116,15 +116,26 @@ func TestPollingSession(t *testing.T) {
 			if s.SID == "" || !strings.Contains(s.URL, "sid="+s.SID) || !strings.HasPrefix(s.Open, "0{") {
 				t.Fatalf("session %q at %q, open %q", s.SID, s.URL, s.Open)
 			}
+			// The CONNECT answer, then the "connected" event, in one payload or more.
+			var seen []string
 			if eio == 4 {
-				if answer, _ := s.Connect(map[string]string{"token": token}); !strings.HasPrefix(answer, "40{") {
+				answer, others := s.Connect(map[string]string{"token": token})
+				if !strings.HasPrefix(answer, "40{") {
 					t.Fatalf("CONNECT answered %q", answer)
 				}
-			} else if !slices.Contains(s.Early, "40") {
-				// EIO 3 connects "/" in the handshake, or in the first GET.
-				if a := s.Get(); !slices.Contains(a.Packets, "40") {
-					t.Fatalf("EIO 3: no CONNECT of / in %q / %q", s.Early, a.Body)
+				seen = others
+			} else {
+				seen = s.Early // EIO 3 connects "/" by itself
+			}
+			connected := func(p string) bool { return strings.HasPrefix(p, `42["connected",`) }
+			for deadline := time.Now().Add(5 * time.Second); !slices.ContainsFunc(seen, connected); {
+				if time.Now().After(deadline) {
+					t.Fatalf("no connected event in %q", seen)
 				}
+				seen = append(seen, s.Get().Packets...)
+			}
+			if eio == 3 && !slices.Contains(seen, "40") {
+				t.Fatalf("EIO 3: no CONNECT of / in %q", seen)
 			}
 			pending := s.Pending()
 			select {
@@ -157,8 +168,23 @@ func TestPollingSession(t *testing.T) {
 			if !strings.HasPrefix(got[0], `42["joined_room",{`) || !strings.HasSuffix(got[0], "]") || !slices.ContainsFunc(got, hasAck) {
 				t.Fatalf("answers %q", got)
 			}
+			// The same session through another base (here the same app), a
+			// POST that does not fail the test, and Next for one event.
+			via := s.Via(app.URL)
+			if via.SID != s.SID || via.URL != s.URL {
+				t.Fatalf("Via: %q %q, want %q %q", via.SID, via.URL, s.SID, s.URL)
+			}
+			if a := via.TryPost(fmt.Sprintf(`42["leave_room",{"room_id":%d}]`, room)); a.Err != nil || a.Status != http.StatusOK {
+				t.Fatalf("TryPost: %d %q %v", a.Status, a.Body, a.Err)
+			}
+			if m := s.Next("left_room").Arg(t); m["room_id"] != float64(room) {
+				t.Fatalf("left_room %v", m)
+			}
 			if a := s.Post("1"); a.Status != http.StatusOK {
 				t.Fatalf("close: %d %q", a.Status, a.Body)
+			}
+			if a := s.TryPost("3"); a.Status == http.StatusOK {
+				t.Fatalf("a closed session took a POST: %d %q", a.Status, a.Body)
 			}
 		})
 	}
