@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	ws "github.com/gorilla/websocket"
 )
 
 // scrape reads GET /metrics and returns series → value.
@@ -136,21 +134,7 @@ func TestMetricsMoveUpgradedConnections(t *testing.T) {
 	p.until("connected")
 	a.eventually(connected("polling", "/"), 1)
 
-	conn, _, err := ws.DefaultDialer.Dial(a.wsURL("/socket.io/?EIO=4&transport=websocket&sid="+p.SID), nil)
-	if err != nil {
-		t.Fatalf("upgrade dial: %v", err)
-	}
-	defer conn.Close()
-	if err := conn.WriteMessage(ws.TextMessage, []byte("2probe")); err != nil {
-		t.Fatal(err)
-	}
-	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-	if _, msg, err := conn.ReadMessage(); err != nil || string(msg) != "3probe" {
-		t.Fatalf("probe answer %q %v", msg, err)
-	}
-	if err := conn.WriteMessage(ws.TextMessage, []byte("5")); err != nil {
-		t.Fatal(err)
-	}
+	conn := p.Upgrade()
 	a.eventually(connected("websocket", "/"), 1)
 	a.eventually(connected("polling", "/"), 0)
 

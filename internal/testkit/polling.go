@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	ws "github.com/gorilla/websocket"
 )
 
 // PollingSession is one Engine.IO long-polling session driven request by
@@ -230,4 +232,38 @@ func (s *PollingSession) Next(name string) Event {
 	}
 	s.t.Fatalf("testkit: no %q event over polling", name)
 	return Event{}
+}
+
+// Probe opens a websocket for the session and probes it ("2probe", answered
+// "3probe"): the first half of an upgrade, which Upgrade finishes; a test may
+// close the websocket here instead, mid-upgrade. The websocket is closed when
+// the test ends.
+func (s *PollingSession) Probe() *ws.Conn {
+	s.t.Helper()
+	u := "ws" + strings.TrimPrefix(strings.Replace(s.URL, "transport=polling", "transport=websocket", 1), "http")
+	conn, _, err := ws.DefaultDialer.Dial(u, s.header)
+	if err != nil {
+		s.t.Fatalf("testkit: upgrade dial %s: %v", u, err)
+	}
+	s.t.Cleanup(func() { conn.Close() })
+	if err := conn.WriteMessage(ws.TextMessage, []byte("2probe")); err != nil {
+		s.t.Fatalf("testkit: probe: %v", err)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, msg, err := conn.ReadMessage(); err != nil || string(msg) != "3probe" {
+		s.t.Fatalf("testkit: probe answered %q %v", msg, err)
+	}
+	_ = conn.SetReadDeadline(time.Time{})
+	return conn
+}
+
+// Upgrade moves the session to a websocket (Probe, then the upgrade packet
+// "5") and returns it; the session's requests over polling end.
+func (s *PollingSession) Upgrade() *ws.Conn {
+	s.t.Helper()
+	conn := s.Probe()
+	if err := conn.WriteMessage(ws.TextMessage, []byte("5")); err != nil {
+		s.t.Fatalf("testkit: upgrade packet: %v", err)
+	}
+	return conn
 }

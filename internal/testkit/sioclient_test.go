@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
+
 	"github.com/izpochat/server/internal/testkit"
 	"github.com/izpochat/server/internal/testkit/testapp"
 )
@@ -227,5 +229,33 @@ func TestHostileHelpers(t *testing.T) {
 	}
 	if took, what := testkit.Trickle(t, srv.URL, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n", nil, 10*time.Millisecond, 300*time.Millisecond); what != "still reading" || took != 300*time.Millisecond {
 		t.Fatalf("Trickle to a server that never answers: %v %q", took, what)
+	}
+}
+
+// A PollingSession upgrades by hand: Probe answers "3probe", Upgrade sends
+// "5", and the session then speaks over the websocket it returns.
+func TestPollingSessionUpgrade(t *testing.T) {
+	app := testapp.Start(t, "sqlite")
+	token := register(t, app.URL, "upgrader")
+	s := testkit.OpenPolling(t, app.URL, testkit.PollingOptions{})
+	if answer, _ := s.Connect(map[string]string{"token": token}); !strings.HasPrefix(answer, "40{") {
+		t.Fatalf("CONNECT answered %q", answer)
+	}
+	conn := s.Upgrade()
+	if err := conn.WriteMessage(websocket.TextMessage, []byte(`421["join_room",{"room_id":999999}]`)); err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for {
+		_, msg, err := conn.ReadMessage()
+		if err != nil {
+			t.Fatalf("no answer over the upgraded websocket: %v", err)
+		}
+		if strings.HasPrefix(string(msg), "431[") || strings.HasPrefix(string(msg), `42["error",`) {
+			break
+		}
+	}
+	if a := s.TryPost("3"); a.Status == http.StatusOK {
+		t.Fatalf("the polling side still takes POSTs after the upgrade: %d %q", a.Status, a.Body)
 	}
 }
