@@ -86,6 +86,8 @@ type Client struct {
 	// engineClosed: the server sent an Engine.IO CLOSE packet.
 	engineClosed bool
 	pings        int
+	// connects gets the answers to ConnectAlso ("40/nsp,…", "44/nsp,…").
+	connects chan string
 }
 
 // ErrEngineClose is the CloseErr of a polling session the server ended with an Engine.IO CLOSE packet.
@@ -123,7 +125,7 @@ func Dial(t testing.TB, base string, o DialOptions) (*Client, map[string]any, er
 		t.Fatalf("testkit: engine.io open packet %q", open)
 	}
 	c := &Client{t: t, tr: tr, nsp: o.Namespace, eio: o.EIO, SID: hs.Sid, events: make(chan Event, 4096), keep: o.Record,
-		Closed: make(chan struct{}), acks: map[int]chan []json.RawMessage{}}
+		Closed: make(chan struct{}), acks: map[int]chan []json.RawMessage{}, connects: make(chan string, 16)}
 	connect := ""
 	// EIO 3 connects "/" by itself; any other namespace, and every EIO 4 one, is asked for.
 	if o.EIO == 4 || o.Namespace != "/" {
@@ -226,6 +228,38 @@ func stripNamespace(s string) string {
 	return s
 }
 
+// ConnectAlso connects another namespace over the same Engine.IO connection
+// (as socket.io-client's Manager does for a second socket), with auth (EIO 4;
+// nil: none), and returns the answer's data; a CONNECT_ERROR is an error. The
+// client's own events stay those of its first namespace.
+func (c *Client) ConnectAlso(nsp string, auth any) (map[string]any, error) {
+	packet := "40" + nsp + ","
+	if auth != nil {
+		b, _ := json.Marshal(auth)
+		packet += string(b)
+	}
+	c.WriteRaw(packet)
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case s := <-c.connects:
+			if !strings.HasPrefix(s[2:], nsp+",") {
+				continue
+			}
+			var data map[string]any
+			_ = json.Unmarshal([]byte(stripNamespace(s[2:])), &data)
+			if s[1] == '4' {
+				return data, fmt.Errorf("connect_error on %s: %s", nsp, stripNamespace(s[2:]))
+			}
+			return data, nil
+		case <-c.Closed:
+			return nil, fmt.Errorf("connection ended before the CONNECT answer of %s: %v", nsp, c.closeErr)
+		case <-deadline:
+			return nil, fmt.Errorf("no CONNECT answer on %s", nsp)
+		}
+	}
+}
+
 // WriteRaw sends one Engine.IO packet as it is (e.g. "42[\"x\"]").
 func (c *Client) WriteRaw(s string) { _ = c.tr.write(s) }
 
@@ -316,6 +350,11 @@ func (c *Client) readLoop() {
 				c.closeErr = ErrEngineClose
 				c.tr.close()
 				return
+			}
+		case strings.HasPrefix(s, "40/"), strings.HasPrefix(s, "44/"):
+			select {
+			case c.connects <- s:
+			default:
 			}
 		case strings.HasPrefix(s, "42"):
 			c.pushEvent(s)

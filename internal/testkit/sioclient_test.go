@@ -259,3 +259,21 @@ func TestPollingSessionUpgrade(t *testing.T) {
 		t.Fatalf("the polling side still takes POSTs after the upgrade: %d %q", a.Status, a.Body)
 	}
 }
+
+// ConnectAlso connects a second namespace over the same Engine.IO connection;
+// a namespace the server refuses is an error.
+func TestClientConnectAlso(t *testing.T) {
+	app := testapp.Start(t, "sqlite")
+	token := register(t, app.URL, "multi")
+	room := createRoom(t, app.URL, token)
+	c := testkit.MustDial(t, app.URL, testkit.DialOptions{Auth: map[string]string{"token": token}})
+	if _, err := c.ConnectAlso(fmt.Sprintf("/rooms/%d", room), map[string]string{"token": token}); err != nil {
+		t.Fatalf("the room's namespace: %v", err)
+	}
+	if _, err := c.ConnectAlso("/rooms/999999", map[string]string{"token": token}); err == nil {
+		t.Fatal("a room that does not exist connected")
+	}
+	if ack := c.Call("join_room", map[string]any{"room_id": room}); ack["status"] == "error" {
+		t.Fatalf("the first namespace after ConnectAlso: %v", ack)
+	}
+}
