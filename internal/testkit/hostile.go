@@ -2,6 +2,7 @@ package testkit
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -9,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	ws "github.com/gorilla/websocket"
 )
 
 // What no well-behaved client sends, for the tests of the HTTP edge: raw
@@ -98,4 +101,28 @@ func Trickle(t testing.TB, base, head string, body []byte, interval, limit time.
 			}
 		}
 	}
+}
+
+// OpenEngineWebsocket opens an Engine.IO 4 websocket at base and reads its
+// open packet, and does nothing more: no CONNECT, no pong. It is for a test
+// that writes what no client would (a flood of CONNECTs, say) and reads the
+// answers itself; the websocket is closed when the test ends.
+func OpenEngineWebsocket(t testing.TB, base string) (conn *ws.Conn, sid string) {
+	t.Helper()
+	u := fmt.Sprintf("ws%s/socket.io/?EIO=4&transport=websocket", strings.TrimPrefix(base, "http"))
+	conn, _, err := ws.DefaultDialer.Dial(u, nil)
+	if err != nil {
+		t.Fatalf("testkit: dial %s: %v", u, err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, msg, err := conn.ReadMessage()
+	_ = conn.SetReadDeadline(time.Time{})
+	var hs struct {
+		Sid string `json:"sid"`
+	}
+	if err != nil || len(msg) == 0 || msg[0] != '0' || json.Unmarshal(msg[1:], &hs) != nil || hs.Sid == "" {
+		t.Fatalf("testkit: engine.io open packet %q: %v", msg, err)
+	}
+	return conn, hs.Sid
 }

@@ -277,3 +277,20 @@ func TestClientConnectAlso(t *testing.T) {
 		t.Fatalf("the first namespace after ConnectAlso: %v", ack)
 	}
 }
+
+// OpenEngineWebsocket leaves the session bare: the server's next packet is
+// the answer to what the test writes.
+func TestOpenEngineWebsocket(t *testing.T) {
+	app := testapp.Start(t, "sqlite")
+	conn, sid := testkit.OpenEngineWebsocket(t, app.URL)
+	if sid == "" {
+		t.Fatal("no session id")
+	}
+	if err := conn.WriteMessage(websocket.TextMessage, []byte("40/nope,")); err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, msg, err := conn.ReadMessage(); err != nil || !strings.HasPrefix(string(msg), "44/nope,") {
+		t.Fatalf("CONNECT of an unknown namespace answered %q %v", msg, err)
+	}
+}
