@@ -125,7 +125,7 @@ func checkGracefulRestart(t *testing.T, bin string) {
 	token, _ := reg["access_token"].(string)
 
 	var client *testkit.Client
-	var poll *pendingPoll
+	var poll <-chan testkit.PollAnswer // a polling client's GET, waiting for the server
 	resp, err := http.Get(p.Base + "/socket.io/?EIO=4&transport=polling")
 	if err != nil {
 		t.Fatal(err)
@@ -135,19 +135,19 @@ func checkGracefulRestart(t *testing.T, bin string) {
 		t.Log("Socket.IO is not mounted in this build (/socket.io/ answers 404): checking HTTP draining only")
 	} else {
 		client = dialSocketIO(t, p.Base, token)
-		poll = startPendingPoll(t, p.Base, token)
+		polling := testkit.OpenPolling(t, p.Base, testkit.PollingOptions{})
+		if answer, _ := polling.Connect(map[string]string{"token": token}); !strings.HasPrefix(answer, "40{") {
+			t.Fatalf("polling CONNECT answered %q", answer)
+		}
+		poll = polling.Pending()
 	}
 
 	// An in-flight request: headers and half the body sent before the signal,
 	// the rest after it.
+	// Raw bytes (testkit.SendRaw): no client stops half-way through a body.
 	body := `{"username":"inflight","email":"inflight@example.com","password":"secret123"}`
-	conn, err := net.Dial("tcp", strings.TrimPrefix(p.Base, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	fmt.Fprintf(conn, "POST /api/users/register HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
-		len(body), body[:20])
+	conn := testkit.SendRaw(t, p.Base, fmt.Sprintf("POST /api/users/register HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+		len(body), body[:20]))
 	time.Sleep(300 * time.Millisecond) // the handler is now waiting for the body
 
 	signalled := time.Now()
@@ -202,13 +202,13 @@ func checkGracefulRestart(t *testing.T, bin string) {
 			t.Error("socket client was not disconnected")
 		}
 		select {
-		case a := <-poll.answered:
-			t.Logf("pending long-poll: %d %q %v after %v", a.status, a.body, a.err, a.at.Sub(signalled))
-			if took := a.at.Sub(signalled); took > 2*time.Second {
+		case a := <-poll:
+			t.Logf("pending long-poll: %d %q %v after %v", a.Status, a.Body, a.Err, a.At.Sub(signalled))
+			if took := a.At.Sub(signalled); took > 2*time.Second {
 				t.Errorf("pending long-poll answered %v after SIGTERM, want promptly", took)
 			}
-			if strings.Contains(a.body, "41") {
-				t.Errorf("pending long-poll got a Socket.IO DISCONNECT %q: socket.io-client will not reconnect", a.body)
+			if strings.Contains(a.Body, "41") {
+				t.Errorf("pending long-poll got a Socket.IO DISCONNECT %q: socket.io-client will not reconnect", a.Body)
 			}
 		case <-time.After(6 * time.Second):
 			t.Error("pending long-poll GET was not answered")

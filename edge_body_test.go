@@ -1,14 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"regexp"
 	"runtime"
 	"runtime/metrics"
 	"strings"
@@ -16,48 +13,19 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/izpochat/server/internal/testkit"
 )
 
-// pollSession opens an Engine.IO polling session (no token needed) and returns its sid.
-func pollSession(t *testing.T, base string, eio int) string {
+// The attacks below send what no client would (a body that never ends, a
+// byte a second), so they keep raw HTTP, through the kit's hostile helpers
+// (testkit.NewEndlessBody, testkit.Trickle); the session they attack is the
+// kit's (testkit.OpenPolling).
+
+// pollURL opens an Engine.IO polling session (no token needed) and returns its URL.
+func pollURL(t *testing.T, base string, eio int) string {
 	t.Helper()
-	resp, err := http.Get(fmt.Sprintf("%s/socket.io/?EIO=%d&transport=polling", base, eio))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	m := regexp.MustCompile(`"sid":"([^"]+)"`).FindSubmatch(raw)
-	if resp.StatusCode != http.StatusOK || m == nil {
-		t.Fatalf("polling handshake: %d %q", resp.StatusCode, raw)
-	}
-	return string(m[1])
-}
-
-// endlessBody is a generated body of n bytes ("4" then "a"s: one huge Engine.IO
-// message) whose length the client does not declare, so it is sent chunked.
-type endlessBody struct {
-	left int64
-	sent atomic.Int64
-}
-
-func (b *endlessBody) Read(p []byte) (int, error) {
-	if b.left <= 0 {
-		return 0, io.EOF
-	}
-	n := int64(len(p))
-	if n > b.left {
-		n = b.left
-	}
-	for i := range p[:n] {
-		p[i] = 'a'
-	}
-	if b.sent.Load() == 0 {
-		p[0] = '4'
-	}
-	b.left -= n
-	b.sent.Add(n)
-	return int(n), nil
+	return testkit.OpenPolling(t, base, testkit.PollingOptions{EIO: eio}).URL
 }
 
 // heapPeak samples the live heap until stop is called and returns its growth
@@ -105,9 +73,8 @@ func TestEdgeChunkedPollingPostIsCutAtMaxPayload(t *testing.T) {
 	defer stop()
 	for _, eio := range []int{4, 3} {
 		t.Run(fmt.Sprintf("EIO=%d", eio), func(t *testing.T) {
-			sid := pollSession(t, base, eio)
-			body := &endlessBody{left: 400 << 20}
-			req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("%s/socket.io/?EIO=%d&transport=polling&sid=%s", base, eio, sid), body)
+			body := testkit.NewEndlessBody(400<<20, '4') // one huge Engine.IO message
+			req, _ := http.NewRequest(http.MethodPost, pollURL(t, base, eio), body)
 			req.Header.Set("Content-Type", "text/plain;charset=UTF-8")
 			if req.ContentLength != 0 && req.ContentLength != -1 {
 				t.Fatalf("the body must be sent without a length, got %d", req.ContentLength)
@@ -132,7 +99,7 @@ func TestEdgeChunkedPollingPostIsCutAtMaxPayload(t *testing.T) {
 			if growth > 50<<20 {
 				t.Errorf("heap grew %d MiB while the body streamed, want < 50 MiB", growth>>20)
 			}
-			t.Logf("status %d err %v, sent %d MiB, heap growth %.1f MiB", status, err, body.sent.Load()>>20, float64(growth)/(1<<20))
+			t.Logf("status %d err %v, sent %d MiB, heap growth %.1f MiB", status, err, body.Sent()>>20, float64(growth)/(1<<20))
 		})
 	}
 }
@@ -141,9 +108,8 @@ func TestEdgeChunkedPollingPostIsCutAtMaxPayload(t *testing.T) {
 func TestEdgeDeclaredOversizeBodiesAreRefusedAtOnce(t *testing.T) {
 	base, stop, _ := startRun(t, map[string]string{"SOCKETIO_MAX_PAYLOAD": "1000"})
 	defer stop()
-	sid := pollSession(t, base, 4)
-	for _, target := range []string{"/socket.io/?EIO=4&transport=polling&sid=" + sid, "/api/users/login"} {
-		req, _ := http.NewRequest(http.MethodPost, base+target, bytes.NewReader(make([]byte, 200<<10)))
+	for _, target := range []string{pollURL(t, base, 4), base + "/api/users/login"} {
+		req, _ := http.NewRequest(http.MethodPost, target, bytes.NewReader(make([]byte, 200<<10)))
 		req.Header.Set("Content-Type", "application/json")
 		status, out := do(t, req)
 		if status != http.StatusRequestEntityTooLarge || out["error"] == nil || out["detail"] == nil {
@@ -177,48 +143,6 @@ func TestEdgeChunkedJSONBodyOverLimitIs413(t *testing.T) {
 	}
 }
 
-// trickle sends head, then body one byte every interval, and reports how long
-// the server took to answer or close the connection (capped at limit: then it
-// is still reading).
-func trickle(t *testing.T, base, head string, body []byte, interval, limit time.Duration) (time.Duration, string) {
-	t.Helper()
-	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	start := time.Now()
-	if _, err := io.WriteString(conn, head); err != nil {
-		t.Fatal(err)
-	}
-	answered := make(chan string, 1)
-	go func() {
-		line, err := bufio.NewReader(conn).ReadString('\n')
-		if err != nil && line == "" {
-			line = "closed: " + err.Error()
-		}
-		answered <- strings.TrimSpace(line)
-	}()
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	deadline := time.After(limit)
-	for i := 0; ; {
-		select {
-		case got := <-answered:
-			return time.Since(start), got
-		case <-deadline:
-			return limit, "still reading"
-		case <-tick.C:
-			if i < len(body) {
-				if _, err := conn.Write(body[i : i+1]); err != nil {
-					return time.Since(start), "closed: " + err.Error()
-				}
-				i++
-			}
-		}
-	}
-}
-
 // Attack row 5: a body sent one byte at a time used to be read for as long as
 // the client liked. A REST or polling body must arrive within HTTP_BODY_TIMEOUT.
 func TestEdgeSlowBodyIsCutOff(t *testing.T) {
@@ -226,14 +150,14 @@ func TestEdgeSlowBodyIsCutOff(t *testing.T) {
 	defer stop()
 	body := []byte(`{"email":"nobody@example.com","password":"` + strings.Repeat("x", 100) + `"}`)
 	host := strings.TrimPrefix(base, "http://")
-	sid := pollSession(t, base, 4)
+	polling := strings.TrimPrefix(pollURL(t, base, 4), base)
 	for name, target := range map[string]string{
 		"rest":    "/api/users/login",
-		"polling": "/socket.io/?EIO=4&transport=polling&sid=" + sid,
+		"polling": polling,
 	} {
 		t.Run(name, func(t *testing.T) {
 			head := fmt.Sprintf("POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", target, host, len(body))
-			took, got := trickle(t, base, head, body, time.Second, 10*time.Second)
+			took, got := testkit.Trickle(t, base, head, body, time.Second, 10*time.Second)
 			if took > 6*time.Second {
 				t.Fatalf("a body at 1 byte/s was still being read after %v (%s), want it cut within ~2s", took, got)
 			}

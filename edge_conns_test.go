@@ -3,30 +3,24 @@ package main
 import (
 	"bufio"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-	ws "github.com/gorilla/websocket"
+	"github.com/izpochat/server/internal/testkit"
 )
 
-// served dials base and has one request answered on the connection, which
-// then stays open (keep-alive); nil when the server does not answer.
+// served has one request answered on a connection of its own (raw HTTP
+// through the kit, testkit.SendRaw: the test holds connections open as no
+// client would), which then stays open (keep-alive); nil when the server does
+// not answer.
 func served(t *testing.T, base string) net.Conn {
 	t.Helper()
-	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := testkit.SendRaw(t, base, "GET /api/status HTTP/1.1\r\nHost: x\r\n\r\n")
 	_ = conn.SetDeadline(time.Now().Add(3 * time.Second))
-	_, err = fmt.Fprintf(conn, "GET /api/status HTTP/1.1\r\nHost: x\r\n\r\n")
-	var line string
-	if err == nil {
-		line, err = bufio.NewReader(conn).ReadString('\n')
-	}
+	line, err := bufio.NewReader(conn).ReadString('\n')
 	if err != nil || !strings.HasPrefix(line, "HTTP/1.1 200") {
 		conn.Close()
 		return nil
@@ -145,39 +139,25 @@ func TestEdgeConnectionCapPerClientBehindTrustedProxy(t *testing.T) {
 
 	t.Run("long polls", func(t *testing.T) {
 		ended := make(chan error, 2) // a long poll that ends early (it should wait 20 s)
-		var sids []string
+		proxied := http.Header{"X-Forwarded-For": {"203.0.113.7"}}
+		var sessions []*testkit.PollingSession
 		for range 2 {
-			req, _ := http.NewRequest(http.MethodGet, base+"/socket.io/?EIO=4&transport=polling", nil)
-			req.Header.Set("X-Forwarded-For", "203.0.113.7")
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			raw, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			parts := strings.Split(string(raw), `"sid":"`)
-			if len(parts) < 2 {
-				t.Fatalf("polling handshake: %d %q", resp.StatusCode, raw)
-			}
-			sids = append(sids, strings.Split(parts[1], `"`)[0])
+			sessions = append(sessions, testkit.OpenPolling(t, base, testkit.PollingOptions{Header: proxied}))
 		}
-		for _, sid := range sids {
+		for _, s := range sessions {
 			go func() { // waits for the next ping, 20 s
-				req, _ := http.NewRequest(http.MethodGet, base+"/socket.io/?EIO=4&transport=polling&sid="+sid, nil)
-				req.Header.Set("X-Forwarded-For", "203.0.113.7")
 				// A request's place is given back just after its answer is
 				// sent, so one sent at once after another may still find
 				// it taken: retried, as a client would.
 				for start := time.Now(); ; {
-					resp, err := http.DefaultClient.Do(req)
+					a := <-s.Pending()
+					if a.Err == nil && a.Status == http.StatusTooManyRequests && time.Since(start) < 5*time.Second {
+						time.Sleep(50 * time.Millisecond)
+						continue
+					}
+					err := a.Err
 					if err == nil {
-						raw, _ := io.ReadAll(resp.Body)
-						resp.Body.Close()
-						if resp.StatusCode == http.StatusTooManyRequests && time.Since(start) < 5*time.Second {
-							time.Sleep(50 * time.Millisecond)
-							continue
-						}
-						err = fmt.Errorf("%d %q", resp.StatusCode, raw)
+						err = fmt.Errorf("%d %q", a.Status, a.Body)
 					}
 					ended <- err
 					return
@@ -193,18 +173,15 @@ func TestEdgeConnectionCapPerClientBehindTrustedProxy(t *testing.T) {
 	})
 
 	t.Run("websocket", func(t *testing.T) {
-		url := "ws" + strings.TrimPrefix(base, "http") + "/socket.io/?EIO=4&transport=websocket"
-		var conns []*ws.Conn
+		token := registerToken(t, base, "proxied")
+		var clients []*testkit.Client
 		for range 2 {
-			c, _, err := ws.DefaultDialer.Dial(url, http.Header{"X-Forwarded-For": {"203.0.113.9"}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			conns = append(conns, c)
+			clients = append(clients, testkit.MustDial(t, base, testkit.DialOptions{
+				Header: http.Header{"X-Forwarded-For": {"203.0.113.9"}}, Auth: map[string]string{"token": token}}))
 		}
 		// The upgrade handler has returned; the websockets still count.
 		eventually429(t, base, "203.0.113.9", nil)
-		for _, c := range conns {
+		for _, c := range clients {
 			c.Close()
 		}
 		deadline := time.Now().Add(5 * time.Second)

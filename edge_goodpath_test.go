@@ -2,19 +2,18 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"image"
 	"image/png"
 	"io"
 	"mime/multipart"
-	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	ws "github.com/gorilla/websocket"
+	"github.com/izpochat/server/internal/testkit"
 )
 
 // tightEdge is an environment whose edge timeouts are far shorter than the
@@ -86,69 +85,49 @@ func TestEdgeKeepsRealClientsWorking(t *testing.T) {
 	token := registerToken(t, base, "edgy")
 
 	t.Run("polling", func(t *testing.T) {
-		sid := pollSession(t, base, 4)
-		url := base + "/socket.io/?EIO=4&transport=polling&sid=" + sid
-		auth, _ := json.Marshal(map[string]string{"token": token})
-		resp, err := http.Post(url, "text/plain;charset=UTF-8", strings.NewReader("40"+string(auth)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		raw, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK || string(raw) != "ok" {
-			t.Fatalf("polling POST: %d %q", resp.StatusCode, raw)
-		}
-		sawConnect, sawPing := false, false
+		// Request by request (testkit.PollingSession): the GET that waits for
+		// the ping is the one an edge deadline would cut.
+		s := testkit.OpenPolling(t, base, testkit.PollingOptions{})
 		start := time.Now()
-		for !sawPing && time.Since(start) < 10*time.Second {
-			resp, err := http.Get(url)
-			if err != nil {
-				t.Fatalf("long-poll GET after %v: %v", time.Since(start), err)
-			}
-			raw, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
-				t.Fatalf("long-poll GET: %d %q", resp.StatusCode, raw)
-			}
-			for _, p := range strings.Split(string(raw), "\x1e") {
-				sawConnect = sawConnect || strings.HasPrefix(p, "40")
-				sawPing = sawPing || p == "2"
-			}
+		if answer, _ := s.Connect(map[string]string{"token": token}); !strings.HasPrefix(answer, "40{") {
+			t.Fatalf("polling CONNECT answered %q\n%s", answer, logs)
 		}
-		if !sawConnect || !sawPing {
-			t.Fatalf("connect %v, ping %v after %v\n%s", sawConnect, sawPing, time.Since(start), logs)
+		sawPing := false
+		for !sawPing && time.Since(start) < 10*time.Second {
+			a := s.Pending()
+			var got testkit.PollAnswer
+			select {
+			case got = <-a:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the long-poll GET got no answer in 10 s")
+			}
+			if got.Err != nil {
+				t.Fatalf("long-poll GET after %v: %v", time.Since(start), got.Err)
+			}
+			if got.Status != http.StatusOK {
+				t.Fatalf("long-poll GET: %d %q", got.Status, got.Body)
+			}
+			sawPing = slices.Contains(got.Packets, "2")
+		}
+		if !sawPing {
+			t.Fatalf("no ping after %v\n%s", time.Since(start), logs)
 		}
 		if waited := time.Since(start); waited < 2*time.Second {
 			t.Fatalf("the ping came after %v; the long-poll did not outlive the edge timeouts", waited)
 		}
-		resp, err = http.Post(url, "text/plain;charset=UTF-8", strings.NewReader("3"))
-		if err != nil || resp.StatusCode != http.StatusOK {
-			t.Fatalf("pong: %v %v", resp, err)
+		if a := s.Post("3"); a.Status != http.StatusOK {
+			t.Fatalf("pong: %d %q", a.Status, a.Body)
 		}
-		resp.Body.Close()
 	})
 
 	t.Run("websocket", func(t *testing.T) {
-		url := "ws" + strings.TrimPrefix(base, "http") + "/socket.io/?EIO=4&transport=websocket"
-		conn, _, err := ws.DefaultDialer.Dial(url, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
-		auth, _ := json.Marshal(map[string]string{"token": token})
-		_ = conn.WriteMessage(ws.TextMessage, append([]byte("40"), auth...))
+		c := testkit.MustDial(t, base, testkit.DialOptions{Auth: map[string]string{"token": token}})
 		start := time.Now()
-		pings := 0
-		for pings < 1 {
-			_ = conn.SetReadDeadline(time.Now().Add(8 * time.Second))
-			_, msg, err := conn.ReadMessage()
-			if err != nil {
-				t.Fatalf("websocket read after %v: %v", time.Since(start), err)
-			}
-			if string(msg) == "2" {
-				pings++
-				_ = conn.WriteMessage(ws.TextMessage, []byte("3"))
-			}
+		testkit.Eventually(t, 8*time.Second, "a ping over the websocket", func() bool { return c.Pings() >= 1 })
+		select {
+		case <-c.Closed:
+			t.Fatalf("the websocket ended after %v: %v", time.Since(start), c.CloseErr())
+		default:
 		}
 		if time.Since(start) < 2*time.Second {
 			t.Fatalf("the ping came after %v; the websocket did not outlive the edge timeouts", time.Since(start))
@@ -178,7 +157,7 @@ func TestEdgeUploadBelowMinimumRateIsCutOff(t *testing.T) {
 	body, ct := uploadForm(t, "picture.png", pngBytes(t, 8))
 	head := fmt.Sprintf("POST /api/upload HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n",
 		strings.TrimPrefix(base, "http://"), token, ct, len(body))
-	took, got := trickle(t, base, head, body, time.Second, 10*time.Second)
+	took, got := testkit.Trickle(t, base, head, body, time.Second, 10*time.Second)
 	if took > 6*time.Second {
 		t.Fatalf("an upload at 1 byte/s was still being read after %v (%s), want it cut within ~2s", took, got)
 	}
@@ -202,12 +181,8 @@ func TestEdgeReaderThatStopsIsCutOff(t *testing.T) {
 		t.Fatalf("upload: %d %v", status, up)
 	}
 
-	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", fileURL)
+	// A reader that stops: raw HTTP, through the kit (testkit.SendRaw).
+	conn := testkit.SendRaw(t, base, fmt.Sprintf("GET %s HTTP/1.1\r\nHost: x\r\n\r\n", fileURL))
 	time.Sleep(3 * time.Second) // reads nothing for three write timeouts
 	// The socket buffers take a few MiB; the rest is never written.
 	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))

@@ -4,14 +4,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/izpochat/server/config"
 	"github.com/izpochat/server/models"
 )
 
-// DefaultAccessTTL is the room-access cache lifetime the server runs with.
-// Leaving, privacy and deletion reach every instance's cache at once as hub
-// events (access_events.go); the TTL bounds only what no event announces (a
-// join elsewhere, an event lost while Redis was down).
-const DefaultAccessTTL = 2 * time.Second
+// DefaultAccessTTL is the room-access cache lifetime the server runs with
+// (config.DefaultAccessTTL, where it is written).
+const DefaultAccessTTL = config.DefaultAccessTTL
 
 // defaultAccessEntries bounds the cache; past it, expired answers (then all) go.
 const defaultAccessEntries = 50_000

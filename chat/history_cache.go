@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"sync"
 	"time"
+
+	"github.com/izpochat/server/config"
 )
 
 // HistoryPage is a history answer rendered: its JSON and the strong entity tag
@@ -34,8 +36,9 @@ type HistoryCacheBounds struct {
 	MaxAge time.Duration
 }
 
-// DefaultHistoryMaxAge bounds how stale a page can be when an event was lost.
-const DefaultHistoryMaxAge = 10 * time.Second
+// DefaultHistoryMaxAge bounds how stale a page can be when an event was lost
+// (config.DefaultHistoryMaxAge, where it is written).
+const DefaultHistoryMaxAge = config.DefaultHistoryMaxAge
 
 // historyCache keeps the newest page of each room rendered, so the web app's
 // poll (every 3 s per open chat, the same query each time) costs an access check

@@ -73,7 +73,7 @@ func New(d Deps) *Service {
 		d.Limits.MaxMessageLength = config.DefaultMaxMessageLength
 	}
 	if d.Limits.MaxMembersListed <= 0 {
-		d.Limits.MaxMembersListed = 100
+		d.Limits.MaxMembersListed = config.DefaultMaxMembersListed
 	}
 	if d.Presence == nil {
 		d.Presence = NewLocalPresence()

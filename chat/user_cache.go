@@ -4,15 +4,14 @@ import (
 	"sync"
 	"time"
 
+	"github.com/izpochat/server/config"
 	"github.com/izpochat/server/models"
 )
 
-// DefaultUserTTL is how long an authenticated user's row is reused. Every
-// change that matters to authentication (a new password, a new name, a deleted
-// account) reaches every instance's cache at once as a hub event
-// (observeUsers); the TTL bounds only a change whose event was lost (Redis
-// down) or made outside the server.
-const DefaultUserTTL = 10 * time.Second
+// DefaultUserTTL is how long an authenticated user's row is reused
+// (config.DefaultUserTTL, where it is written); its cache is dropped at once on
+// every instance by the hub events observeUsers follows.
+const DefaultUserTTL = config.DefaultUserTTL
 
 const defaultUserEntries = 100_000
 

@@ -83,6 +83,9 @@ func (f *fakeInstance) close(sid string) {
 	f.routes.Closed(sid)
 }
 
+// get sends one request with a sid, as a polling client's would be, to test the
+// forwarding: the instances are fakes that echo (no Engine.IO behind them), so
+// the test kit's Engine.IO client has nothing to speak to here.
 func get(t *testing.T, url string, header http.Header) (int, string) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader("payload"))

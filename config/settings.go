@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
-	"time"
 )
 
 // parseOrigins accepts a JSON list or a comma list. "*" anywhere, or nothing,
@@ -70,7 +69,7 @@ func loadSupabase(e *env) (Supabase, error) {
 		Bucket: e.getOr("SUPABASE_STORAGE_BUCKET", DefaultBucket),
 	}
 	var err error
-	if s.Timeout, err = e.duration("UPLOAD_TIMEOUT", 60*time.Second); err != nil {
+	if s.Timeout, err = e.duration("UPLOAD_TIMEOUT", DefaultUploadTimeout); err != nil {
 		return Supabase{}, err
 	}
 	if s.URL == "" {

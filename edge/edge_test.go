@@ -11,23 +11,8 @@ import (
 	"time"
 
 	"github.com/izpochat/server/config"
+	"github.com/izpochat/server/internal/testkit"
 )
-
-// endless is a body of n 'a's of undeclared length.
-type endless struct{ left, read int64 }
-
-func (e *endless) Read(p []byte) (int, error) {
-	if e.left <= 0 {
-		return 0, io.EOF
-	}
-	n := min(int64(len(p)), e.left)
-	for i := range p[:n] {
-		p[i] = 'a'
-	}
-	e.left -= n
-	e.read += n
-	return int(n), nil
-}
 
 // Over HTTP/2 a body has no Content-Length either: it is bounded the same way.
 func TestHTTP2BodiesAreBounded(t *testing.T) {
@@ -52,8 +37,8 @@ func TestHTTP2BodiesAreBounded(t *testing.T) {
 	defer srv.Close()
 	client := srv.Client()
 
-	post := func(path string, n int64) (*http.Response, *endless) {
-		body := &endless{left: n}
+	post := func(path string, n int64) (*http.Response, *testkit.EndlessBody) {
+		body := testkit.NewEndlessBody(n, 0) // no declared length over HTTP/2 either
 		req, _ := http.NewRequest(http.MethodPost, srv.URL+path, body)
 		resp, err := client.Do(req)
 		if err != nil {
@@ -69,8 +54,8 @@ func TestHTTP2BodiesAreBounded(t *testing.T) {
 	if resp.StatusCode != http.StatusRequestEntityTooLarge || engineCalls.Load() != 0 {
 		t.Errorf("64 MiB polling POST over HTTP/2: %d, engine called %d times; want 413 before the engine", resp.StatusCode, engineCalls.Load())
 	}
-	if body.read > 16<<20 {
-		t.Errorf("the client could send %d MiB before being cut", body.read>>20)
+	if body.Sent() > 16<<20 {
+		t.Errorf("the client could send %d MiB before being cut", body.Sent()>>20)
 	}
 	resp, _ = post("/socket.io/?EIO=4&transport=polling&sid=x", 1000)
 	if resp.StatusCode != http.StatusOK || engineCalls.Load() != 1 {

@@ -16,16 +16,15 @@ import (
 	"unicode/utf8"
 
 	"github.com/izpochat/server/auth"
-	"github.com/izpochat/server/chat"
-	"github.com/izpochat/server/config"
-	"github.com/izpochat/server/handlers"
-	"github.com/izpochat/server/internal/testdb"
+	"github.com/izpochat/server/internal/testkit/testapp"
 	"github.com/izpochat/server/models"
 )
 
-// fuzzServer is the REST door wired as app.go wires it, on SQLite, with one
+// fuzzServer is the whole server as main wires it (testapp: the edge, the
+// access cache and the metrics in front of the REST door), on SQLite, with one
 // account and one room to aim requests at. It is built once per fuzz target
-// and serves requests in process (httptest.NewRecorder): thousands a second.
+// and serves requests in process (httptest.NewRecorder through the app's
+// handler): thousands a second.
 type fuzzServer struct {
 	handler http.Handler
 	token   string
@@ -37,15 +36,9 @@ type fuzzServer struct {
 
 func newFuzzServer(f *testing.F) *fuzzServer {
 	f.Helper()
-	db := testdb.Open(f, "sqlite")
-	cfg := config.Config{Version: "test", MaxMessageLength: 5000, TokenTTL: time.Hour, JWTSecret: testSecret}
-	service := chat.New(chat.Deps{
-		Store:     models.NewStore(db),
-		Tokens:    auth.NewTokens(cfg.JWTSecret, cfg.TokenTTL),
-		Limits:    chat.Limits{MaxMessageLength: cfg.MaxMessageLength},
-		AccessTTL: chat.DefaultAccessTTL,
-	})
-	s := &fuzzServer{handler: handlers.NewServer(handlers.Deps{Config: cfg, Chat: service})}
+	app := testapp.Start(f, "sqlite")
+	db, cfg := app.DB, app.Config
+	s := &fuzzServer{handler: app.Handler}
 	// The account is stored with a one-round Werkzeug hash and its token issued
 	// directly: hashing at the real cost takes seconds under -race.
 	salt := "fuzzsalt"

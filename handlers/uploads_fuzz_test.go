@@ -1,4 +1,4 @@
-package handlers
+package handlers_test
 
 import (
 	"bytes"
@@ -13,10 +13,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/izpochat/server/auth"
-	"github.com/izpochat/server/chat"
-	"github.com/izpochat/server/internal/testdb"
+	"github.com/izpochat/server/config"
+	"github.com/izpochat/server/internal/testkit/testapp"
 	"github.com/izpochat/server/models"
-	"github.com/izpochat/server/storage"
 )
 
 var fuzzStoredName = regexp.MustCompile(`^[0-9a-f-]{36}_[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
@@ -37,19 +36,12 @@ func FuzzUploadFileName(f *testing.F) {
 	} {
 		f.Add(s[0], []byte(s[1]))
 	}
-	db := testdb.Open(f, "sqlite")
-	store := models.NewStore(db)
-	tokens := auth.NewTokens([]byte("upload-fuzz-secret-0123456789abcdef"), time.Hour)
-	svc := chat.New(chat.Deps{Store: store, Tokens: tokens})
-	f.Cleanup(svc.Close)
-	dir := filepath.Join(f.TempDir(), "uploads")
-	local, err := storage.NewLocal(dir, "/uploads", chat.ContentTypeOf)
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { local.Close() })
-	uploads := chat.NewUploads(svc, local, chat.UploadLimits{MaxFileBytes: 1 << 20, MaxFiles: 10})
-	handler := NewServer(Deps{Chat: svc, Uploads: uploads, Objects: local})
+	// The app as main wires it (testapp), its uploads on local disk as by
+	// default, served in process.
+	app := testapp.Start(f, "sqlite", testapp.WithConfig(func(c *config.Config) { c.MaxFileBytes, c.MaxFiles = 1<<20, 10 }))
+	db, handler := app.DB, app.Handler
+	dir := filepath.Join(app.Config.DataDir, "uploads")
+	tokens := auth.NewTokens(app.Config.JWTSecret, app.Config.TokenTTL)
 	// Stored directly, its token issued directly: hashing takes seconds under -race.
 	user := models.User{Username: "uploader", Email: "uploader@example.com", PasswordHash: "x", CreatedAt: time.Now()}
 	if err := db.Create(&user).Error; err != nil {

@@ -10,6 +10,7 @@ import (
 	ws "github.com/gorilla/websocket"
 
 	"github.com/izpochat/server/internal/testdb"
+	"github.com/izpochat/server/internal/testkit"
 )
 
 // expectCut asserts every door of d was told its access to room ended, in its
@@ -130,37 +131,18 @@ func TestRoomMadePrivateCutsNonMembersOnEveryDoor(t *testing.T) {
 	eves.expectNothing(t)
 }
 
-// dialRecovering opens a websocket and sends a namespace CONNECT carrying a
+// dialRecovering connects the kit's client with a namespace CONNECT carrying a
 // recovery pid and offset, and reports every event the server sent before its
 // answer, and whether the answer was a CONNECT_ERROR.
 func dialRecovering(t *testing.T, a *app, auth map[string]any) (early []string, refused bool) {
 	t.Helper()
-	conn, _, err := ws.DefaultDialer.Dial(a.wsURL("/socket.io/?EIO=4&transport=websocket"), nil)
-	if err != nil {
-		t.Fatal(err)
+	c, _, err := testkit.Dial(t, a.srv.URL, testkit.DialOptions{Auth: auth, BeforeConnect: func(ev testkit.Event) {
+		early = append(early, fmt.Sprintf("%s %s", ev.Name, ev.Args))
+	}})
+	if c != nil {
+		c.Close()
 	}
-	defer conn.Close()
-	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-	if _, _, err := conn.ReadMessage(); err != nil {
-		t.Fatal(err)
-	}
-	if err := conn.WriteMessage(ws.TextMessage, []byte("40"+mustJSONText(t, auth))); err != nil {
-		t.Fatal(err)
-	}
-	for {
-		_, msg, err := conn.ReadMessage()
-		if err != nil {
-			t.Fatalf("waiting for the CONNECT answer: %v", err)
-		}
-		switch s := string(msg); {
-		case len(s) > 1 && s[:2] == "42":
-			early = append(early, s)
-		case len(s) > 1 && s[:2] == "44":
-			return early, true
-		case len(s) > 1 && s[:2] == "40":
-			return early, false
-		}
-	}
+	return early, err != nil
 }
 
 // A socket that recovers a session gets nothing of it before it is

@@ -1,12 +1,10 @@
 package sockets_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -92,18 +90,11 @@ func TestPollingSessionReachableThroughAnyInstance(t *testing.T) {
 
 	alice := a.register("alice")
 	room := a.createRoom(alice, "general", false)
-	open := (&pollingClient{t: t, url: a.srv.URL + "/socket.io/?EIO=4&transport=polling"}).get()[0]
-	var hs struct {
-		Sid string `json:"sid"`
-	}
-	if !strings.HasPrefix(open, "0") || json.Unmarshal([]byte(open[1:]), &hs) != nil || hs.Sid == "" {
-		t.Fatalf("open = %q", open)
-	}
-	if ra.owner(hs.Sid) != a {
+	viaA := openPollingClient(t, a.srv.URL)
+	if ra.owner(viaA.SID) != a {
 		t.Fatal("session not registered by the time the handshake answer arrived")
 	}
-	viaA := &pollingClient{t: t, url: a.srv.URL + "/socket.io/?EIO=4&transport=polling&sid=" + hs.Sid}
-	viaB := &pollingClient{t: t, url: b.srv.URL + "/socket.io/?EIO=4&transport=polling&sid=" + hs.Sid}
+	viaB := viaA.via(b.srv.URL)
 
 	viaB.post(`40{"token":"` + alice.Token + `"}`)
 	if c := viaB.until("connected"); c["user_id"] != float64(alice.ID) {
@@ -137,8 +128,8 @@ func TestPollingSessionReachableThroughAnyInstance(t *testing.T) {
 	shared.mu.Lock()
 	closed := append([]string(nil), shared.closed...)
 	shared.mu.Unlock()
-	if ra.owner(hs.Sid) != nil || len(closed) == 0 || closed[0] != hs.Sid {
-		t.Errorf("after drain: owner %v, closed %v; want the session forgotten", ra.owner(hs.Sid), closed)
+	if ra.owner(viaA.SID) != nil || len(closed) == 0 || closed[0] != viaA.SID {
+		t.Errorf("after drain: owner %v, closed %v; want the session forgotten", ra.owner(viaA.SID), closed)
 	}
 }
 

@@ -2,13 +2,11 @@ package sockets_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,54 +14,33 @@ import (
 
 	ws "github.com/gorilla/websocket"
 
-	"github.com/izpochat/server/auth"
-	"github.com/izpochat/server/chat"
-	"github.com/izpochat/server/config"
-	"github.com/izpochat/server/handlers"
-	"github.com/izpochat/server/internal/testdb"
-	"github.com/izpochat/server/models"
-	"github.com/izpochat/server/sockets"
+	"github.com/izpochat/server/internal/testkit"
+	"github.com/izpochat/server/internal/testkit/testapp"
 )
 
 // The doors' decoders fuzzed through the real server (Engine.IO polling
 // payloads v3 and v4 through the library's parser behind our edge, Socket.IO
 // packets through our decoder and the library's, raw WebSocket JSON): one
-// server per fuzz target, every input sent over loopback as a client would.
+// server per fuzz target, the app as main wires it (testapp), every input sent
+// over loopback as a client would. The sessions are the kit's (a PollingSession,
+// a Client); the fuzzed bytes go in raw (PostRaw, WriteRaw).
 
 // fuzzWait bounds how long the server may take to answer the probe that
 // follows each input: an input it hangs on is a failure.
 const fuzzWait = 10 * time.Second
 
-// fuzzDoors is the whole HTTP surface, wired as newApp wires it but built
-// once for a fuzz target, with one account and one room.
+// fuzzDoors is the whole HTTP surface, as main wires it (testapp), built once
+// for a fuzz target, with one account and one room.
 type fuzzDoors struct {
-	srv    *httptest.Server
+	app    *testapp.App
 	token  string
 	roomID int64
 }
 
 func newFuzzDoors(f *testing.F) *fuzzDoors {
 	f.Helper()
-	db := testdb.Open(f, "sqlite")
-	cfg := config.Config{Version: "test", MaxMessageLength: 5000, TokenTTL: time.Hour, JWTSecret: testSecret}
-	log := slog.New(slog.DiscardHandler)
-	service := chat.New(chat.Deps{Store: models.NewStore(db), Tokens: auth.NewTokens(cfg.JWTSecret, cfg.TokenTTL),
-		Hub: chat.NewHub("test", nil), Limits: chat.Limits{MaxMessageLength: cfg.MaxMessageLength}, Logger: log})
-	doors, err := sockets.New(context.Background(), sockets.Options{
-		SocketIO:  config.SocketIO{PingInterval: 25 * time.Second, PingTimeout: 20 * time.Second, MaxPayload: 1_000_000, RecoveryWindow: 2 * time.Minute, SendQueue: 1024},
-		RateLimit: config.RateLimit{EventsPerSecond: 1e6, Burst: 1e6},
-		Service:   service, Logger: log,
-	})
-	if err != nil {
-		f.Fatalf("sockets.New: %v", err)
-	}
-	d := &fuzzDoors{srv: httptest.NewServer(handlers.NewServer(handlers.Deps{Config: cfg, Chat: service, Logger: log,
-		SocketIO: doors.SocketIO(), RawWS: doors.RawWS()}))}
-	f.Cleanup(func() {
-		doors.Drain(context.Background())
-		d.srv.Close()
-		_ = doors.Close()
-	})
+	// No event rate to speak of: the fuzzer sends thousands a second on one connection.
+	d := &fuzzDoors{app: testapp.Start(f, "sqlite", testapp.WithSocketEventRate(1e6, 1e6))}
 	var reg struct {
 		AccessToken string `json:"access_token"`
 	}
@@ -79,7 +56,7 @@ func newFuzzDoors(f *testing.F) *fuzzDoors {
 
 func (d *fuzzDoors) postJSON(f *testing.F, path, token, body string, out any) {
 	f.Helper()
-	req, _ := http.NewRequest("POST", d.srv.URL+path, strings.NewReader(body))
+	req, _ := http.NewRequest("POST", d.app.URL+path, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -93,10 +70,6 @@ func (d *fuzzDoors) postJSON(f *testing.F, path, token, body string, out any) {
 	if res.StatusCode != http.StatusCreated || json.Unmarshal(b, out) != nil {
 		f.Fatalf("POST %s: %d %s", path, res.StatusCode, b)
 	}
-}
-
-func (d *fuzzDoors) wsURL(path string) string {
-	return "ws" + strings.TrimPrefix(d.srv.URL, "http") + path
 }
 
 // checkErrorEvent asserts an error a door sends is in the contract's shape
@@ -132,77 +105,39 @@ func FuzzPollingPayload(f *testing.F) {
 	}
 	d := newFuzzDoors(f)
 	f.Fuzz(func(t *testing.T, eio3 bool, body []byte) {
-		eio := "4"
+		eio := 4
 		if eio3 {
-			eio = "3"
+			eio = 3
 		}
 		body = bytes.ReplaceAll(body, []byte("TOKEN"), []byte(d.token))
-		base := d.srv.URL + "/socket.io/?EIO=" + eio + "&transport=polling"
-		res, err := http.Get(base)
-		if err != nil {
-			t.Fatalf("handshake: %v", err)
-		}
-		open, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		i := bytes.Index(open, []byte(`"sid":"`))
-		if res.StatusCode != http.StatusOK || i < 0 {
-			t.Fatalf("handshake: %d %q", res.StatusCode, open)
-		}
-		sid, _, _ := strings.Cut(string(open[i+7:]), `"`)
-		url := base + "&sid=" + sid
+		session := testkit.OpenPolling(t, d.app.URL, testkit.PollingOptions{EIO: eio})
 		ctype := "text/plain;charset=UTF-8"
-		if eio3 && len(body) > 0 && body[0] <= 1 {
+		if eio == 3 && len(body) > 0 && body[0] <= 1 {
 			ctype = "application/octet-stream" // a v3 binary payload
 		}
-		res, err = http.Post(url, ctype, bytes.NewReader(body))
-		if err != nil {
-			t.Fatalf("POST %q: %v", body, err)
+		if a := session.PostRaw(ctype, body); a.Status >= 500 {
+			t.Fatalf("POST %q (EIO=%d): %d %s", body, eio, a.Status, a.Body)
 		}
-		answer, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		if res.StatusCode >= 500 {
-			t.Fatalf("POST %q (EIO=%s): %d %s", body, eio, res.StatusCode, answer)
-		}
-		closePacket := "1"
-		if eio3 {
-			closePacket = "1:1"
-		}
-		if res, err := http.Post(url, "text/plain;charset=UTF-8", strings.NewReader(closePacket)); err == nil {
-			_, _ = io.Copy(io.Discard, res.Body)
-			res.Body.Close()
-		}
+		_ = session.Post("1") // close, framed for the EIO
 	})
 }
 
-// sioConn is one Socket.IO client connection kept across inputs while the
-// server keeps it open.
-type sioConn struct {
-	conn  *ws.Conn
-	probe int
+// dialFuzzSIO connects the kit's client to "/" over websocket; it is kept
+// across inputs while the server keeps it open.
+func dialFuzzSIO(t testing.TB, d *fuzzDoors) *testkit.Client {
+	t.Helper()
+	return testkit.MustDial(t, d.app.URL, testkit.DialOptions{Auth: map[string]string{"token": d.token}})
 }
 
-func dialFuzzSIO(t *testing.T, d *fuzzDoors) *sioConn {
-	t.Helper()
-	conn, _, err := ws.DefaultDialer.Dial(d.wsURL("/socket.io/?EIO=4&transport=websocket"), nil)
-	if err != nil {
-		t.Fatalf("dial: %v (the server stopped serving?)", err)
-	}
-	c := &sioConn{conn: conn, probe: 1 << 30}
-	_ = conn.SetReadDeadline(time.Now().Add(fuzzWait))
-	if _, open, err := conn.ReadMessage(); err != nil || !bytes.HasPrefix(open, []byte("0{")) {
-		t.Fatalf("engine.io open: %q %v", open, err)
-	}
-	_ = conn.WriteMessage(ws.TextMessage, []byte(`40{"token":"`+d.token+`"}`))
-	for {
-		_, msg, err := conn.ReadMessage()
-		if err != nil {
-			t.Fatalf("CONNECT: %v", err)
-		}
-		if bytes.HasPrefix(msg, []byte("40")) {
-			return c
-		}
-	}
+// outliving is one input's t whose cleanups wait for the fuzz target's end
+// (a fuzz function may not call f's methods), so what it opens serves the
+// next inputs too.
+type outliving struct {
+	*testing.T
+	cleanups *[]func()
 }
+
+func (o outliving) Cleanup(fn func()) { *o.cleanups = append(*o.cleanups, fn) }
 
 // Any Engine.IO message on a Socket.IO websocket (events with namespaces,
 // ack ids, binary placeholders; connects, acks, garbage): error events are in
@@ -222,48 +157,43 @@ func FuzzSocketIOPackets(f *testing.F) {
 		f.Add(s)
 	}
 	d := newFuzzDoors(f)
-	var c *sioConn
+	var c *testkit.Client
+	var cleanups []func()
 	f.Cleanup(func() {
-		if c != nil {
-			_ = c.conn.Close()
+		for _, fn := range slices.Backward(cleanups) {
+			fn()
 		}
 	})
 	f.Fuzz(func(t *testing.T, frame string) {
 		frame = strings.ReplaceAll(frame, "ROOM", strconv.FormatInt(d.roomID, 10))
 		if c == nil {
-			c = dialFuzzSIO(t, d)
+			// The client outlives this input's t: its cleanup is the fuzz target's.
+			c = dialFuzzSIO(outliving{t, &cleanups}, d)
 		}
-		c.probe++
-		probe := fmt.Sprintf(`42%d["typing",{"room_id":%d,"typing":false}]`, c.probe, d.roomID)
-		if c.conn.WriteMessage(ws.TextMessage, []byte(frame)) != nil || c.conn.WriteMessage(ws.TextMessage, []byte(probe)) != nil {
-			_ = c.conn.Close()
-			c = nil
+		c.WriteRaw(frame)
+		_, answered := c.CallRaw(fuzzWait, "typing", map[string]any{"room_id": d.roomID, "typing": false})
+		// Every error event so far, the probe's answer included, is in the contract's shape.
+		for drained := false; !drained; {
+			select {
+			case ev := <-c.Events():
+				if ev.Name == "error" {
+					if len(ev.Args) == 0 {
+						t.Fatalf("input %q: error event without data", frame)
+					}
+					checkErrorEvent(t, frame, ev.Args[0])
+				}
+			default:
+				drained = true
+			}
+		}
+		if answered {
 			return
 		}
-		ack := []byte(fmt.Sprintf("43%d", c.probe))
-		_ = c.conn.SetReadDeadline(time.Now().Add(fuzzWait))
-		for {
-			_, msg, err := c.conn.ReadMessage()
-			if err != nil {
-				if e, ok := err.(interface{ Timeout() bool }); ok && e.Timeout() {
-					t.Fatalf("input %q: no answer and no close within %v", frame, fuzzWait)
-				}
-				_ = c.conn.Close()
-				c = nil // the server closed it (a packet it refuses): the next input redials
-				return
-			}
-			switch {
-			case bytes.Equal(msg, []byte("2")):
-				_ = c.conn.WriteMessage(ws.TextMessage, []byte("3"))
-			case bytes.HasPrefix(msg, []byte(`42["error",`)):
-				var args []json.RawMessage
-				if json.Unmarshal(msg[2:], &args) != nil || len(args) < 2 {
-					t.Fatalf("input %q: error event %s", frame, msg)
-				}
-				checkErrorEvent(t, frame, args[1])
-			case bytes.HasPrefix(msg, ack):
-				return
-			}
+		select {
+		case <-c.Closed:
+			c = nil // the server closed it (a packet it refuses): the next input redials
+		default:
+			t.Fatalf("input %q: no answer and no close within %v", frame, fuzzWait)
 		}
 	})
 }
@@ -291,8 +221,9 @@ func FuzzRawDoorFrame(f *testing.F) {
 	})
 	f.Fuzz(func(t *testing.T, frame []byte) {
 		if conn == nil {
+			// The raw door speaks plain JSON frames: a websocket is its client.
 			var err error
-			conn, _, err = ws.DefaultDialer.Dial(d.wsURL(fmt.Sprintf("/api/ws/%d?token=%s", d.roomID, d.token)), nil)
+			conn, _, err = ws.DefaultDialer.Dial(d.app.WSURL(fmt.Sprintf("/api/ws/%d?token=%s", d.roomID, d.token)), nil)
 			if err != nil {
 				t.Fatalf("dial the raw door: %v", err)
 			}

@@ -3,7 +3,6 @@ package sockets_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -110,22 +109,7 @@ func TestDrainAnswersPendingLongPollAtOnce(t *testing.T) {
 	alice := a.register("alice")
 	p := openPolling(t, a, alice.Token)
 
-	type answer struct {
-		status int
-		body   string
-		err    error
-	}
-	pending := make(chan answer, 1)
-	go func() {
-		res, err := http.Get(p.url) // nothing to say: the server holds it (ping interval 25 s)
-		if err != nil {
-			pending <- answer{err: err}
-			return
-		}
-		defer res.Body.Close()
-		body, _ := io.ReadAll(res.Body)
-		pending <- answer{status: res.StatusCode, body: string(body)}
-	}()
+	pending := p.Pending() // nothing to say: the server holds it (ping interval 25 s)
 	select {
 	case got := <-pending:
 		t.Fatalf("the long-poll returned before the drain: %+v", got)
@@ -139,10 +123,10 @@ func TestDrainAnswersPendingLongPollAtOnce(t *testing.T) {
 		if took := time.Since(drained); took > 2*time.Second {
 			t.Fatalf("pending GET answered %v after the drain", took)
 		}
-		if got.err == nil && strings.Contains(got.body, "41") {
-			t.Fatalf("pending GET got a Socket.IO DISCONNECT (%d %q): clients would not reconnect", got.status, got.body)
+		if got.Err == nil && strings.Contains(got.Body, "41") {
+			t.Fatalf("pending GET got a Socket.IO DISCONNECT (%d %q): clients would not reconnect", got.Status, got.Body)
 		}
-		t.Logf("pending GET after drain: %d %q %v", got.status, got.body, got.err)
+		t.Logf("pending GET after drain: %d %q %v", got.Status, got.Body, got.Err)
 	case <-time.After(3 * time.Second):
 		t.Fatal("pending long-poll GET still open 3 s after the drain")
 	}

@@ -1,7 +1,6 @@
 package sockets_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,8 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	ws "github.com/gorilla/websocket"
 )
 
 // scrape reads GET /metrics and returns series → value.
@@ -132,34 +129,12 @@ func TestMetricsMoveUpgradedConnections(t *testing.T) {
 	a := newApp(t, "sqlite")
 	alice := a.register("alice")
 
-	base := a.srv.URL + "/socket.io/?EIO=4&transport=polling"
-	open := (&pollingClient{t: t, url: base}).get()[0]
-	var hs struct {
-		Sid string `json:"sid"`
-	}
-	if !strings.HasPrefix(open, "0") || json.Unmarshal([]byte(open[1:]), &hs) != nil || hs.Sid == "" {
-		t.Fatalf("open = %q", open)
-	}
-	p := &pollingClient{t: t, url: base + "&sid=" + hs.Sid}
+	p := openPollingClient(t, a.srv.URL)
 	p.post(`40{"token":"` + alice.Token + `"}`)
 	p.until("connected")
 	a.eventually(connected("polling", "/"), 1)
 
-	conn, _, err := ws.DefaultDialer.Dial(a.wsURL("/socket.io/?EIO=4&transport=websocket&sid="+hs.Sid), nil)
-	if err != nil {
-		t.Fatalf("upgrade dial: %v", err)
-	}
-	defer conn.Close()
-	if err := conn.WriteMessage(ws.TextMessage, []byte("2probe")); err != nil {
-		t.Fatal(err)
-	}
-	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-	if _, msg, err := conn.ReadMessage(); err != nil || string(msg) != "3probe" {
-		t.Fatalf("probe answer %q %v", msg, err)
-	}
-	if err := conn.WriteMessage(ws.TextMessage, []byte("5")); err != nil {
-		t.Fatal(err)
-	}
+	conn := p.Upgrade()
 	a.eventually(connected("websocket", "/"), 1)
 	a.eventually(connected("polling", "/"), 0)
 

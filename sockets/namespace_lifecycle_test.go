@@ -13,6 +13,7 @@ import (
 	ws "github.com/gorilla/websocket"
 
 	"github.com/izpochat/server/config"
+	"github.com/izpochat/server/internal/testkit"
 	"github.com/izpochat/server/internal/testkit/testapp"
 	"github.com/izpochat/server/sockets"
 )
@@ -26,14 +27,7 @@ type connectFlooder struct {
 
 func dialFlooder(t testing.TB, a *app) *connectFlooder {
 	t.Helper()
-	conn, _, err := ws.DefaultDialer.Dial(a.wsURL("/socket.io/?EIO=4&transport=websocket"), nil)
-	if err != nil {
-		t.Fatalf("dial: %v", err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
-	if _, open, err := conn.ReadMessage(); err != nil || len(open) == 0 || open[0] != '0' {
-		t.Fatalf("engine.io open: %q %v", open, err)
-	}
+	conn, _ := testkit.OpenEngineWebsocket(t, a.srv.URL) // an attacker's: nothing but what the test writes
 	return &connectFlooder{t: t, conn: conn}
 }
 

@@ -1,9 +1,7 @@
 package sockets_test
 
 import (
-	"encoding/json"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -22,14 +20,7 @@ func TestWebSocketUpgradesFollowAllowedOrigins(t *testing.T) {
 
 	// A polling session opened without an Origin, to upgrade from.
 	pollingSid := func() string {
-		open := (&pollingClient{t: t, url: a.srv.URL + "/socket.io/?EIO=4&transport=polling"}).get()[0]
-		var hs struct {
-			Sid string `json:"sid"`
-		}
-		if !strings.HasPrefix(open, "0") || json.Unmarshal([]byte(open[1:]), &hs) != nil || hs.Sid == "" {
-			t.Fatalf("polling open = %q", open)
-		}
-		return hs.Sid
+		return openPollingClient(t, a.srv.URL).SID
 	}
 	doors := map[string]func() string{
 		"socket.io websocket": func() string { return "/socket.io/?EIO=4&transport=websocket" },

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"runtime"
 	"runtime/metrics"
@@ -36,30 +35,10 @@ func liveHeap() uint64 {
 // with token.
 func openPolling(t *testing.T, a *app, token string) *pollingClient {
 	t.Helper()
-	base := a.srv.URL + "/socket.io/?EIO=4&transport=polling"
-	open := (&pollingClient{t: t, url: base}).get()[0]
-	var hs struct {
-		Sid string `json:"sid"`
-	}
-	if !strings.HasPrefix(open, "0") || json.Unmarshal([]byte(open[1:]), &hs) != nil || hs.Sid == "" {
-		t.Fatalf("open = %q", open)
-	}
-	p := &pollingClient{t: t, url: base + "&sid=" + hs.Sid}
+	p := openPollingClient(t, a.srv.URL)
 	p.post(`40{"token":"` + token + `"}`)
 	p.until("connected")
 	return p
-}
-
-// blindPost POSTs packets without failing the test (from any goroutine): the
-// status, 0 when the request failed.
-func blindPost(url string, packets ...string) int {
-	res, err := http.Post(url, "text/plain;charset=UTF-8", strings.NewReader(strings.Join(packets, "\x1e")))
-	if err != nil {
-		return 0
-	}
-	_, _ = io.Copy(io.Discard, res.Body)
-	res.Body.Close()
-	return res.StatusCode
 }
 
 // TestPollingClientThatNeverReadsIsDropped drives the attack: a polling client
@@ -91,7 +70,7 @@ func TestPollingClientThatNeverReadsIsDropped(t *testing.T) {
 				return
 			case <-time.After(20 * time.Millisecond):
 			}
-			if blindPost(stuck.url, "3", fmt.Sprintf(`42["typing",{"room_id":%d,"typing":true}]`, room)) != http.StatusOK {
+			if stuck.TryPost("3", fmt.Sprintf(`42["typing",{"room_id":%d,"typing":true}]`, room)).Status != http.StatusOK {
 				refusedPosts.Add(1)
 			}
 		}
@@ -143,7 +122,7 @@ func TestPollingClientThatNeverReadsIsDropped(t *testing.T) {
 	}
 	if refusedPosts.Load() == 0 {
 		// Its session is gone: its next POST is refused.
-		for deadline := time.Now().Add(5 * time.Second); blindPost(stuck.url, "3") == http.StatusOK; time.Sleep(20 * time.Millisecond) {
+		for deadline := time.Now().Add(5 * time.Second); stuck.TryPost("3").Status == http.StatusOK; time.Sleep(20 * time.Millisecond) {
 			if time.Now().After(deadline) {
 				t.Fatal("the dropped session still takes POSTs")
 			}

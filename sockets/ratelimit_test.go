@@ -114,25 +114,8 @@ func TestNewConnectionsAreLimitedPerIP(t *testing.T) {
 	room := a.createRoom(alice, "general", false)
 
 	// 1: a polling handshake, whose next request (with its sid) is not counted.
-	res, err := http.Get(a.srv.URL + "/socket.io/?EIO=4&transport=polling")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body := make([]byte, 512)
-	n, _ := res.Body.Read(body)
-	res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("polling handshake: %d %s", res.StatusCode, body[:n])
-	}
-	sid := strings.SplitN(strings.SplitN(string(body[:n]), `"sid":"`, 2)[1], `"`, 2)[0]
-	post, err := http.Post(a.srv.URL+"/socket.io/?EIO=4&transport=polling&sid="+sid, "text/plain", strings.NewReader(`40{"token":"`+alice.Token+`"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	post.Body.Close()
-	if post.StatusCode != http.StatusOK {
-		t.Fatalf("polling POST of the session: %d", post.StatusCode)
-	}
+	p := openPollingClient(t, a.srv.URL)
+	p.post(`40{"token":"` + alice.Token + `"}`)
 	// 2: a websocket-only Socket.IO client; 3: a raw WebSocket.
 	mustDial(t, a, dialOpts{auth: map[string]any{"token": alice.Token}})
 	dialRaw(t, a, fmt.Sprintf("/api/ws/%d?token=%s", room, alice.Token), nil).next("welcome")
@@ -144,7 +127,7 @@ func TestNewConnectionsAreLimitedPerIP(t *testing.T) {
 			t.Fatalf("%s: err %v, response %+v; want 429 with Retry-After", path, err, res)
 		}
 	}
-	res, err = http.Get(a.srv.URL + "/socket.io/?EIO=4&transport=polling")
+	res, err := http.Get(a.srv.URL + "/socket.io/?EIO=4&transport=polling")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -196,7 +196,7 @@ func (d *rawDoor) handleFrame(c *rawConn, data []byte) {
 	untyped := m["type"] == nil // absent or null
 	if untyped && (m["content"] != nil || m["file_id"] != nil) {
 		// The FastAPI server took a frame without a type as a message.
-		kind = "message"
+		kind = events.Message
 	}
 	d.opts.Metrics.EventIn(kind)
 	if !c.limit.Allow() {

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	ws "github.com/gorilla/websocket"
+	"github.com/izpochat/server/internal/testkit"
 )
 
 // The server trims what it keeps of a connection's handshake request once the
@@ -28,43 +28,14 @@ func TestLaterNamespaceOnTheSameConnectionStillFindsTheToken(t *testing.T) {
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			conn, _, err := ws.DefaultDialer.Dial(a.wsURL("/socket.io/?EIO=4&transport=websocket"+c.query), c.header)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close()
-			_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-			if _, open, err := conn.ReadMessage(); err != nil || !strings.HasPrefix(string(open), "0{") {
-				t.Fatalf("open: %q %v", open, err)
-			}
-			connect := func(nsp, want string) {
-				t.Helper()
-				pkt := "40"
-				if nsp != "/" {
-					pkt += nsp + ","
-				}
-				if err := conn.WriteMessage(ws.TextMessage, []byte(pkt)); err != nil {
-					t.Fatal(err)
-				}
-				for {
-					_, msg, err := conn.ReadMessage()
-					if err != nil {
-						t.Fatalf("waiting for the CONNECT answer of %s: %v", nsp, err)
-					}
-					s := string(msg)
-					if strings.HasPrefix(s, "44") {
-						t.Fatalf("CONNECT %s refused: %s", nsp, s)
-					}
-					if strings.HasPrefix(s, want) {
-						return
-					}
-				}
-			}
-			connect("/", "40{")
+			// The kit's client: "/" first, then the room over the same connection.
+			conn := testkit.MustDial(t, a.srv.URL, testkit.DialOptions{Query: strings.TrimPrefix(c.query, "&"), Header: c.header})
 			// By now the handshake request's handler has long returned and the
 			// request has been trimmed.
 			time.Sleep(100 * time.Millisecond)
-			connect(roomNsp, "40"+roomNsp+",")
+			if _, err := conn.ConnectAlso(roomNsp, nil); err != nil {
+				t.Fatalf("CONNECT %s on the same connection: %v", roomNsp, err)
+			}
 		})
 	}
 }

@@ -3,90 +3,61 @@ package sockets_test
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/izpochat/server/internal/testkit"
 )
 
-// pollingClient speaks Engine.IO 4 long-polling by hand.
+// pollingClient is the kit's Engine.IO 4 polling session, request by request
+// (testkit.PollingSession), with these tests' checks: every answer a 200.
 type pollingClient struct {
+	*testkit.PollingSession
 	t   *testing.T
-	url string
+	url string // the session's polling URL (with sid)
+}
+
+// openPollingClient opens a polling session at base (the app's URL).
+func openPollingClient(t *testing.T, base string) *pollingClient {
+	t.Helper()
+	s := testkit.OpenPolling(t, base, testkit.PollingOptions{})
+	return &pollingClient{PollingSession: s, t: t, url: s.URL}
+}
+
+// via is the same session reached through another instance at base.
+func (p *pollingClient) via(base string) *pollingClient {
+	v := p.Via(base)
+	return &pollingClient{PollingSession: v, t: p.t, url: v.URL}
 }
 
 func (p *pollingClient) get() []string {
 	p.t.Helper()
-	res, err := http.Get(p.url)
-	if err != nil {
-		p.t.Fatalf("poll: %v", err)
+	a := p.Get()
+	if a.Status != http.StatusOK {
+		p.t.Fatalf("poll: %d %s", a.Status, a.Body)
 	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	if res.StatusCode != 200 {
-		p.t.Fatalf("poll: %d %s", res.StatusCode, body)
-	}
-	return strings.Split(string(body), "\x1e")
+	return a.Packets
 }
 
 func (p *pollingClient) post(packets ...string) {
 	p.t.Helper()
-	res, err := http.Post(p.url, "text/plain;charset=UTF-8", strings.NewReader(strings.Join(packets, "\x1e")))
-	if err != nil {
-		p.t.Fatalf("post: %v", err)
-	}
-	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if res.StatusCode != 200 || string(body) != "ok" {
-		t := p.t
-		t.Fatalf("post: %d %s", res.StatusCode, body)
+	if a := p.Post(packets...); a.Status != http.StatusOK || a.Body != "ok" {
+		p.t.Fatalf("post: %d %s", a.Status, a.Body)
 	}
 }
 
 // until polls until an event named name arrives and returns its first argument.
 func (p *pollingClient) until(name string) map[string]any {
 	p.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		for _, pkt := range p.get() {
-			if pkt == "2" {
-				p.post("3")
-				continue
-			}
-			if !strings.HasPrefix(pkt, "42") {
-				continue
-			}
-			var arr []json.RawMessage
-			if json.Unmarshal([]byte(pkt[2:]), &arr) != nil || len(arr) < 2 {
-				continue
-			}
-			var ev string
-			_ = json.Unmarshal(arr[0], &ev)
-			if ev == name {
-				var m map[string]any
-				_ = json.Unmarshal(arr[1], &m)
-				return m
-			}
-		}
-	}
-	p.t.Fatalf("no %q over polling", name)
-	return nil
+	return p.Next(name).Arg(p.t)
 }
 
 func TestPollingTransportJoinsAndReceives(t *testing.T) {
 	a := newApp(t, "sqlite")
 	alice := a.register("alice")
 	room := a.createRoom(alice, "general", false)
-	base := a.srv.URL + "/socket.io/?EIO=4&transport=polling"
-	open := (&pollingClient{t: t, url: base}).get()[0]
-	var hs struct {
-		Sid string `json:"sid"`
-	}
-	if !strings.HasPrefix(open, "0") || json.Unmarshal([]byte(open[1:]), &hs) != nil || hs.Sid == "" {
-		t.Fatalf("open = %q", open)
-	}
-	p := &pollingClient{t: t, url: base + "&sid=" + hs.Sid}
+	p := openPollingClient(t, a.srv.URL)
 	p.post(`40{"token":"` + alice.Token + `"}`)
 	if c := p.until("connected"); c["user_id"] != float64(alice.ID) {
 		t.Fatalf("connected = %v", c)

@@ -1,12 +1,8 @@
 package sockets_test
 
 import (
-	"encoding/json"
-	"strings"
 	"testing"
 	"time"
-
-	ws "github.com/gorilla/websocket"
 )
 
 // TestSessionClosingWhileUpgradingIsOrdered: a polling session whose upgrade
@@ -19,22 +15,7 @@ func TestSessionClosingWhileUpgradingIsOrdered(t *testing.T) {
 	for i := 0; i < 40; i++ {
 		t.Run("round", func(t *testing.T) {
 			a := newApp(t, "sqlite")
-			open := (&pollingClient{t: t, url: a.srv.URL + "/socket.io/?EIO=4&transport=polling"}).get()[0]
-			var hs struct {
-				Sid string `json:"sid"`
-			}
-			if !strings.HasPrefix(open, "0") || json.Unmarshal([]byte(open[1:]), &hs) != nil || hs.Sid == "" {
-				t.Fatalf("polling open = %q", open)
-			}
-			conn, _, err := ws.DefaultDialer.Dial(a.wsURL("/socket.io/?EIO=4&transport=websocket&sid="+hs.Sid), nil)
-			if err != nil {
-				t.Fatalf("upgrade dial: %v", err)
-			}
-			_ = conn.WriteMessage(ws.TextMessage, []byte("2probe"))
-			_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-			if _, pong, err := conn.ReadMessage(); err != nil || string(pong) != "3probe" {
-				t.Fatalf("probe answer %q, %v", pong, err)
-			}
+			conn := openPollingClient(t, a.srv.URL).Probe()
 			// Vary the gap so the probe's close and the shutdown's overlap differently.
 			time.Sleep(time.Duration(i%5) * time.Millisecond)
 			conn.Close()

@@ -15,6 +15,8 @@ import (
 	"google.golang.org/api/googleapi"
 	"google.golang.org/api/iterator"
 	"google.golang.org/api/option"
+
+	"github.com/izpochat/server/config"
 )
 
 // GCSConfig names a Google Cloud Storage bucket and how to reach it.
@@ -50,7 +52,7 @@ func NewGCS(ctx context.Context, cfg GCSConfig) (*GCS, error) {
 		return nil, errors.New("gcs storage: bucket is required")
 	}
 	if cfg.Timeout <= 0 {
-		cfg.Timeout = 60 * time.Second
+		cfg.Timeout = config.DefaultUploadTimeout
 	}
 	var opts []option.ClientOption
 	if cfg.CredentialsFile != "" {

@@ -14,6 +14,8 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
+
+	"github.com/izpochat/server/config"
 )
 
 // S3Config names a bucket of an S3-compatible store (AWS S3, Cloudflare R2,
@@ -63,7 +65,7 @@ func NewS3(cfg S3Config) (*S3, error) {
 		cfg.Region = "us-east-1"
 	}
 	if cfg.Timeout <= 0 {
-		cfg.Timeout = 60 * time.Second
+		cfg.Timeout = config.DefaultUploadTimeout
 	}
 	cfg.PartSize = max(cfg.PartSize, minPartSize)
 	creds := aws.Credentials{AccessKeyID: cfg.AccessKeyID, SecretAccessKey: cfg.SecretAccessKey, Source: "izpochat configuration"}

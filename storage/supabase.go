@@ -11,6 +11,8 @@ import (
 	"time"
 
 	storage_go "github.com/supabase-community/storage-go"
+
+	"github.com/izpochat/server/config"
 )
 
 // SupabaseConfig names a Supabase project's bucket.
@@ -49,7 +51,7 @@ func NewSupabase(cfg SupabaseConfig) (*Supabase, error) {
 		return nil, errors.New("supabase storage: key and bucket are required")
 	}
 	if cfg.Timeout <= 0 {
-		cfg.Timeout = 60 * time.Second
+		cfg.Timeout = config.DefaultUploadTimeout
 	}
 	api := base + "/storage/v1"
 	return &Supabase{api: api, public: api + "/object/public/" + cfg.Bucket, key: cfg.Key, bucket: cfg.Bucket, timeout: cfg.Timeout}, nil

@@ -57,6 +57,9 @@ type DialOptions struct {
 	// session to a websocket at this base (probe, then upgrade packet), as
 	// socket.io-client does by default; the client then speaks websocket.
 	UpgradeVia string
+	// BeforeConnect, when set, is called with each event that arrives before
+	// the CONNECT answer (packets a recovered session replays), refused or not.
+	BeforeConnect func(Event)
 }
 
 // Client speaks Engine.IO 4 or 3 and Socket.IO by hand over a websocket or
@@ -82,6 +85,9 @@ type Client struct {
 	keep   bool
 	// engineClosed: the server sent an Engine.IO CLOSE packet.
 	engineClosed bool
+	pings        int
+	// connects gets the answers to ConnectAlso ("40/nsp,…", "44/nsp,…").
+	connects chan string
 }
 
 // ErrEngineClose is the CloseErr of a polling session the server ended with an Engine.IO CLOSE packet.
@@ -119,7 +125,7 @@ func Dial(t testing.TB, base string, o DialOptions) (*Client, map[string]any, er
 		t.Fatalf("testkit: engine.io open packet %q", open)
 	}
 	c := &Client{t: t, tr: tr, nsp: o.Namespace, eio: o.EIO, SID: hs.Sid, events: make(chan Event, 4096), keep: o.Record,
-		Closed: make(chan struct{}), acks: map[int]chan []json.RawMessage{}}
+		Closed: make(chan struct{}), acks: map[int]chan []json.RawMessage{}, connects: make(chan string, 16)}
 	connect := ""
 	// EIO 3 connects "/" by itself; any other namespace, and every EIO 4 one, is asked for.
 	if o.EIO == 4 || o.Namespace != "/" {
@@ -166,6 +172,9 @@ func Dial(t testing.TB, base string, o DialOptions) (*Client, map[string]any, er
 			continue
 		}
 		if s[1] == '2' { // events sent before CONNECT (recovered packets)
+			if ev, ok := parseEvent(s); ok && o.BeforeConnect != nil {
+				o.BeforeConnect(ev)
+			}
 			c.pushEvent(s)
 			continue
 		}
@@ -219,6 +228,38 @@ func stripNamespace(s string) string {
 	return s
 }
 
+// ConnectAlso connects another namespace over the same Engine.IO connection
+// (as socket.io-client's Manager does for a second socket), with auth (EIO 4;
+// nil: none), and returns the answer's data; a CONNECT_ERROR is an error. The
+// client's own events stay those of its first namespace.
+func (c *Client) ConnectAlso(nsp string, auth any) (map[string]any, error) {
+	packet := "40" + nsp + ","
+	if auth != nil {
+		b, _ := json.Marshal(auth)
+		packet += string(b)
+	}
+	c.WriteRaw(packet)
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case s := <-c.connects:
+			if !strings.HasPrefix(s[2:], nsp+",") {
+				continue
+			}
+			var data map[string]any
+			_ = json.Unmarshal([]byte(stripNamespace(s[2:])), &data)
+			if s[1] == '4' {
+				return data, fmt.Errorf("connect_error on %s: %s", nsp, stripNamespace(s[2:]))
+			}
+			return data, nil
+		case <-c.Closed:
+			return nil, fmt.Errorf("connection ended before the CONNECT answer of %s: %v", nsp, c.closeErr)
+		case <-deadline:
+			return nil, fmt.Errorf("no CONNECT answer on %s", nsp)
+		}
+	}
+}
+
 // WriteRaw sends one Engine.IO packet as it is (e.g. "42[\"x\"]").
 func (c *Client) WriteRaw(s string) { _ = c.tr.write(s) }
 
@@ -242,7 +283,7 @@ func (c *Client) EmitRaw(event, rawArgs string) {
 }
 
 // CallRaw emits with an ack id and returns the ack's arguments, or false when
-// none came within timeout.
+// none came within timeout or the connection ended first.
 func (c *Client) CallRaw(timeout time.Duration, event string, args ...any) ([]json.RawMessage, bool) {
 	c.mu.Lock()
 	id := c.nextID
@@ -255,6 +296,13 @@ func (c *Client) CallRaw(timeout time.Duration, event string, args ...any) ([]js
 	select {
 	case res := <-ch:
 		return res, true
+	case <-c.Closed:
+		select { // an ack read just before the end
+		case res := <-ch:
+			return res, true
+		default:
+			return nil, false
+		}
 	case <-time.After(timeout):
 		return nil, false
 	}
@@ -288,6 +336,9 @@ func (c *Client) readLoop() {
 		}
 		switch {
 		case s == "2":
+			c.mu.Lock()
+			c.pings++
+			c.mu.Unlock()
 			c.WriteRaw("3")
 		case s == "1":
 			// A websocket still ends with the server's close frame; a polling
@@ -299,6 +350,11 @@ func (c *Client) readLoop() {
 				c.closeErr = ErrEngineClose
 				c.tr.close()
 				return
+			}
+		case strings.HasPrefix(s, "40/"), strings.HasPrefix(s, "44/"):
+			select {
+			case c.connects <- s:
+			default:
 			}
 		case strings.HasPrefix(s, "42"):
 			c.pushEvent(s)
@@ -325,13 +381,20 @@ func (c *Client) readLoop() {
 }
 
 func (c *Client) pushEvent(s string) {
+	if ev, ok := parseEvent(s); ok {
+		c.record(ev)
+	}
+}
+
+// parseEvent reads an EVENT packet ("42[…]", a namespace or not).
+func parseEvent(s string) (Event, bool) {
 	var arr []json.RawMessage
 	if err := json.Unmarshal([]byte(stripNamespace(s[2:])), &arr); err != nil || len(arr) == 0 {
-		return
+		return Event{}, false
 	}
 	var name string
 	_ = json.Unmarshal(arr[0], &name)
-	c.record(Event{Name: name, Args: arr[1:]})
+	return Event{Name: name, Args: arr[1:]}, true
 }
 
 func (c *Client) record(ev Event) {
@@ -355,6 +418,13 @@ func (c *Client) EngineClosed() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.engineClosed
+}
+
+// Pings is how many Engine.IO pings the server sent since the CONNECT (each answered with a pong).
+func (c *Client) Pings() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.pings
 }
 
 // Events is every event as it arrives (Next and None read it too).

@@ -277,11 +277,7 @@ func (t *pollTransport) pollLoop() {
 }
 
 func (t *pollTransport) write(s string) error {
-	body := s
-	if t.eio == 3 {
-		body = strconv.Itoa(len(utf16.Encode([]rune(s)))) + ":" + s
-	}
-	req, _ := http.NewRequest(http.MethodPost, t.url(), strings.NewReader(body))
+	req, _ := http.NewRequest(http.MethodPost, t.url(), strings.NewReader(encodePayload([]string{s}, t.eio)))
 	req.Header.Set("Content-Type", "text/plain;charset=UTF-8")
 	for k, v := range t.header {
 		req.Header[k] = v
@@ -305,6 +301,9 @@ func (t *pollTransport) close() {
 		_ = t.write("1")
 	})
 }
+
+// eio3Frame is one EIO 3 payload packet: its length in UTF-16 code units, a colon, the packet.
+func eio3Frame(p string) string { return strconv.Itoa(len(utf16.Encode([]rune(p)))) + ":" + p }
 
 // decodePayload splits a polling payload into packets: EIO 4 separates them
 // with a record separator (0x1e), EIO 3 prefixes each with its length in

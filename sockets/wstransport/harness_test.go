@@ -108,7 +108,13 @@ type event struct {
 	Args []json.RawMessage
 }
 
-// rawClient speaks Engine.IO v4 / Socket.IO v5 by hand over gorilla.
+// rawClient speaks Engine.IO v4 / Socket.IO v5 by hand over gorilla. It stays
+// here rather than being the test kit's client (testkit.Client; the kit imports
+// none of the server, so there is no cycle): these tests are of the transport
+// itself, and need a client the kit's would hide, one that does not read until
+// told to (startReading) with a shrunk kernel receive buffer (a slow reader
+// fills up), that counts frames and reports the first unexpected one. The
+// kit's client reads everything at once and answers pings by itself.
 type rawClient struct {
 	conn    *ws.Conn
 	writeMu sync.Mutex
