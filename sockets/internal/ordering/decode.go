@@ -44,7 +44,7 @@ func (d *orderedDecoder) add(data any) error {
 				}
 				p.Data = append(p.Data.([]any), refusedEvent{})
 			} else {
-				p.Data = append(p.Data.([]any), d.seq.issue())
+				p.Data = append(p.Data.([]any), d.seq.issueWhenRoom())
 			}
 			d.Decoder.Emit("decoded", p)
 			return nil

@@ -133,7 +133,7 @@ func (d *orderedDecoder) tag(args ...any) {
 		if data, ok := packet.Data.([]any); ok && len(data) > 0 && !tagged(data) {
 			var mark any = refusedEvent{}
 			if !refused {
-				mark = d.seq.issue()
+				mark = d.seq.issueWhenRoom()
 			}
 			packet.Data = append(data[:len(data):len(data)], mark)
 		}

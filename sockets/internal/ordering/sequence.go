@@ -9,6 +9,16 @@ import (
 // taken as lost (its packet never reached an event router) and skipped.
 const unclaimedTimeout = 2 * time.Second
 
+// maxInFlight bounds a connection's events issued and not yet done. Its
+// events run one at a time anyway (in order), so more in flight only wait, each
+// on a goroutine of its own (the library starts one per packet) with its stack:
+// under a fan-out load beyond what the server sustained, 1,000 connections
+// had ~50,000 such goroutines waiting (~200 MiB of stacks, bench/RESULTS.md,
+// issue 25). At the bound the connection's reader waits (waitForRoom): its
+// client's packets stay in the socket's buffers, TCP pushes back, and nothing
+// is dropped.
+const maxInFlight = 2
+
 // eventSequence is one connection's incoming events in arrival order. Each
 // event holds a ticket; a ticket's turn comes when every earlier ticket is done.
 //
@@ -21,6 +31,9 @@ type eventSequence struct {
 	pending []*Ticket     // tickets head, head+1, ... not yet finished in turn
 	closed  chan struct{} // made by closedChan; closed with the connection
 	isDone  bool
+	// room is made by a reader waiting for room (waitForRoom) and closed
+	// once fewer than maxInFlight events are pending.
+	room chan struct{}
 	// maxWait bounds how long an event waits behind earlier ones that are
 	// still running: past it, order gives way to progress (Parser.MaxWait).
 	maxWait time.Duration
@@ -66,6 +79,56 @@ func (q *eventSequence) issue() *Ticket {
 	return t
 }
 
+// issueWhenRoom is issue once fewer than maxInFlight of the connection's
+// events are pending (waitForRoom).
+func (q *eventSequence) issueWhenRoom() *Ticket {
+	q.waitForRoom()
+	return q.issue()
+}
+
+// waitForRoom blocks while maxInFlight of the connection's events are issued
+// and not yet done, until one is, the connection closes, or maxWait passes
+// (as an event's wait for its turn gives way to progress); a pending head
+// that no router claimed is skipped after unclaimedTimeout, as in Wait. Only
+// the connection's own reader calls it (one message at a time), so it holds
+// back that client alone.
+func (q *eventSequence) waitForRoom() {
+	q.mu.Lock()
+	if q.isDone || len(q.pending) < maxInFlight {
+		q.mu.Unlock()
+		return
+	}
+	if q.room == nil {
+		q.room = make(chan struct{})
+	}
+	room := q.room
+	q.mu.Unlock()
+	closed := q.closedChan()
+	deadline := time.NewTimer(q.maxWait)
+	defer deadline.Stop()
+	for {
+		check := time.NewTimer(unclaimedTimeout)
+		select {
+		case <-room:
+		case <-closed:
+		case <-deadline.C:
+		case <-check.C:
+			q.skipLostHead()
+			continue
+		}
+		check.Stop()
+		return
+	}
+}
+
+// roomMade wakes a reader waiting for room once there is. Callers hold q.mu.
+func (q *eventSequence) roomMade() {
+	if q.room != nil && len(q.pending) < maxInFlight {
+		close(q.room)
+		q.room = nil
+	}
+}
+
 // close releases every waiting event: the connection is gone.
 func (q *eventSequence) close() {
 	q.mu.Lock()
@@ -78,6 +141,7 @@ func (q *eventSequence) close() {
 		close(q.closed)
 	}
 	q.pending = nil
+	q.roomMade()
 }
 
 // headTicket is the lowest ticket not done, if it is still kept.
@@ -100,6 +164,7 @@ func (q *eventSequence) finish(t *Ticket) {
 			if ok {
 				closeOnce(h.turn)
 			}
+			q.roomMade()
 			return
 		}
 		q.pending[0] = nil

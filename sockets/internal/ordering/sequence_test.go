@@ -176,3 +176,47 @@ func TestOrderedDecoderTagsEventsOnly(t *testing.T) {
 		t.Fatal("Destroy left the sequence open")
 	}
 }
+
+// A connection with maxInFlight events pending gets no further ticket (its
+// reader waits, and the library starts no goroutine for the event) until the
+// oldest is done; closing the connection lets a waiting reader go.
+func TestIssueWaitsWhileMaxInFlightArePending(t *testing.T) {
+	q := newEventSequence(testMaxWait)
+	var held []*Ticket
+	for range maxInFlight {
+		tk := q.issueWhenRoom() // below the bound: at once
+		tk.Claim()
+		held = append(held, tk)
+	}
+	got := make(chan *Ticket, 1)
+	go func() { got <- q.issueWhenRoom() }()
+	select {
+	case <-got:
+		t.Fatalf("ticket %d issued with %d pending", maxInFlight+1, maxInFlight)
+	case <-time.After(100 * time.Millisecond):
+	}
+	held[1].Release() // done, but not the head: still maxInFlight pending
+	select {
+	case <-got:
+		t.Fatal("issued while the head was still running")
+	case <-time.After(50 * time.Millisecond):
+	}
+	held[0].Release() // the head and the next are done: room for two
+	select {
+	case tk := <-got:
+		if tk.n != maxInFlight {
+			t.Fatalf("ticket %d, want %d", tk.n, maxInFlight)
+		}
+	case <-time.After(time.Second):
+		t.Fatal("no ticket once the oldest events were done")
+	}
+	q.issue() // the bound again
+	go func() { got <- q.issueWhenRoom() }()
+	time.Sleep(50 * time.Millisecond)
+	q.close()
+	select {
+	case <-got:
+	case <-time.After(time.Second):
+		t.Fatal("a reader waiting for room was not let go when the connection closed")
+	}
+}
