@@ -44,7 +44,7 @@ func (d *orderedDecoder) add(data any) error {
 				}
 				p.Data = append(p.Data.([]any), refusedEvent{})
 			} else {
-				d.seq.admit(p) // with its ticket now, or held until there is room
+				d.seq.admit(p, text) // with its ticket now, or held until there is room
 				return nil
 			}
 			d.Decoder.Emit("decoded", p)

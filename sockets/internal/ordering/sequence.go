@@ -17,8 +17,8 @@ const unclaimedTimeout = 2 * time.Second
 // its stack: under a fan-out load beyond what the server sustained, 1,000
 // connections had ~50,000 such goroutines waiting (~200 MiB of stacks,
 // bench/RESULTS.md, issue 25). An event decoded beyond it is held (held): its
-// decoded packet only, no goroutine, no ticket; it gets its ticket and goes to
-// the library as earlier ones finish (drain).
+// text only, no goroutine, no ticket; it gets its ticket and goes to the
+// library as earlier ones finish (drain).
 const maxInFlight = 2
 
 // maxHeld bounds the events a connection holds; past it the connection's
@@ -39,9 +39,11 @@ type eventSequence struct {
 	pending []*Ticket     // tickets head, head+1, ... not yet finished in turn
 	closed  chan struct{} // made by closedChan; closed with the connection
 	isDone  bool
-	// held is the decoded events waiting for fewer than maxInFlight pending,
-	// in arrival order; emit hands one, with its ticket, to the library.
-	held []*parser.Packet
+	// held is the events waiting for fewer than maxInFlight pending, in
+	// arrival order, as their text (a copy; decoded again when handed over:
+	// a sixth of the decoded packet's bytes); emit hands one, with its
+	// ticket, to the library.
+	held [][]byte
 	emit func(*parser.Packet)
 	// room is made by a reader waiting (waitFor) and closed whenever pending
 	// or held shrinks (wake).
@@ -100,7 +102,7 @@ func (q *eventSequence) issueLocked() *Ticket {
 // ticket, or holds it while maxInFlight of the connection's events are
 // pending or earlier ones are held (tickets go in arrival order). With
 // maxHeld held, the reader waits for room (waitFor).
-func (q *eventSequence) admit(p *parser.Packet) {
+func (q *eventSequence) admit(p *parser.Packet, text []byte) {
 	waited := false
 	for {
 		q.mu.Lock()
@@ -111,7 +113,7 @@ func (q *eventSequence) admit(p *parser.Packet) {
 			return
 		}
 		if len(q.held) < maxHeld || waited {
-			q.held = append(q.held, p)
+			q.held = append(q.held, append([]byte(nil), text...))
 			q.mu.Unlock()
 			return
 		}
@@ -144,11 +146,17 @@ func (q *eventSequence) drain() {
 			q.mu.Unlock()
 			return
 		}
-		p := q.held[0]
+		text := q.held[0]
 		q.held[0] = nil
 		q.held = q.held[1:]
 		if len(q.held) == 0 {
 			q.held = nil // an idle connection keeps no array
+		}
+		p, ok := decodeEventText(text) // as it was when read
+		if !ok {
+			q.wake()
+			q.mu.Unlock()
+			continue
 		}
 		t := q.issueLocked()
 		q.wake()
