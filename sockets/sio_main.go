@@ -106,7 +106,7 @@ func (d *sioDoor) onMainDisconnect(s *socket.Socket, c *mainConn) {
 }
 
 func (d *sioDoor) onMainConnection(s *socket.Socket, c *mainConn) {
-	d.io.Emit(s, events.Connected, connectedView{Message: "Connected to IzpoChat", Sid: string(s.Id()),
+	d.io.EmitLive(s, events.Connected, connectedView{Message: "Connected to IzpoChat", Sid: string(s.Id()),
 		UserID: c.actor.ID, Username: c.actor.Username})
 	if c.Resuming() {
 		d.reenter(s, c)
@@ -175,7 +175,7 @@ func (d *sioDoor) joinRoom(ctx context.Context, s *socket.Socket, c *mainConn, p
 	// door through the hub already.
 	d.io.EmitToRoom(s, roomName(roomID), events.JoinedRoom, notice)
 	view := onlineOf("", roomID, online)
-	d.io.Emit(s, events.UsersOnline, view)
+	d.io.EmitLive(s, events.UsersOnline, view)
 	return map[string]any{"message": notice.Message, "room_id": roomID, "users": view.Users, "count": view.Count}, nil
 }
 

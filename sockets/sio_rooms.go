@@ -99,9 +99,9 @@ func (d *sioDoor) onRoomConnection(s *socket.Socket, c *roomConn) {
 		s.Conn().Close(false) // what it missed is gone: a fresh start
 		return
 	}
-	d.io.Emit(s, events.Welcome, welcomeView{Type: events.Welcome, Message: "Welcome to room " + strconv.FormatInt(c.roomID, 10),
+	d.io.EmitLive(s, events.Welcome, welcomeView{Type: events.Welcome, Message: "Welcome to room " + strconv.FormatInt(c.roomID, 10),
 		RoomID: c.roomID, UserID: c.actor.ID, Username: c.actor.Username, Timestamp: now()})
-	d.io.Emit(s, events.UsersOnline, onlineOf(events.UsersOnline, c.roomID, online))
+	d.io.EmitLive(s, events.UsersOnline, onlineOf(events.UsersOnline, c.roomID, online))
 }
 
 func (d *sioDoor) roomMessage(ctx context.Context, _ *socket.Socket, c *roomConn, payload any, acked bool) (map[string]any, error) {

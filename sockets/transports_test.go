@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -150,5 +151,96 @@ func TestConnectionStateRecoveryDeliversMissedMessages(t *testing.T) {
 	_, _, err = dialSIO(t, a, dialOpts{auth: map[string]any{"token": "garbage", "pid": pid, "offset": offset}})
 	if err == nil {
 		t.Fatal("recovery with a bad token was accepted")
+	}
+}
+
+// TestPresenceSnapshotIsNotReplayedOnRecovery: users_online (and the welcome
+// and connected notices) are sent afresh on every join and connection, so
+// the recovery buffer does not keep them (sockets/internal/README.md, idle
+// memory): a client recovering from an offset before its snapshot gets what it
+// missed but no stale snapshot, and joining again still gets users_online live,
+// offset included. On the room namespace a recovered client gets exactly one
+// welcome and one users_online: the fresh ones.
+func TestPresenceSnapshotIsNotReplayedOnRecovery(t *testing.T) {
+	a := newApp(t, "sqlite")
+	alice, bob := a.register("alice"), a.register("bob")
+	room := a.createRoom(alice, "general", false)
+	c, connect, err := dialSIO(t, a, dialOpts{auth: map[string]any{"token": bob.Token}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, _ := connect["pid"].(string)
+	c.emit("join_room", map[string]any{"room_id": room})
+	// joined_room comes before users_online: recovering from its offset is
+	// recovering from just before the snapshot (as if it was lost in flight).
+	joined := c.next("joined_room")
+	offset := mustString(t, joined.Args[len(joined.Args)-1])
+	if ev := c.next("users_online"); len(ev.Args) != 2 {
+		t.Fatalf("users_online args = %s, want the view and an offset", ev.Args)
+	}
+	c.close()
+	time.Sleep(200 * time.Millisecond)
+	a.postREST(alice, room, "missed")
+
+	r, data, err := dialSIO(t, a, dialOpts{auth: map[string]any{"token": bob.Token, "pid": pid, "offset": offset}})
+	if err != nil || data["pid"] != pid {
+		t.Fatalf("not recovered: %v %v", data, err)
+	}
+	if got := eventsUntil(t, r, "new_message"); slices.Contains(got, "users_online") {
+		t.Fatalf("recovered %v: the snapshot was replayed", got)
+	}
+	r.none("users_online", 300*time.Millisecond)
+	ack := r.call("join_room", map[string]any{"room_id": room})
+	if ack["status"] != "success" {
+		t.Fatalf("join again: %v", ack)
+	}
+	ev := r.next("users_online")
+	if o := ev.Arg(t); len(ev.Args) != 2 || o["count"] != float64(1) || o["room_id"] != float64(room) {
+		t.Fatalf("users_online on joining again = %s", ev.Args)
+	}
+
+	// The room namespace: recovering from the welcome's offset.
+	nsp := fmt.Sprintf("/rooms/%d", room)
+	rc, connect, err := dialSIO(t, a, dialOpts{nsp: nsp, auth: map[string]any{"token": bob.Token}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, _ = connect["pid"].(string)
+	welcome := rc.next("welcome")
+	offset = mustString(t, welcome.Args[len(welcome.Args)-1])
+	rc.next("users_online")
+	rc.close()
+	time.Sleep(200 * time.Millisecond)
+	a.postREST(alice, room, "missed in room")
+	rr, data, err := dialSIO(t, a, dialOpts{nsp: nsp, auth: map[string]any{"token": bob.Token, "pid": pid, "offset": offset}})
+	if err != nil || data["pid"] != pid {
+		t.Fatalf("room namespace not recovered: %v %v", data, err)
+	}
+	// The missed message, then the fresh welcome and users_online, and nothing else.
+	got := append(eventsUntil(t, rr, "message"), eventsUntil(t, rr, "welcome")...)
+	got = append(got, eventsUntil(t, rr, "users_online")...)
+	if want := []string{"message", "welcome", "users_online"}; !slices.Equal(got, want) {
+		t.Fatalf("recovered on the room namespace: %v, want %v", got, want)
+	}
+	rr.none("users_online", 300*time.Millisecond)
+	rr.none("welcome", 10*time.Millisecond)
+}
+
+// eventsUntil lists the names of the events c gets up to the first named
+// name, that one included.
+func eventsUntil(t *testing.T, c *sioClient, name string) []string {
+	t.Helper()
+	var got []string
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case ev := <-c.Events():
+			got = append(got, ev.Name)
+			if ev.Name == name {
+				return got
+			}
+		case <-deadline:
+			t.Fatalf("no %s within 5 s; got %v", name, got)
+		}
 	}
 }

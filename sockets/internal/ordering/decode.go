@@ -44,7 +44,8 @@ func (d *orderedDecoder) add(data any) error {
 				}
 				p.Data = append(p.Data.([]any), refusedEvent{})
 			} else {
-				p.Data = append(p.Data.([]any), d.seq.issue())
+				d.seq.admit(p, text) // with its ticket now, or held until there is room
+				return nil
 			}
 			d.Decoder.Emit("decoded", p)
 			return nil

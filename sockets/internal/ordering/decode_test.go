@@ -65,12 +65,26 @@ func decodedBy(d *orderedDecoder) *[]*parser.Packet {
 	var got []*parser.Packet
 	_ = d.On("decoded", func(args ...any) {
 		p := args[0].(*parser.Packet)
+		var ticket *Ticket
 		if data, ok := p.Data.([]any); ok {
-			_, _, p.Data = Take(data)
+			ticket, _, p.Data = Take(data)
 		}
 		got = append(got, p)
+		if ticket != nil {
+			ticket.Release() // done, as the router's worker would be: held events follow
+		}
 	})
 	return &got
+}
+
+// releaseTicket marks a decoded event done, as the router's worker does once
+// it has handled it; the decoder holds events beyond maxInFlight until then.
+func releaseTicket(p *parser.Packet) {
+	if data, ok := p.Data.([]any); ok && len(data) > 0 {
+		if t, ok := data[len(data)-1].(*Ticket); ok {
+			t.Release()
+		}
+	}
 }
 
 // While a binary event's attachments are awaited, a text event is refused as
@@ -124,6 +138,7 @@ func TestOrderedDecoderChargesTheBudgetBeforeEmitting(t *testing.T) {
 		switch data[len(data)-1].(type) {
 		case *Ticket:
 			tickets++
+			releaseTicket(p)
 		case refusedEvent:
 			refused++
 		default:

@@ -85,6 +85,7 @@ func newOrderedDecoder(inner parser.Decoder, limit config.RateLimit, maxWait tim
 		limit:   ratelimit.New(limit.EventsPerSecond, limit.Burst),
 		answers: ratelimit.New(limit.EventsPerSecond, max(limit.Burst, minAnsweredBurst))}
 	_ = inner.On("decoded", d.tag)
+	d.seq.emit = func(p *parser.Packet) { d.Decoder.Emit("decoded", p) }
 	return d
 }
 
@@ -116,6 +117,14 @@ func (d *orderedDecoder) tag(args ...any) {
 		return
 	}
 	packet, ok := args[0].(*parser.Packet)
+	if ok && packet.Type == parser.EVENT {
+		if data, isList := packet.Data.([]any); isList && len(data) > 0 && tagged(data) {
+			// Ours (the fast decoder's), maybe emitted from another goroutine
+			// as a held event's turn came (drain): the library decoder's state
+			// (refuseNext, reconstructing) is the reader's, not touched here.
+			return
+		}
+	}
 	if ok && packet.Type == parser.CONNECT && d.holder != nil {
 		d.releaseConnect()
 		d.releaseHeld = d.holder.HoldConnect(packet.Nsp)
@@ -133,7 +142,7 @@ func (d *orderedDecoder) tag(args ...any) {
 		if data, ok := packet.Data.([]any); ok && len(data) > 0 && !tagged(data) {
 			var mark any = refusedEvent{}
 			if !refused {
-				mark = d.seq.issue()
+				mark = d.seq.issueWhenRoom()
 			}
 			packet.Data = append(data[:len(data):len(data)], mark)
 		}

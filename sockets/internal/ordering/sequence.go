@@ -3,11 +3,29 @@ package ordering
 import (
 	"sync"
 	"time"
+
+	"github.com/zishang520/socket.io-go-parser/v2/parser"
 )
 
 // unclaimedTimeout is how long an event's turn is kept for it before it is
 // taken as lost (its packet never reached an event router) and skipped.
 const unclaimedTimeout = 2 * time.Second
+
+// maxInFlight bounds a connection's events handed to the library and not yet
+// done. Its events run one at a time anyway (in order), so more in flight only
+// wait, each on a goroutine of its own (the library starts one per packet) with
+// its stack: under a fan-out load beyond what the server sustained, 1,000
+// connections had ~50,000 such goroutines waiting (~200 MiB of stacks,
+// bench/RESULTS.md, issue 25). An event decoded beyond it is held (held): its
+// text only, no goroutine, no ticket; it gets its ticket and goes to the
+// library as earlier ones finish (drain).
+const maxInFlight = 2
+
+// maxHeld bounds the events a connection holds; past it the connection's
+// reader waits (its client's packets stay in the socket's buffers, TCP pushes
+// back, nothing is dropped). Above the default event burst (40), so a burst is
+// read, and its events over the budget refused, at once.
+const maxHeld = 64
 
 // eventSequence is one connection's incoming events in arrival order. Each
 // event holds a ticket; a ticket's turn comes when every earlier ticket is done.
@@ -21,6 +39,15 @@ type eventSequence struct {
 	pending []*Ticket     // tickets head, head+1, ... not yet finished in turn
 	closed  chan struct{} // made by closedChan; closed with the connection
 	isDone  bool
+	// held is the events waiting for fewer than maxInFlight pending, in
+	// arrival order, as their text (a copy; decoded again when handed over:
+	// a sixth of the decoded packet's bytes); emit hands one, with its
+	// ticket, to the library.
+	held [][]byte
+	emit func(*parser.Packet)
+	// room is made by a reader waiting (waitFor) and closed whenever pending
+	// or held shrinks (wake).
+	room chan struct{}
 	// maxWait bounds how long an event waits behind earlier ones that are
 	// still running: past it, order gives way to progress (Parser.MaxWait).
 	maxWait time.Duration
@@ -55,6 +82,11 @@ func (q *eventSequence) closedChan() <-chan struct{} {
 func (q *eventSequence) issue() *Ticket {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	return q.issueLocked()
+}
+
+// issueLocked is issue with q.mu held.
+func (q *eventSequence) issueLocked() *Ticket {
 	t := &Ticket{seq: q, n: q.next, issued: time.Now(), turn: make(chan struct{})}
 	if t.n == q.head {
 		close(t.turn)
@@ -64,6 +96,115 @@ func (q *eventSequence) issue() *Ticket {
 	}
 	q.next++
 	return t
+}
+
+// admit hands a decoded event within the budget to the library with the next
+// ticket, or holds it while maxInFlight of the connection's events are
+// pending or earlier ones are held (tickets go in arrival order). With
+// maxHeld held, the reader waits for room (waitFor).
+func (q *eventSequence) admit(p *parser.Packet, text []byte) {
+	waited := false
+	for {
+		q.mu.Lock()
+		if q.isDone || (len(q.held) == 0 && len(q.pending) < maxInFlight) {
+			t := q.issueLocked()
+			q.mu.Unlock()
+			q.send(p, t)
+			return
+		}
+		if len(q.held) < maxHeld || waited {
+			q.held = append(q.held, append([]byte(nil), text...))
+			q.mu.Unlock()
+			return
+		}
+		q.mu.Unlock()
+		q.waitFor(func() bool { return len(q.held) < maxHeld })
+		waited = true // past maxWait, progress over the bound
+	}
+}
+
+// issueWhenRoom is issue once nothing is held and fewer than maxInFlight
+// events are pending: for an event the library's decoder emits itself
+// (binary events), which cannot be held.
+func (q *eventSequence) issueWhenRoom() *Ticket {
+	q.waitFor(func() bool { return len(q.held) == 0 && len(q.pending) < maxInFlight })
+	return q.issue()
+}
+
+// send tags p with its ticket and hands it to the library.
+func (q *eventSequence) send(p *parser.Packet, t *Ticket) {
+	p.Data = append(p.Data.([]any), t)
+	q.emit(p)
+}
+
+// drain hands held events to the library, in order, while fewer than
+// maxInFlight are pending. Called without q.mu, after events finished.
+func (q *eventSequence) drain() {
+	for {
+		q.mu.Lock()
+		if q.isDone || len(q.held) == 0 || len(q.pending) >= maxInFlight {
+			q.mu.Unlock()
+			return
+		}
+		text := q.held[0]
+		q.held[0] = nil
+		q.held = q.held[1:]
+		if len(q.held) == 0 {
+			q.held = nil // an idle connection keeps no array
+		}
+		p, ok := decodeEventText(text) // as it was when read
+		if !ok {
+			q.wake()
+			q.mu.Unlock()
+			continue
+		}
+		t := q.issueLocked()
+		q.wake()
+		q.mu.Unlock()
+		q.send(p, t)
+	}
+}
+
+// waitFor blocks until ready (checked under q.mu) holds, the connection
+// closes, or maxWait passes (as an event's wait for its turn gives way to
+// progress); a pending head that no router claimed is skipped after
+// unclaimedTimeout, as in Wait. Only the connection's own reader calls it (one
+// message at a time), so it holds back that client alone.
+func (q *eventSequence) waitFor(ready func() bool) {
+	closed := q.closedChan()
+	deadline := time.NewTimer(q.maxWait)
+	defer deadline.Stop()
+	for {
+		q.mu.Lock()
+		if q.isDone || ready() {
+			q.mu.Unlock()
+			return
+		}
+		if q.room == nil {
+			q.room = make(chan struct{})
+		}
+		room := q.room
+		q.mu.Unlock()
+		check := time.NewTimer(unclaimedTimeout)
+		select {
+		case <-room:
+		case <-closed:
+		case <-deadline.C:
+			check.Stop()
+			return
+		case <-check.C:
+			q.skipLostHead()
+		}
+		check.Stop()
+	}
+}
+
+// wake lets a waiting reader look again. Callers hold q.mu.
+func (q *eventSequence) wake() {
+	if q.room != nil {
+		close(q.room)
+		q.room = nil
+	}
 }
 
 // close releases every waiting event: the connection is gone.
@@ -78,6 +219,8 @@ func (q *eventSequence) close() {
 		close(q.closed)
 	}
 	q.pending = nil
+	q.held = nil
+	q.wake()
 }
 
 // headTicket is the lowest ticket not done, if it is still kept.
@@ -100,6 +243,7 @@ func (q *eventSequence) finish(t *Ticket) {
 			if ok {
 				closeOnce(h.turn)
 			}
+			q.wake()
 			return
 		}
 		q.pending[0] = nil
@@ -129,8 +273,9 @@ func (t *Ticket) Claim() {
 // Release marks the ticket's event handled (or dropped): later events may run.
 func (t *Ticket) Release() {
 	t.seq.mu.Lock()
-	defer t.seq.mu.Unlock()
 	t.seq.finish(t)
+	t.seq.mu.Unlock()
+	t.seq.drain()
 }
 
 // Wait blocks until every earlier event of the connection is done, the
@@ -166,12 +311,13 @@ func (t *Ticket) Wait() {
 // skipLostHead drops head tickets whose events never reached a router.
 func (q *eventSequence) skipLostHead() {
 	q.mu.Lock()
-	defer q.mu.Unlock()
 	for {
 		h, ok := q.headTicket()
 		if !ok || h.claimed || time.Since(h.issued) < unclaimedTimeout {
-			return
+			break
 		}
 		q.finish(h)
 	}
+	q.mu.Unlock()
+	q.drain()
 }

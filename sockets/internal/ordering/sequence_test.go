@@ -1,10 +1,15 @@
 package ordering
 
 import (
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/zishang520/engine.io/v2/types"
 	"github.com/zishang520/socket.io-go-parser/v2/parser"
+
+	"github.com/izpochat/server/config"
 )
 
 // testMaxWait bounds an event's wait in these tests as the layer's event
@@ -139,7 +144,10 @@ func TestTakeTicket(t *testing.T) {
 func TestOrderedDecoderTagsEventsOnly(t *testing.T) {
 	d := Parser{}.NewDecoder()
 	var got []*parser.Packet
-	_ = d.On("decoded", func(args ...any) { got = append(got, args[0].(*parser.Packet)) })
+	_ = d.On("decoded", func(args ...any) {
+		got = append(got, args[0].(*parser.Packet))
+		releaseTicket(args[0].(*parser.Packet))
+	})
 	for _, raw := range []string{`0{"token":"x"}`, `2["a",1]`, `21["b",{"k":"v"}]`, `31[{"ok":true}]`, `2/rooms/5,["c"]`} {
 		if err := d.Add(raw); err != nil {
 			t.Fatalf("Add(%q): %v", raw, err)
@@ -174,5 +182,113 @@ func TestOrderedDecoderTagsEventsOnly(t *testing.T) {
 	case <-d.(*orderedDecoder).seq.closedChan():
 	default:
 		t.Fatal("Destroy left the sequence open")
+	}
+}
+
+// A connection with maxInFlight events pending gets no further ticket (its
+// reader waits, and the library starts no goroutine for the event) until the
+// oldest is done; closing the connection lets a waiting reader go.
+func TestIssueWaitsWhileMaxInFlightArePending(t *testing.T) {
+	q := newEventSequence(testMaxWait)
+	var held []*Ticket
+	for range maxInFlight {
+		tk := q.issueWhenRoom() // below the bound: at once
+		tk.Claim()
+		held = append(held, tk)
+	}
+	got := make(chan *Ticket, 1)
+	go func() { got <- q.issueWhenRoom() }()
+	select {
+	case <-got:
+		t.Fatalf("ticket %d issued with %d pending", maxInFlight+1, maxInFlight)
+	case <-time.After(100 * time.Millisecond):
+	}
+	held[1].Release() // done, but not the head: still maxInFlight pending
+	select {
+	case <-got:
+		t.Fatal("issued while the head was still running")
+	case <-time.After(50 * time.Millisecond):
+	}
+	held[0].Release() // the head and the next are done: room for two
+	select {
+	case tk := <-got:
+		if tk.n != maxInFlight {
+			t.Fatalf("ticket %d, want %d", tk.n, maxInFlight)
+		}
+	case <-time.After(time.Second):
+		t.Fatal("no ticket once the oldest events were done")
+	}
+	q.issue() // the bound again
+	go func() { got <- q.issueWhenRoom() }()
+	time.Sleep(50 * time.Millisecond)
+	q.close()
+	select {
+	case <-got:
+	case <-time.After(time.Second):
+		t.Fatal("a reader waiting for room was not let go when the connection closed")
+	}
+}
+
+// Events decoded while maxInFlight of the connection's are pending are held
+// (no ticket, nothing handed to the library, the reader not held back) and
+// handed over in arrival order as earlier ones finish; past maxHeld held the
+// reader waits, until the connection closes at the latest.
+func TestEventsBeyondMaxInFlightAreHeldThenHandedOver(t *testing.T) {
+	d := newOrderedDecoder(parser.NewDecoder(), config.RateLimit{}, testMaxWait)
+	var mu sync.Mutex
+	var got []*Ticket
+	var names []string
+	_ = d.On("decoded", func(args ...any) {
+		p := args[0].(*parser.Packet)
+		data := p.Data.([]any)
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, data[len(data)-1].(*Ticket))
+		names = append(names, data[0].(string))
+	})
+	emitted := func() int { mu.Lock(); defer mu.Unlock(); return len(got) }
+	const n = 10
+	for i := range n {
+		if err := d.Add(types.NewStringBufferString(fmt.Sprintf(`2["e%d"]`, i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if k := emitted(); k != maxInFlight {
+		t.Fatalf("%d of %d events handed to the library with none done, want %d", k, n, maxInFlight)
+	}
+	for i := 0; i < n; i++ {
+		mu.Lock()
+		tk := got[i]
+		mu.Unlock()
+		tk.Release()
+	}
+	mu.Lock()
+	for i, name := range names {
+		if name != fmt.Sprintf("e%d", i) || got[i].n != uint64(i) {
+			t.Fatalf("event %d handed over as %s with ticket %d: out of order", i, name, got[i].n)
+		}
+	}
+	mu.Unlock()
+	if k := emitted(); k != n {
+		t.Fatalf("%d of %d events handed over once all were done", k, n)
+	}
+
+	// maxInFlight pending (the last two, not released) and maxHeld held: the
+	// next Add waits, and the connection's close lets it go.
+	for i := range maxInFlight + maxHeld {
+		_ = d.Add(types.NewStringBufferString(fmt.Sprintf(`2["f%d"]`, i)))
+	}
+	added := make(chan struct{})
+	go func() { _ = d.Add(types.NewStringBufferString(`2["over"]`)); close(added) }()
+	select {
+	case <-added:
+		t.Fatal("Add returned with maxHeld events held")
+	case <-time.After(100 * time.Millisecond):
+	}
+	d.Destroy()
+	select {
+	case <-added:
+	case <-time.After(time.Second):
+		t.Fatal("a reader waiting for room was not let go when the connection closed")
 	}
 }

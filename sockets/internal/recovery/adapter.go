@@ -135,6 +135,13 @@ type keptSession struct {
 }
 
 func (a *recoveryAdapter) Broadcast(p *parser.Packet, opts *socket.BroadcastOptions) {
+	a.broadcast(p, opts, true)
+}
+
+// broadcast sends an event as Broadcast does; keep false leaves it out of the
+// recovery buffer (BroadcastLive): it is stamped with an offset and sent in
+// offset order all the same, but no recovering socket gets it replayed.
+func (a *recoveryAdapter) broadcast(p *parser.Packet, opts *socket.BroadcastOptions, keep bool) {
 	data, isList := p.Data.([]any)
 	volatile := opts != nil && opts.Flags != nil && opts.Flags.Volatile
 	if p.Type != parser.EVENT || p.Id != nil || volatile || !isList {
@@ -148,7 +155,7 @@ func (a *recoveryAdapter) Broadcast(p *parser.Packet, opts *socket.BroadcastOpti
 	}
 	local := opts != nil && opts.Flags != nil && opts.Flags.Local
 	to := audienceOf(opts)
-	if local && len(a.sessions) == 0 && !a.anyMember(to) {
+	if local && (len(a.sessions) == 0 || !keep) && !a.anyMember(to) {
 		// Nobody here receives it, and nobody could recover it: sockets that
 		// join later start after it, and no disconnected one is kept. (The
 		// hub's events reach every namespace, most of them empty.)
@@ -169,7 +176,13 @@ func (a *recoveryAdapter) Broadcast(p *parser.Packet, opts *socket.BroadcastOpti
 		opts = withExcept(opts, legacy)
 		to = audienceOf(opts)
 	}
-	offset, frame := a.record(data, to)
+	var offset string
+	var frame []byte
+	if keep {
+		offset, frame = a.record(data, to)
+	} else {
+		offset, frame = a.stampLive(data)
+	}
 	if !local && !a.toOwnSocket(to) {
 		// May reach other instances (cluster adapter): the base adapter's path.
 		a.Adapter.Broadcast(stamp(p, data, offset), opts)
@@ -247,6 +260,18 @@ func (a *recoveryAdapter) record(data []any, to audience) (offset string, frame 
 	a.kept.dropOld(now.Add(-a.window), a.maxPackets)
 	a.schedulePrune()
 	return offset, k.frame
+}
+
+// stampLive gives a live-only packet the next offset (so the client's offsets
+// stay in order) and its frame (nil when the library must encode it), and
+// keeps nothing: no recovering socket gets it replayed, and a session whose
+// last packet was it or came before it is not taken for one with a gap
+// (packetQueue.dropped counts only kept packets).
+func (a *recoveryAdapter) stampLive(data []any) (offset string, frame []byte) {
+	a.seq++
+	offset = a.offsetOf(a.seq)
+	frame, _, _ = a.frames.encode(a.name, data, offset)
+	return offset, frame
 }
 
 // anyMember reports whether any local socket is in one of the broadcast's rooms
@@ -378,12 +403,7 @@ func (a *recoveryAdapter) RestoreSession(pid socket.PrivateSessionId, offset str
 		return nil, nil
 	}
 	a.kept.dropOld(time.Now().Add(-a.window), a.maxPackets)
-	packets := &a.kept
-	first := a.seq + 1 // oldest seq still kept
-	if packets.len() > 0 {
-		first = packets.at(0).seq
-	}
-	if last+1 < first || last > a.seq {
+	if last < a.kept.dropped || last > a.seq {
 		return nil, nil // packets after offset were already dropped, or offset is foreign
 	}
 	// Nothing is replayed and no room is joined yet: the library would do both

@@ -150,3 +150,20 @@ func localBroadcast(room, except socket.Room) *socket.BroadcastOptions {
 func BroadcastLocal(nsp socket.Namespace, room, except socket.Room, name string, view any) {
 	nsp.Adapter().Broadcast(&parser.Packet{Type: parser.EVENT, Data: []any{name, view}}, localBroadcast(room, except))
 }
+
+// BroadcastLive is BroadcastLocal for an event that is sent afresh whenever it
+// is due and must not be replayed to a recovering socket: a snapshot the door
+// sends on every connection or join (users_online, welcome, connected). It is
+// sent as BroadcastLocal sends it, offset included and in offset order with
+// every other packet, but the recovery buffer does not keep it. A snapshot per
+// joiner (users_online lists up to the room's members) was most of what the
+// buffer held on a server whose clients connect and sit idle.
+func BroadcastLive(nsp socket.Namespace, room socket.Room, name string, view any) {
+	p := &parser.Packet{Type: parser.EVENT, Data: []any{name, view}}
+	opts := localBroadcast(room, "")
+	if a, ok := nsp.Adapter().(*recoveryAdapter); ok {
+		a.broadcast(p, opts, false)
+		return
+	}
+	nsp.Adapter().Broadcast(p, opts)
+}

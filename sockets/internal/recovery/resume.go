@@ -70,11 +70,7 @@ func (a *recoveryAdapter) missed(p *Pending, own socket.Room, rooms []socket.Roo
 		allowed[r] = true
 	}
 	packets := &a.kept
-	first := a.seq + 1 // oldest seq still kept
-	if packets.len() > 0 {
-		first = packets.at(0).seq
-	}
-	if p.last+1 < first {
+	if p.last < packets.dropped {
 		return nil, false
 	}
 	var missed [][]any

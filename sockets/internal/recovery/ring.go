@@ -13,6 +13,10 @@ type packetQueue struct {
 	head  int // index of the oldest packet
 	n     int
 	bytes int // the kept packets' sizes (keptPacket.size)
+	// dropped is the highest seq that was kept and then dropped (evicted or
+	// expired): a client whose last packet is older missed something no longer
+	// kept. Offsets never kept (live-only emits, BroadcastLive) are no gap.
+	dropped uint64
 }
 
 // minRing is the smallest ring allocated.
@@ -65,6 +69,7 @@ func (q *packetQueue) dropOld(cutoff time.Time, bound int) {
 }
 
 func (q *packetQueue) dropOldest() {
+	q.dropped = max(q.dropped, q.at(0).seq)
 	q.bytes -= int(q.at(0).size)
 	*q.at(0) = keptPacket{} // release the packet's data
 	q.head = (q.head + 1) % len(q.ring)

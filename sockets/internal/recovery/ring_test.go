@@ -198,3 +198,43 @@ func TestKeptPacketsAndSessionsExpireOnAnIdleServer(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// A live-only event (a snapshot the door sends afresh on every join) takes an
+// offset in order with the kept packets but is not kept; a session whose last
+// packet came before it, or was it, is still restored, with nothing missing.
+func TestLiveBroadcastIsNotKeptAndLeavesNoGap(t *testing.T) {
+	a := testAdapter(t, time.Minute)
+	a.AddAll("sid1", types.NewSet[socket.Room]("sid1", "5"))
+	p, opts := localEvent("5")
+	a.Broadcast(p, opts) // seq 1, kept
+	a.broadcast(&parser.Packet{Type: parser.EVENT, Data: []any{"users_online", map[string]any{"count": 50}}},
+		localBroadcast("sid1", ""), false) // seq 2, live only
+	if n := keptCount(a); n != 1 || a.seq != 2 {
+		t.Fatalf("kept %d packets at seq %d, want 1 of 2 (the snapshot not kept)", n, a.seq)
+	}
+	p, opts = localEvent("5")
+	a.Broadcast(p, opts) // seq 3, kept
+	// Evicting seq 1 leaves 3 alone: a client that got 1 missed 3 only, one
+	// that got the snapshot (2) missed 3, one that got 3 missed nothing.
+	a.mu.Lock()
+	a.kept.dropOldest()
+	a.mu.Unlock()
+	for _, last := range []uint64{1, 2, 3} {
+		a.PersistSession(&socket.SessionToPersist{Sid: "sid1", Pid: "p1", Rooms: types.NewSet[socket.Room]("sid1", "5")})
+		s, err := a.RestoreSession("p1", a.offsetOf(last))
+		if err != nil || s == nil {
+			t.Fatalf("session with last packet %d not restored (%v): the unkept snapshot counted as a gap", last, err)
+		}
+		if p := s.Data.(*Pending); p.last != last {
+			t.Fatalf("restored from %d, want %d", p.last, last)
+		}
+	}
+	// One whose last packet is older than what was evicted is not.
+	a.mu.Lock()
+	a.kept.dropOldest() // seq 3
+	a.mu.Unlock()
+	a.PersistSession(&socket.SessionToPersist{Sid: "sid1", Pid: "p1", Rooms: types.NewSet[socket.Room]("sid1", "5")})
+	if s, _ := a.RestoreSession("p1", a.offsetOf(2)); s != nil {
+		t.Fatal("restored a session whose missed packet was evicted")
+	}
+}

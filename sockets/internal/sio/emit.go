@@ -18,6 +18,19 @@ func (srv *Server) Emit(s *socket.Socket, name string, v any) {
 	srv.opts.Metrics.EventOut(name)
 }
 
+// EmitLive is Emit for an event the door sends afresh on every connection or
+// join (a snapshot: users_online, welcome, connected): with recovery on it is
+// not kept for recovery, so a recovering socket never gets a stale copy
+// replayed, and the recovery buffer does not hold one per joiner.
+func (srv *Server) EmitLive(s *socket.Socket, name string, v any) {
+	if srv.recovery {
+		recovery.BroadcastLive(s.Nsp(), socket.Room(s.Id()), name, v)
+	} else {
+		_ = s.Emit(name, v)
+	}
+	srv.opts.Metrics.EventOut(name)
+}
+
 // EmitToRoom sends an event to a room of s's namespace on every instance (a
 // fresh operator each time, so exclusions do not leak) and counts it once per
 // broadcast, not per recipient.

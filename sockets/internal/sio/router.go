@@ -25,12 +25,17 @@ func route[C any](srv *Server, s *socket.Socket, c *C, table Events[C]) {
 			return
 		}
 		if ticket != nil {
+			// The turn is waited for here, on the library's goroutine while its
+			// stack is small, not on a worker: under a load the server falls
+			// behind, each connection's events wait for each other, and waiting
+			// workers each held the stack they had grown (~16 KiB; bench/RESULTS.md,
+			// issue 25). A worker gets only an event whose turn has come.
 			ticket.Claim()
+			ticket.Wait()
 		}
 		srv.workers.Run(func() {
 			if ticket != nil {
 				defer ticket.Release()
-				ticket.Wait()
 			}
 			handleEvent(srv, s, c, table, args)
 		})
