@@ -1,7 +1,6 @@
 package sockets
 
 import (
-	"encoding/json"
 	"strconv"
 
 	"github.com/zishang520/socket.io/v2/socket"
@@ -58,21 +57,8 @@ func (d *sioDoor) toUser(ev chat.Event, name string, view any) {
 func (d *rawDoor) toUser(ev chat.Event, kind string, view any) {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
-	var frame []byte
-	for c := range d.users[ev.ToUser] {
-		if ev.RoomID != 0 && c.roomID == ev.RoomID {
-			continue
-		}
-		if frame == nil {
-			var err error
-			if frame, err = json.Marshal(view); err != nil {
-				d.log.Error("encode raw websocket event", "type", ev.Type, "err", err)
-				return
-			}
-		}
-		c.send(frame)
-	}
-	if frame != nil {
+	inRoom := func(c *rawConn) bool { return ev.RoomID != 0 && c.roomID == ev.RoomID }
+	if d.sendEach(d.users[ev.ToUser], inRoom, ev, view) {
 		d.opts.Metrics.EventOut(kind)
 	}
 }

@@ -291,29 +291,36 @@ func (d *rawDoor) render(ev chat.Event) {
 	}
 	d.mu.RLock()
 	defer d.mu.RUnlock()
-	var frame []byte
-	for c := range d.rooms[ev.RoomID] {
-		if c.id == ev.ExceptConn {
-			continue
-		}
-		// Encoded once someone here receives it: most rooms have no raw
-		// client, and every message of every room comes through here.
-		if frame == nil {
-			var err error
-			if frame, err = json.Marshal(view); err != nil {
-				d.log.Error("encode raw websocket event", "type", ev.Type, "err", err)
-				return
-			}
-		}
-		c.send(frame)
-	}
+	sent := d.sendEach(d.rooms[ev.RoomID], func(c *rawConn) bool { return c.id == ev.ExceptConn }, ev, view)
 	// Counted once per broadcast, like the Socket.IO door.
-	if frame != nil {
+	if sent {
 		d.opts.Metrics.EventOut(kind)
 		if ev.Type == chat.EventMessage {
 			observeDelivery(d.opts.Metrics, ev.Message)
 		}
 	}
+}
+
+// sendEach sends view to every connection of conns that skip leaves in, and
+// reports whether any got it. It is encoded once, and only when someone here
+// receives it: most rooms have no raw client, and every message of every room
+// comes through here. Callers hold d.mu (read).
+func (d *rawDoor) sendEach(conns map[*rawConn]struct{}, skip func(*rawConn) bool, ev chat.Event, view any) bool {
+	var frame []byte
+	for c := range conns {
+		if skip(c) {
+			continue
+		}
+		if frame == nil {
+			var err error
+			if frame, err = json.Marshal(view); err != nil {
+				d.log.Error("encode raw websocket event", "type", ev.Type, "err", err)
+				return false
+			}
+		}
+		c.send(frame)
+	}
+	return frame != nil
 }
 
 // drain closes every raw client with 1012 (service restart) so it reconnects.
