@@ -74,7 +74,7 @@ func (b Builder) New(nsp socket.Namespace) socket.Adapter {
 		base = socket.NewAdapter(nsp)
 	}
 	return &recoveryAdapter{Adapter: base, nsp: nsp, name: nsp.Name(), window: b.Window, maxPackets: limit,
-		maxBytes: maxBytes, prefix: hex.EncodeToString(prefix[:]) + "-", sessions: map[socket.PrivateSessionId]keptSession{},
+		maxBytes: maxBytes, prefix: hex.EncodeToString(prefix[:]) + "-", sessions: newKeptSessions(),
 		legacy: map[socket.SocketId]*socket.Socket{}}
 }
 
@@ -95,7 +95,7 @@ type recoveryAdapter struct {
 	seq      uint64
 	kept     packetQueue // ascending seq, none older than window, at most maxPackets and maxBytes
 	frames   frameEncoder
-	sessions map[socket.PrivateSessionId]keptSession
+	sessions keptSessions
 
 	// legacyMu guards legacy: the connected sockets of EIO=3/Python clients,
 	// which must get broadcasts without the offset. Usually empty, so a
@@ -155,7 +155,7 @@ func (a *recoveryAdapter) broadcast(p *parser.Packet, opts *socket.BroadcastOpti
 	}
 	local := opts != nil && opts.Flags != nil && opts.Flags.Local
 	to := audienceOf(opts)
-	if local && (len(a.sessions) == 0 || !keep) && !a.anyMember(to) {
+	if local && (a.sessions.len() == 0 || !keep) && !a.anyMember(to) {
 		// Nobody here receives it, and nobody could recover it: sockets that
 		// join later start after it, and no disconnected one is kept. (The
 		// hub's events reach every namespace, most of them empty.)
@@ -328,10 +328,10 @@ func (a *recoveryAdapter) pruneKept() (sessionsGone bool) {
 	}
 	now := time.Now()
 	a.kept.dropOld(now.Add(-a.window), a.maxPackets)
-	had := len(a.sessions) > 0
+	had := a.sessions.len() > 0
 	a.dropExpiredSessions(now)
-	sessionsGone = had && len(a.sessions) == 0
-	if a.kept.len() == 0 && len(a.sessions) == 0 {
+	sessionsGone = had && a.sessions.len() == 0
+	if a.kept.len() == 0 && a.sessions.len() == 0 {
 		a.pruneTimer = nil
 		return sessionsGone
 	}
@@ -345,7 +345,7 @@ func (a *recoveryAdapter) KeepsState() bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.dropExpiredSessions(time.Now())
-	return !a.closed && len(a.sessions) > 0
+	return !a.closed && a.sessions.len() > 0
 }
 
 // Close runs when the namespace is removed: what was kept for recovery goes,
@@ -358,7 +358,7 @@ func (a *recoveryAdapter) Close() {
 		a.pruneTimer = nil
 	}
 	a.kept = packetQueue{}
-	clear(a.sessions)
+	a.sessions.clear()
 	a.mu.Unlock()
 	a.Adapter.Close()
 }
@@ -366,11 +366,7 @@ func (a *recoveryAdapter) Close() {
 // dropExpiredSessions forgets sessions kept longer than the window. Callers
 // hold a.mu.
 func (a *recoveryAdapter) dropExpiredSessions(now time.Time) {
-	for pid, kept := range a.sessions {
-		if now.Sub(kept.at) > a.window {
-			delete(a.sessions, pid)
-		}
-	}
+	a.sessions.dropExpired(now, a.window)
 }
 
 func (a *recoveryAdapter) PersistSession(s *socket.SessionToPersist) {
@@ -381,7 +377,7 @@ func (a *recoveryAdapter) PersistSession(s *socket.SessionToPersist) {
 	}
 	now := time.Now()
 	a.dropExpiredSessions(now)
-	a.sessions[s.Pid] = keptSession{session: s, at: now}
+	a.sessions.keep(s, now)
 	a.schedulePrune()
 }
 
@@ -390,11 +386,10 @@ func (a *recoveryAdapter) PersistSession(s *socket.SessionToPersist) {
 func (a *recoveryAdapter) RestoreSession(pid socket.PrivateSessionId, offset string) (*socket.Session, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	kept, ok := a.sessions[pid]
+	kept, ok := a.sessions.take(pid)
 	if !ok {
 		return nil, nil
 	}
-	delete(a.sessions, pid)
 	if time.Since(kept.at) > a.window {
 		return nil, nil
 	}

@@ -62,7 +62,7 @@ func TestRecoveryBufferIsBoundedInBytes(t *testing.T) {
 	}
 
 	persist := func() {
-		a.sessions["s"] = keptSession{session: &socket.SessionToPersist{Pid: "s", Rooms: types.NewSet[socket.Room]("5")}, at: time.Now()}
+		a.sessions.keep(&socket.SessionToPersist{Pid: "s", Rooms: types.NewSet[socket.Room]("5")}, time.Now())
 	}
 	persist()
 	if s, _ := a.RestoreSession("s", offsets[0]); s != nil {

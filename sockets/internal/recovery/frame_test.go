@@ -113,7 +113,7 @@ func first[A, B any](a A, _ B) A { return a }
 // frame, or as values when the arguments are binary.
 func TestRestoredPacketsEncodeAsTheyWereSent(t *testing.T) {
 	a := &recoveryAdapter{window: time.Minute, maxPackets: 100, prefix: "p-",
-		sessions: map[socket.PrivateSessionId]keptSession{}}
+		sessions: newKeptSessions()}
 	start := first(a.record([]any{"ev", 0}, audience{}))
 	sent := map[string][]any{}
 	for _, data := range textArgs() {
@@ -128,7 +128,7 @@ func TestRestoredPacketsEncodeAsTheyWereSent(t *testing.T) {
 	if frame != nil {
 		t.Fatalf("binary event got a text frame %s", frame)
 	}
-	a.sessions["s"] = keptSession{session: &socket.SessionToPersist{Pid: "s", Rooms: types.NewSet[socket.Room]("r")}, at: time.Now()}
+	a.sessions.keep(&socket.SessionToPersist{Pid: "s", Rooms: types.NewSet[socket.Room]("r")}, time.Now())
 	s, err := a.RestoreSession("s", start)
 	if err != nil || s == nil {
 		t.Fatalf("restore: %v, %v", s, err)

@@ -84,13 +84,13 @@ func TestPacketQueueKeepsOrderAcrossWrapAndResize(t *testing.T) {
 
 func TestRecoveryAdapterForgetsPacketsBeyondCount(t *testing.T) {
 	a := &recoveryAdapter{window: time.Minute, maxPackets: 3, prefix: "p-",
-		sessions: map[socket.PrivateSessionId]keptSession{}}
+		sessions: newKeptSessions()}
 	var offsets []string
 	for i := 0; i < 5; i++ {
 		offsets = append(offsets, first(a.record([]any{"ev", i}, audience{})))
 	}
 	room := socket.Room("r")
-	a.sessions["s"] = keptSession{session: &socket.SessionToPersist{Pid: "s", Rooms: types.NewSet(room)}, at: time.Now()}
+	a.sessions.keep(&socket.SessionToPersist{Pid: "s", Rooms: types.NewSet(room)}, time.Now())
 	// Offset 2 needs packets 3.. kept: 3, 4, 5 are.
 	s, err := a.RestoreSession("s", offsets[1])
 	if err != nil || s == nil {
@@ -100,7 +100,7 @@ func TestRecoveryAdapterForgetsPacketsBeyondCount(t *testing.T) {
 		t.Fatalf("missed after offset 2: %v, %v", missed, ok)
 	}
 	// Offset 1 needs packet 2, which the count bound dropped: no recovery.
-	a.sessions["s"] = keptSession{session: &socket.SessionToPersist{Pid: "s", Rooms: types.NewSet(room)}, at: time.Now()}
+	a.sessions.keep(&socket.SessionToPersist{Pid: "s", Rooms: types.NewSet(room)}, time.Now())
 	if s, _ := a.RestoreSession("s", offsets[0]); s != nil {
 		t.Fatalf("restored with a dropped packet: %v", s)
 	}
@@ -186,7 +186,7 @@ func TestKeptPacketsAndSessionsExpireOnAnIdleServer(t *testing.T) {
 	deadline := time.Now().Add(2 * time.Second)
 	for {
 		a.mu.Lock()
-		packets, sessions := a.kept.len(), len(a.sessions)
+		packets, sessions := a.kept.len(), a.sessions.len()
 		idle := a.kept.ring == nil && sessions == 0 && a.pruneTimer == nil
 		a.mu.Unlock()
 		if idle {
