@@ -159,17 +159,7 @@ func TestRecoveryNeverReplaysADeletedMessagesText(t *testing.T) {
 	a := newApp(t, "sqlite")
 	owner, bob := a.register("owner"), a.register("bob")
 	room := a.createRoom(owner, "open", false)
-	c, connect, err := dialSIO(t, a, dialOpts{auth: map[string]any{"token": bob.Token}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid, _ := connect["pid"].(string)
-	c.call("join_room", map[string]any{"room_id": room})
-	a.postREST(owner, room, "seen")
-	ev := c.next("new_message")
-	offset := mustString(t, ev.Args[len(ev.Args)-1])
-	c.close()
-	time.Sleep(200 * time.Millisecond)
+	_, pid, offset := awayAfter(t, a, bob, owner, room, "seen")
 
 	secret := a.postREST(owner, room, "the secret text")
 	kept := a.postREST(owner, room, "kept")

@@ -95,17 +95,7 @@ func TestRecoveryReplaysMissedReactions(t *testing.T) {
 	a := newApp(t, "sqlite")
 	owner, bob := a.register("owner"), a.register("bob")
 	room := a.createRoom(owner, "open", false)
-	c, connect, err := dialSIO(t, a, dialOpts{auth: map[string]any{"token": bob.Token}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid, _ := connect["pid"].(string)
-	c.call("join_room", map[string]any{"room_id": room})
-	msg := a.postREST(owner, room, "react to me")
-	ev := c.next("new_message")
-	offset := mustString(t, ev.Args[len(ev.Args)-1])
-	c.close()
-	time.Sleep(200 * time.Millisecond)
+	msg, pid, offset := awayAfter(t, a, bob, owner, room, "react to me")
 
 	path := fmt.Sprintf("/api/messages/%d/reactions", int64(msg["id"].(float64)))
 	a.mustJSON("POST", path, owner.Token, map[string]any{"emoji": "👍"}, http.StatusOK)

@@ -82,3 +82,22 @@ func (c *sioClient) none(name string, d time.Duration) {
 	c.t.Helper()
 	c.None(name, d)
 }
+
+// awayAfter connects reader's "/" socket, joins room, waits for poster's
+// message with content, and drops the connection: the session a recovery test
+// then recovers. It returns the message, the session's pid and its offset.
+func awayAfter(t *testing.T, a *app, reader, poster user, room int64, content string) (msg map[string]any, pid, offset string) {
+	t.Helper()
+	c, connect, err := dialSIO(t, a, dialOpts{auth: map[string]any{"token": reader.Token}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, _ = connect["pid"].(string)
+	c.call("join_room", map[string]any{"room_id": room})
+	msg = a.postREST(poster, room, content)
+	ev := c.next("new_message")
+	offset = mustString(t, ev.Args[len(ev.Args)-1])
+	c.close()
+	time.Sleep(200 * time.Millisecond)
+	return msg, pid, offset
+}

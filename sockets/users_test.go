@@ -171,20 +171,10 @@ func TestRecoveryReplaysMissedMentions(t *testing.T) {
 	ann, ben := a.register("ann"), a.register("ben")
 	lobby := a.createRoom(ann, "lobby", false)
 	other := a.createRoom(ann, "other", false)
-	c, connect, err := dialSIO(t, a, dialOpts{auth: map[string]any{"token": ben.Token}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid, _ := connect["pid"].(string)
-	c.call("join_room", map[string]any{"room_id": lobby})
-	a.postREST(ann, lobby, "seen")
-	ev := c.next("new_message")
-	offset := mustString(t, ev.Args[len(ev.Args)-1])
-	c.close()
-	time.Sleep(200 * time.Millisecond)
+	_, pid, offset := awayAfter(t, a, ben, ann, lobby, "seen")
 
 	missed := a.postREST(ann, other, "@ben over here") // a room ben is not in
-	c, connect, err = dialSIO(t, a, dialOpts{auth: map[string]any{"token": ben.Token, "pid": pid, "offset": offset}})
+	c, connect, err := dialSIO(t, a, dialOpts{auth: map[string]any{"token": ben.Token, "pid": pid, "offset": offset}})
 	if err != nil || connect["pid"] != pid {
 		t.Fatalf("ben not recovered: %v %v", connect, err)
 	}
