@@ -74,13 +74,8 @@ func (s *Store) MessageByID(ctx context.Context, id int64) (*MessageRow, error) 
 // transaction; ErrNotFound when there is no such message.
 func (s *Store) EditMessage(ctx context.Context, id int64, content string, at time.Time, mentions []int64) error {
 	err := s.with(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Model(&Message{}).Where("id = ? AND deleted_at IS NULL", id).
-			Updates(map[string]any{"content": content, "edited_at": at})
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return gorm.ErrRecordNotFound
+		if err := updateLiveMessage(tx, id, map[string]any{"content": content, "edited_at": at}); err != nil {
+			return err
 		}
 		if err := deleteMessageMentions(tx, id); err != nil {
 			return err
@@ -99,13 +94,8 @@ func (s *Store) EditMessage(ctx context.Context, id int64, content string, at ti
 // deleted already.
 func (s *Store) DeleteMessage(ctx context.Context, id int64, at time.Time) error {
 	err := s.with(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Model(&Message{}).Where("id = ? AND deleted_at IS NULL", id).
-			Updates(map[string]any{"content": "", "deleted_at": at})
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return gorm.ErrRecordNotFound
+		if err := updateLiveMessage(tx, id, map[string]any{"content": "", "deleted_at": at}); err != nil {
+			return err
 		}
 		if err := deleteMessageMentions(tx, id); err != nil {
 			return err
@@ -113,6 +103,19 @@ func (s *Store) DeleteMessage(ctx context.Context, id int64, at time.Time) error
 		return deleteMessageReactions(tx, id)
 	})
 	return translate(err, "delete message")
+}
+
+// updateLiveMessage sets columns of message id unless it is deleted;
+// gorm.ErrRecordNotFound when there is no such message or it is deleted.
+func updateLiveMessage(tx *gorm.DB, id int64, columns map[string]any) error {
+	res := tx.Model(&Message{}).Where("id = ? AND deleted_at IS NULL", id).Updates(columns)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return gorm.ErrRecordNotFound
+	}
+	return nil
 }
 
 // ReplyTarget is what a reply shows of the message it answers.
