@@ -1,7 +1,6 @@
 package sockets_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -113,21 +112,10 @@ func TestConnectionStateRecoveryDeliversMissedMessages(t *testing.T) {
 	a := newApp(t, "sqlite")
 	alice, bob := a.register("alice"), a.register("bob")
 	room := a.createRoom(alice, "general", false)
-	c, connect, err := dialSIO(t, a, dialOpts{auth: map[string]any{"token": bob.Token}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid, _ := connect["pid"].(string)
+	_, pid, offset := awayAfter(t, a, bob, alice, room, "before")
 	if pid == "" {
-		t.Fatalf("CONNECT without pid: %v", connect)
+		t.Fatal("CONNECT without pid")
 	}
-	c.call("join_room", map[string]any{"room_id": room})
-	a.postREST(alice, room, "before")
-	ev := c.next("new_message")
-	var offset string
-	_ = json.Unmarshal(ev.Args[len(ev.Args)-1], &offset)
-	c.close()
-	time.Sleep(200 * time.Millisecond)
 	a.postREST(alice, room, "missed 1")
 	a.postREST(alice, room, "missed 2")
 
