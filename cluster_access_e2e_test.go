@@ -5,9 +5,6 @@ import (
 	"net/http"
 	"testing"
 	"time"
-
-	"github.com/izpochat/server/internal/testdb"
-	"github.com/izpochat/server/internal/testkit"
 )
 
 // TestClusterAccessEventsReachEveryInstance runs the binary twice on one
@@ -15,12 +12,7 @@ import (
 // instance A, and B's connections on instance B (every door) are cut at once,
 // and instance B's access cache forgets B's access at once (not after its TTL).
 func TestClusterAccessEventsReachEveryInstance(t *testing.T) {
-	bin := buildClusterBinary(t, "builds and runs the binary twice")
-	rds := testkit.StartRedis(t)
-	db := testdb.Config(t, "postgres")
-	env := map[string]string{"DATABASE_URL": db.DSN, "REDIS_URL": rds.URL(), "JWT_SECRET_KEY": "cluster-access-secret", "LOG_LEVEL": "info"}
-	instA := startInstance(t, bin, "A", env)
-	instB := startInstance(t, bin, "B", env)
+	instA, instB := startPair(t, "cluster-access-secret")
 
 	ann, ben := instA.register(t, "ann"), instB.register(t, "ben")
 	conv := instA.call(t, "POST", "/api/conversations", ann.token, map[string]any{"recipient_id": ben.id}, http.StatusCreated)

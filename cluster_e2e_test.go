@@ -474,6 +474,18 @@ func dialRaw(t *testing.T, in *instance, room int64, token string) *e2eRaw {
 	return r
 }
 
+// startPair runs the server twice (instances "A" and "B") on one fresh
+// PostgreSQL database and a private Redis, with secret as JWT_SECRET_KEY: the
+// two-instance setup of the cluster end-to-end tests.
+func startPair(t *testing.T, secret string) (a, b *instance) {
+	t.Helper()
+	bin := buildClusterBinary(t, "builds and runs the binary twice")
+	rds := testkit.StartRedis(t)
+	db := testdb.Config(t, "postgres")
+	env := map[string]string{"DATABASE_URL": db.DSN, "REDIS_URL": rds.URL(), "JWT_SECRET_KEY": secret, "LOG_LEVEL": "info"}
+	return startInstance(t, bin, "A", env), startInstance(t, bin, "B", env)
+}
+
 // buildClusterBinary builds the server for a test that runs it as several
 // instances on a private Redis; it skips in -short mode (why says what the test
 // runs) and where redis-server is not installed.

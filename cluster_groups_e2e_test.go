@@ -7,9 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/izpochat/server/internal/testdb"
-	"github.com/izpochat/server/internal/testkit"
 )
 
 // countTyped counts the events of l whose name or payload type is typ and
@@ -60,12 +57,7 @@ func (in *instance) status(t *testing.T, method, path, token string) int {
 // event of ann's marking on A; removing ben on A cuts
 // his doors on B at once, and B refuses him at once.
 func TestClusterGroupsReachEveryInstance(t *testing.T) {
-	bin := buildClusterBinary(t, "builds and runs the binary twice")
-	rds := testkit.StartRedis(t)
-	db := testdb.Config(t, "postgres")
-	env := map[string]string{"DATABASE_URL": db.DSN, "REDIS_URL": rds.URL(), "JWT_SECRET_KEY": "cluster-groups-secret", "LOG_LEVEL": "info"}
-	instA := startInstance(t, bin, "A", env)
-	instB := startInstance(t, bin, "B", env)
+	instA, instB := startPair(t, "cluster-groups-secret")
 
 	ann, ben := instA.register(t, "ann"), instB.register(t, "ben")
 	created := instA.call(t, "POST", "/api/rooms", ann.token, map[string]any{"name": "group", "is_private": true}, http.StatusCreated)

@@ -2,13 +2,10 @@ package main
 
 import (
 	"fmt"
-	"github.com/izpochat/server/internal/testkit"
 	"io"
 	"net/http"
 	"testing"
 	"time"
-
-	"github.com/izpochat/server/internal/testdb"
 )
 
 // TestClusterHistoryETagAcrossInstances runs the binary twice on one
@@ -16,12 +13,7 @@ import (
 // room rendered, and a message posted on instance B (over REST, then over
 // Socket.IO) changes A's answer at once, through Redis, not after the page's age.
 func TestClusterHistoryETagAcrossInstances(t *testing.T) {
-	bin := buildClusterBinary(t, "builds and runs the binary twice")
-	rds := testkit.StartRedis(t)
-	db := testdb.Config(t, "postgres")
-	env := map[string]string{"DATABASE_URL": db.DSN, "REDIS_URL": rds.URL(), "JWT_SECRET_KEY": "cluster-etag-secret", "LOG_LEVEL": "info"}
-	instA := startInstance(t, bin, "A", env)
-	instB := startInstance(t, bin, "B", env)
+	instA, instB := startPair(t, "cluster-etag-secret")
 
 	ann, ben := instA.register(t, "ann"), instB.register(t, "ben")
 	room := instA.createRoom(t, ann, "polled")

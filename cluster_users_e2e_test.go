@@ -6,9 +6,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-
-	"github.com/izpochat/server/internal/testdb"
-	"github.com/izpochat/server/internal/testkit"
 )
 
 // TestClusterUserEventsReachEveryInstance (issue 23.6): the events addressed
@@ -16,12 +13,7 @@ import (
 // WebSocket on instance B exactly once, though the user is in none of the
 // rooms concerned there; a non-reader on B is never told of a mention.
 func TestClusterUserEventsReachEveryInstance(t *testing.T) {
-	bin := buildClusterBinary(t, "builds and runs the binary twice")
-	rds := testkit.StartRedis(t)
-	db := testdb.Config(t, "postgres")
-	env := map[string]string{"DATABASE_URL": db.DSN, "REDIS_URL": rds.URL(), "JWT_SECRET_KEY": "cluster-users-secret", "LOG_LEVEL": "info"}
-	instA := startInstance(t, bin, "A", env)
-	instB := startInstance(t, bin, "B", env)
+	instA, instB := startPair(t, "cluster-users-secret")
 
 	ann, ben, cal := instA.register(t, "ann"), instB.register(t, "ben"), instB.register(t, "cal")
 	lobby := int64(instA.call(t, "POST", "/api/rooms", ann.token, map[string]any{"name": "lobby"}, http.StatusCreated)["id"].(float64))
